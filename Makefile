@@ -1,0 +1,36 @@
+# The two commands of the README:  make dashboard  (the app on the shipped model)  and  make test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8501
+
+.PHONY: install dashboard test lint browser bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dashboard,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+dashboard: $(STAMP)
+	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true
+
+# Debian's Chromium for the real-browser tests (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) browser
+	$(BIN)/ruff check cnnviz dashboards tests bench scripts
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/train_vs_tutorial.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

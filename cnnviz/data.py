@@ -1,0 +1,320 @@
+"""MNIST: find it, validate it, ship a sample of it, and turn any image into model input.
+
+This module knows nothing of models: it returns numpy arrays.
+
+>>> from cnnviz.data import load_sample, preprocess
+>>> mnist = load_sample()
+>>> mnist.x_test.shape, preprocess(mnist.x_test[0]).shape
+((1000, 28, 28), (1, 28, 28, 1))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+SAMPLE_PATH = Path(__file__).resolve().parent / "_sample" / "mnist_sample.npz"
+KERAS_CACHE = Path("~/.keras/datasets/mnist.npz")
+ENV_VAR = "CNNVIZ_MNIST"
+IMAGE_SIZE = 28
+KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+class DataError(ValueError):
+    """MNIST could not be found or read, or an image could not be turned into model input."""
+
+
+@dataclass(frozen=True)
+class MNIST:
+    """MNIST as uint8 arrays: images (N, 28, 28), 0 = background, 255 = ink; labels 0..9."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+    @property
+    def is_sample(self) -> bool:
+        """True for the 1,000 + 1,000 image sample that ships with cnnviz."""
+        return self.source == str(SAMPLE_PATH)
+
+    def sha256(self) -> str:
+        """The sha256 of the file this data came from (``""`` if not a file)."""
+        path = Path(self.source)
+        return file_sha256(path) if path.is_file() else ""
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The hex sha256 of a file, read in chunks.
+
+    >>> len(file_sha256(SAMPLE_PATH))
+    64
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) MNIST images -> float32 (N, 28, 28, 1) in [0, 1], as the tutorial does.
+
+    >>> to_model_input(load_sample().x_test[:2]).shape
+    (2, 28, 28, 1)
+    """
+    return (np.asarray(images, dtype=np.float32) / 255.0)[..., None]
+
+
+def load_sample() -> MNIST:
+    """The MNIST sample bundled with cnnviz: 1,000 training and 1,000 test images, 100 per digit.
+
+    >>> load_sample().y_train.shape
+    (1000,)
+    """
+    return read_mnist_npz(SAMPLE_PATH)
+
+
+def load_mnist(path: str | os.PathLike | None = None, *, download: bool = True) -> MNIST:
+    """Find and load the full MNIST.
+
+    Looks, in this order, at: ``path``; the ``CNNVIZ_MNIST`` environment variable; Keras'
+    cache ``~/.keras/datasets/mnist.npz``; then Keras' own download (when ``download``).
+    Raises :class:`DataError` saying where it looked and how to point cnnviz at a file.
+
+    >>> mnist = load_mnist("../shared/data/mnist.npz")  # doctest: +SKIP
+    >>> mnist.x_train.shape  # doctest: +SKIP
+    (60000, 28, 28)
+    """
+    looked: list[str] = []
+    if path is not None:
+        return read_mnist_npz(path)  # an explicit path that fails is the user's error to see
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return read_mnist_npz(env)
+    cache = KERAS_CACHE.expanduser()
+    looked.append(f"the {ENV_VAR} environment variable (not set)")
+    if cache.is_file():
+        return read_mnist_npz(cache)
+    looked.append(f"Keras' cache {cache} (no such file)")
+    if download:
+        try:
+            return read_mnist_npz(_download(cache))
+        except DataError:
+            raise
+        except Exception as exc:  # network errors come in many types
+            looked.append(f"a download from {_download_url()} (failed: {exc.__class__.__name__}: {exc})")
+    else:
+        looked.append("no download (download=False)")
+    raise DataError(
+        "MNIST was not found. cnnviz looked at:\n  - "
+        + "\n  - ".join(looked)
+        + f"\nPoint cnnviz at a Keras-style mnist.npz: pass path=..., set {ENV_VAR}=/path/to/mnist.npz, "
+        "use --data on the command line, or copy it to ~/.keras/datasets/mnist.npz. "
+        "Without it, cnnviz.data.load_sample() gives the bundled 1,000 + 1,000 image sample."
+    )
+
+
+def _download_url() -> str:
+    return os.environ.get("CNNVIZ_MNIST_URL", MNIST_URL)
+
+
+def _download(cache: Path) -> Path:
+    """Download MNIST into Keras' cache through Keras, checking its hash."""
+    from keras.utils import get_file
+
+    url = _download_url()
+    file_hash = MNIST_SHA256 if url == MNIST_URL else None
+    return Path(get_file(fname="mnist.npz", origin=url, file_hash=file_hash, cache_dir=str(cache.parents[1])))
+
+
+def read_mnist_npz(path: str | os.PathLike) -> MNIST:
+    """Read and validate a Keras-style ``mnist.npz`` without ever unpickling.
+
+    >>> read_mnist_npz(SAMPLE_PATH).x_test.dtype
+    dtype('uint8')
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise DataError(f"MNIST file {path} does not exist. Check the path, or unset {ENV_VAR} if it points here.")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = [k for k in KEYS if k not in f.files]
+            if missing:
+                raise DataError(
+                    f"{path} is not a Keras-style mnist.npz: it lacks {', '.join(missing)} "
+                    f"(it has: {', '.join(f.files) or 'nothing'}). Expected keys: {', '.join(KEYS)}."
+                )
+            arrays = {k: f[k] for k in KEYS}
+    except DataError:
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise DataError(
+                f"{path} holds pickled Python objects. cnnviz never unpickles data (it can run code); "
+                "save plain uint8 arrays with numpy.savez instead."
+            ) from None
+        raise DataError(f"{path} could not be read as an .npz file: {exc}") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError(f"{path} could not be read as an .npz file ({exc}). Is it a Keras-style mnist.npz?") from None
+    _validate(arrays, path)
+    return MNIST(source=str(path), **{k: arrays[k].astype(np.uint8, copy=False) for k in KEYS})
+
+
+def _validate(arrays: dict[str, np.ndarray], path: Path) -> None:
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim != 3 or x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+            raise DataError(f"{path}: x_{split} has shape {x.shape}; expected (N, 28, 28) grayscale images.")
+        if y.ndim != 1 or len(y) != len(x):
+            raise DataError(f"{path}: y_{split} has shape {y.shape}; expected ({len(x)},), one label per image.")
+        if not (np.issubdtype(x.dtype, np.integer) and x.min(initial=0) >= 0 and x.max(initial=0) <= 255):
+            raise DataError(f"{path}: x_{split} must be integers 0..255 (found dtype {x.dtype}).")
+        if not np.issubdtype(y.dtype, np.integer):
+            raise DataError(f"{path}: y_{split} must be integer labels (found dtype {y.dtype}).")
+        if len(y) and (y.min() < 0 or y.max() > 9):
+            raise DataError(f"{path}: y_{split} has labels {y.min()}..{y.max()}; MNIST labels are 0..9.")
+
+
+# --------------------------------------------------------------------------- preprocessing
+
+
+def preprocess(image: Any, *, size: int = IMAGE_SIZE) -> np.ndarray:
+    """Turn what a user has into the model's input: float32 (N, size, size, 1), white ink on black.
+
+    Accepts a file path, bytes of an image file, a PIL image, or a numpy array: (H, W),
+    (H, W, 1|3|4), a batch (N, H, W) or (N, H, W, 1|3|4); uint8 0-255 or float 0-1.
+    Colour is turned to grey (RGBA: the alpha channel is the ink when it varies); dark ink
+    on a light background is inverted. Images already ``size`` x ``size`` are kept as they
+    are; other sizes are fitted into a 20x20 box and centred by centre of mass, as MNIST was.
+
+    >>> preprocess(np.zeros((28, 28), np.uint8)).shape
+    (1, 28, 28, 1)
+    >>> preprocess(np.full((100, 80, 3), 255, np.uint8)).max()  # a blank white page
+    0.0
+    """
+    array = _to_array(image)
+    batch = _to_gray_batch(array)
+    return np.stack([_mnist_style(img, size) for img in batch])[..., None].astype(np.float32)
+
+
+def _to_array(image: Any) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    if isinstance(image, (str, os.PathLike)):
+        path = Path(image).expanduser()
+        if not path.is_file():
+            raise DataError(f"image file {path} does not exist.")
+        try:
+            with Image.open(path) as img:
+                return np.asarray(img.convert("RGBA") if img.mode in ("P", "LA", "PA") else img)
+        except (UnidentifiedImageError, OSError) as exc:
+            raise DataError(f"{path} is not an image cnnviz can read ({exc}). Use a PNG, JPEG, BMP or GIF file.") from None
+    if isinstance(image, (bytes, bytearray)):
+        try:
+            with Image.open(io.BytesIO(image)) as img:
+                return np.asarray(img.convert("RGBA") if img.mode in ("P", "LA", "PA") else img)
+        except (UnidentifiedImageError, OSError) as exc:
+            raise DataError(f"these bytes are not an image cnnviz can read ({exc}). Use PNG or JPEG.") from None
+    if isinstance(image, Image.Image):
+        return np.asarray(image.convert("RGBA") if image.mode in ("P", "LA", "PA") else image)
+    if hasattr(image, "numpy"):  # a tf.Tensor
+        image = image.numpy()
+    try:
+        array = np.asarray(image)
+    except Exception as exc:
+        raise DataError(f"cannot read an image from {type(image).__name__}: {exc}") from None
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise DataError(f"an image must hold numbers; got dtype {array.dtype} from {type(image).__name__}.")
+    return array
+
+
+def _to_gray_batch(array: np.ndarray) -> np.ndarray:
+    """-> float32 (N, H, W) in [0, 1], any polarity."""
+    if array.size == 0:
+        raise DataError(f"the image is empty (shape {array.shape}).")
+    if array.ndim == 2:
+        array = array[None, ..., None]
+    elif array.ndim == 3:
+        array = array[None] if array.shape[-1] in (1, 3, 4) and array.shape[0] > 4 else array[..., None]
+    elif array.ndim != 4:
+        raise DataError(
+            f"an image of shape {array.shape} cannot be read: expected (H, W), (H, W, C), (N, H, W) "
+            "or (N, H, W, C) with C = 1, 3 or 4."
+        )
+    if array.shape[-1] not in (1, 3, 4):
+        raise DataError(f"an image with {array.shape[-1]} channels cannot be read: expected 1 (grey), 3 (RGB) or 4 (RGBA).")
+    if min(array.shape[1:3]) < 2:
+        raise DataError(f"an image of {array.shape[1]}x{array.shape[2]} pixels is too small to read.")
+    values = array.astype(np.float32)
+    if not np.isfinite(values).all():
+        raise DataError("the image contains NaN or infinite values; pass finite pixel values (0-255 or 0-1).")
+    if values.min() < 0:
+        raise DataError(f"the image has negative values (min {values.min():.3g}); pass pixels in 0-255 or 0-1.")
+    if array.dtype == np.uint8 or values.max() > 1.0:
+        if values.max() > 255:
+            raise DataError(f"the image has values up to {values.max():.4g}; pass pixels in 0-255 or 0-1.")
+        values = values / 255.0
+    channels = values.shape[-1]
+    if channels == 1:
+        gray = values[..., 0]
+    else:
+        gray = values[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+        if channels == 4:
+            alpha = values[..., 3]
+            varies = np.ptp(alpha.reshape(len(alpha), -1), axis=1) > 0
+            # transparent background with painted strokes: the alpha is where the ink is.
+            gray = np.where(varies[:, None, None], alpha, gray)
+    return gray
+
+
+def _mnist_style(gray: np.ndarray, size: int) -> np.ndarray:
+    """One grey image in [0, 1] -> size x size, white ink on black, MNIST-centred unless already size x size."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if np.median(border) > 0.5:  # dark ink on light paper
+        gray = 1.0 - gray
+    if gray.shape == (size, size):
+        return gray
+    return fit_and_center(gray, size)
+
+
+def fit_and_center(gray: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
+    """Crop to the ink, fit it in a (20/28 * size) box keeping aspect, centre by centre of mass.
+
+    >>> fit_and_center(np.pad(np.ones((10, 4)), 30)).shape
+    (28, 28)
+    """
+    from PIL import Image
+
+    ink = gray > 0.1 * gray.max() if gray.max() > 0 else np.zeros_like(gray, bool)
+    if not ink.any():
+        return np.zeros((size, size), np.float32)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    crop = gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    box = max(1, round(size * 20 / 28))
+    scale = box / max(crop.shape)
+    new_h, new_w = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
+    resized = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").resize((new_w, new_h), Image.LANCZOS))
+    resized = np.clip(resized, 0.0, 1.0)
+    canvas = np.zeros((size, size), np.float32)
+    top, left = (size - new_h) // 2, (size - new_w) // 2
+    canvas[top : top + new_h, left : left + new_w] = resized
+    total = canvas.sum()
+    if total > 0:
+        ys, xs = np.indices(canvas.shape)
+        dy = round((size - 1) / 2 - (ys * canvas).sum() / total)
+        dx = round((size - 1) / 2 - (xs * canvas).sum() / total)
+        dy = int(np.clip(dy, -top, size - top - new_h))
+        dx = int(np.clip(dx, -left, size - left - new_w))
+        canvas = np.roll(canvas, (dy, dx), axis=(0, 1))
+    return canvas

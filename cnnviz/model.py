@@ -1,0 +1,231 @@
+"""The tutorial's reference CNN, loading and atomic saving, and the model card.
+
+>>> import cnnviz
+>>> cnnviz.reference_model().count_params()
+34826
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import keras
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PRETRAINED_NAME = "mnist_cnn.keras"
+MAX_MODEL_BYTES = 200 * 1024 * 1024
+
+LAYER_NAMES = ("conv1", "pool1", "conv2", "pool2", "flatten", "predictions")
+
+
+class ModelError(ValueError):
+    """A model file could not be read, or is not an image classifier cnnviz can show."""
+
+
+def reference_model(input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10) -> keras.Model:
+    """The tutorial's CNN: Conv2D 32 3x3 ReLU, MaxPool 2x2, Conv2D 64 3x3 ReLU, MaxPool 2x2, Flatten, Dense softmax.
+
+    Layers are named conv1, pool1, conv2, pool2, flatten, predictions. Not compiled: see
+    :func:`cnnviz.train`.
+
+    >>> [layer.name for layer in reference_model().layers]
+    ['conv1', 'pool1', 'conv2', 'pool2', 'flatten', 'predictions']
+    """
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape, name="image"),
+            layers.Conv2D(32, (3, 3), activation="relu", name="conv1"),
+            layers.MaxPooling2D((2, 2), name="pool1"),
+            layers.Conv2D(64, (3, 3), activation="relu", name="conv2"),
+            layers.MaxPooling2D((2, 2), name="pool2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(num_classes, activation="softmax", name="predictions"),
+        ],
+        name="mnist_cnn",
+    )
+
+
+def pretrained_dir() -> Path:
+    """Where the shipped model lives: inside the installed package, or ``pretrained/`` of a checkout.
+
+    >>> (pretrained_dir() / "mnist_cnn.keras").is_file()
+    True
+    """
+    for candidate in (PACKAGE_DIR / "pretrained", PACKAGE_DIR.parent / "pretrained"):
+        if (candidate / PRETRAINED_NAME).is_file():
+            return candidate
+    return PACKAGE_DIR.parent / "pretrained"
+
+
+_default_model: keras.Model | None = None
+
+
+def load_model(path: str | os.PathLike | None = None) -> keras.Model:
+    """Load a Keras model safely (``safe_mode=True``: no arbitrary code); no path -> the shipped model.
+
+    The shipped model is loaded once and then shared. Errors are :class:`ModelError`s that
+    say what was wrong.
+
+    >>> load_model().count_params()
+    34826
+    """
+    global _default_model
+    if path is None:
+        if _default_model is None:
+            default = pretrained_dir() / PRETRAINED_NAME
+            if not default.is_file():
+                raise ModelError(
+                    f"the shipped model {default} is missing. Reinstall cnnviz, or train one with `cnnviz train`."
+                )
+            _default_model = _load(default)
+        return _default_model
+    return _load(Path(path).expanduser())
+
+
+def _load(path: Path) -> keras.Model:
+    if not path.is_file():
+        raise ModelError(f"model file {path} does not exist.")
+    size = path.stat().st_size
+    if size > MAX_MODEL_BYTES:
+        raise ModelError(f"model file {path} is {size / 2**20:.0f} MiB; cnnviz reads models up to {MAX_MODEL_BYTES / 2**20:.0f} MiB.")
+    if path.suffix not in (".keras", ".h5", ".hdf5"):
+        raise ModelError(f"{path.name}: cnnviz reads Keras 3 '.keras' files (or legacy '.h5'); save with model.save('x.keras').")
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:
+        raise ModelError(f"{path.name} could not be loaded as a Keras model: {exc.__class__.__name__}: {_first_line(exc)}") from None
+    check_classifier(model, name=path.name)
+    return model
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else ""
+
+
+def check_classifier(model: Any, name: str = "the model") -> None:
+    """Raise :class:`ModelError` unless ``model`` maps one image batch to one vector of class scores.
+
+    >>> check_classifier(reference_model())
+    """
+    if not isinstance(model, keras.Model):
+        raise ModelError(f"{name} is a {type(model).__name__}, not a Keras model.")
+    inputs, outputs = model.inputs or [], model.outputs or []
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ModelError(f"{name} has {len(inputs)} inputs and {len(outputs)} outputs; cnnviz shows models with one image input and one class output.")
+    in_shape, out_shape = tuple(inputs[0].shape), tuple(outputs[0].shape)
+    if len(in_shape) != 4 or (in_shape[-1] not in (1, 3)):
+        raise ModelError(f"{name} takes input of shape {in_shape}; cnnviz needs images (batch, height, width, 1 or 3 channels).")
+    if len(out_shape) != 2 or (out_shape[-1] or 0) < 2:
+        raise ModelError(f"{name} outputs shape {out_shape}; cnnviz needs a classifier that outputs (batch, classes).")
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ""):
+    """Yield a temporary path beside ``path``; on success rename it over ``path``, on failure remove it.
+
+    >>> with atomic_path("/tmp/cnnviz-doc.txt") as tmp:
+    ...     _ = Path(tmp).write_text("hello")
+    >>> Path("/tmp/cnnviz-doc.txt").read_text()
+    'hello'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=(suffix or target.suffix) + ".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    tmp_path.unlink()  # let the writer create it; some writers refuse existing files
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
+    """Save ``model`` as a ``.keras`` file atomically: an interrupted save leaves the old file intact.
+
+    >>> save_model(reference_model(), "/tmp/cnnviz-doc.keras").name
+    'cnnviz-doc.keras'
+    """
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ModelError(f"save to a '.keras' file (got {path.name}); Keras 3 saves models in its .keras format.")
+    with atomic_path(path, suffix=".keras") as tmp:
+        model.save(tmp)
+    return path
+
+
+def write_json(data: Any, path: str | os.PathLike) -> Path:
+    """Write JSON atomically.
+
+    >>> write_json({"a": 1}, "/tmp/cnnviz-doc.json").read_text()
+    '{\\n  "a": 1\\n}'
+    """
+    path = Path(path)
+    with atomic_path(path, suffix=".json") as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=_jsonable))
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def sidecar(path: str | os.PathLike, kind: str) -> Path:
+    """The JSON file saved beside a model: ``kind`` is 'history' or 'card'.
+
+    >>> sidecar("out/model.keras", "history").name
+    'model.history.json'
+    """
+    path = Path(path)
+    return path.with_name(f"{path.stem}.{kind}.json")
+
+
+def read_sidecar(path: str | os.PathLike | None, kind: str) -> dict | None:
+    """The history or card saved beside a model (``None`` path: the shipped model's), or None.
+
+    >>> read_sidecar(None, "card")["test_accuracy"] >= 0.992
+    True
+    """
+    model_path = pretrained_dir() / PRETRAINED_NAME if path is None else Path(path)
+    file = sidecar(model_path, kind)
+    if not file.is_file():
+        return None
+    try:
+        return json.loads(file.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def layer_table(model: keras.Model) -> list[dict[str, Any]]:
+    """One row per layer: name, type, output shape, parameters: the tutorial's 28x28 -> 26x26 -> 13x13 ...
+
+    >>> [row["output_shape"] for row in layer_table(reference_model())][:2]
+    [(26, 26, 32), (13, 13, 32)]
+    """
+    return [
+        {
+            "name": layer.name,
+            "type": type(layer).__name__,
+            "output_shape": tuple(layer.output.shape[1:]),
+            "parameters": int(layer.count_params()),
+        }
+        for layer in _layers(model)
+    ]
+
+
+def _layers(model: keras.Model) -> Iterable[keras.layers.Layer]:
+    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]

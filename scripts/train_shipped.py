@@ -1,0 +1,16 @@
+"""Train the model shipped in pretrained/ (reference architecture, "augmented" recipe).
+
+Usage: python scripts/train_shipped.py ../shared/data/mnist.npz
+"""
+
+import sys
+from pathlib import Path
+
+import cnnviz
+
+OUT = Path(__file__).resolve().parents[1] / "pretrained" / "mnist_cnn.keras"
+
+if __name__ == "__main__":
+    data = sys.argv[1] if len(sys.argv) > 1 else None
+    result = cnnviz.train(data, recipe="augmented", seed=7, output=OUT, verbose=2)
+    print(f"test accuracy {result.test_accuracy:.4f}, loss {result.test_loss:.4f}, {result.seconds:.0f} s -> {OUT}")
