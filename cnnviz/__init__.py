@@ -4,38 +4,112 @@
 >>> model = cnnviz.load_model()          # the shipped MNIST CNN
 >>> model.count_params()
 34826
+>>> six = cnnviz.maximize(**{"class": 6})  # the image the network finds most "6"
+>>> int(six.predicted[0])
+6
 """
 
 import os as _os
 
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of users' terminals
 
+from .attribution import (  # noqa: E402
+    Attribution,
+    attribute,
+    gradcam,
+    gradcam_plus_plus,
+    saliency,
+    scorecam,
+    smoothgrad,
+)
 from .data import DataError, load_mnist, load_sample, preprocess  # noqa: E402
 from .evaluate import Evaluation, evaluate  # noqa: E402
-from .model import ModelError, load_model, reference_model, save_model  # noqa: E402
-from .plots import figure_bytes, plot_confusion, plot_history, save_figure  # noqa: E402
+from .features import (  # noqa: E402
+    FeatureMaps,
+    TopExamples,
+    feature_maps,
+    filters,
+    pool,
+    pooling,
+    predict,
+    top_examples,
+)
+from .maximize import (  # noqa: E402
+    ClassImages,
+    MaximizationResult,
+    Regularization,
+    fake_vs_constrained,
+    maximize,
+    maximize_filter,
+)
+from .model import ModelError, layer_table, load_model, reference_model, save_model  # noqa: E402
+from .plots import (  # noqa: E402
+    figure_bytes,
+    plot_attribution,
+    plot_confusion,
+    plot_fake_vs_constrained,
+    plot_feature_maps,
+    plot_filters,
+    plot_history,
+    plot_maximization,
+    plot_pooling,
+    plot_top_examples,
+    save_figure,
+)
+from .probe import Probe, get_probe  # noqa: E402
 from .train import RECIPES, TrainResult, load_card, load_history, train  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "RECIPES",
+    "Attribution",
+    "ClassImages",
     "DataError",
     "Evaluation",
+    "FeatureMaps",
+    "MaximizationResult",
     "ModelError",
+    "Probe",
+    "Regularization",
+    "TopExamples",
     "TrainResult",
+    "attribute",
     "evaluate",
+    "fake_vs_constrained",
+    "feature_maps",
     "figure_bytes",
+    "filters",
+    "get_probe",
+    "gradcam",
+    "gradcam_plus_plus",
+    "layer_table",
     "load_card",
     "load_history",
     "load_mnist",
     "load_model",
     "load_sample",
+    "maximize",
+    "maximize_filter",
+    "plot_attribution",
     "plot_confusion",
+    "plot_fake_vs_constrained",
+    "plot_feature_maps",
+    "plot_filters",
     "plot_history",
+    "plot_maximization",
+    "plot_pooling",
+    "plot_top_examples",
+    "pool",
+    "pooling",
+    "predict",
     "preprocess",
     "reference_model",
+    "saliency",
     "save_figure",
     "save_model",
+    "scorecam",
+    "smoothgrad",
+    "top_examples",
     "train",
 ]

@@ -59,6 +59,89 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_classes(text: str) -> list[int]:
+    """'6' -> [6]; '0-9' -> [0..9]; '1,3,5' -> [1, 3, 5]."""
+    out: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if "-" in part:
+            lo, hi = part.split("-", 1)
+            out.extend(range(int(lo), int(hi) + 1))
+        elif part:
+            out.append(int(part))
+    return out
+
+
+@command
+def cmd_maximize(args: argparse.Namespace) -> int:
+    from .maximize import fake_vs_constrained, maximize
+    from .plots import plot_fake_vs_constrained, plot_maximization, save_figure
+
+    classes = _parse_classes(args.classes)
+    model = _model(args)
+    if args.compare:
+        experiment = fake_vs_constrained(model, classes=classes, steps=args.steps, seed=args.seed)
+        for name, result in (("no constraint", experiment.plain), ("L1 constraint", experiment.constrained)):
+            print(f"{name}: " + "  ".join(f"{t}->{p} ({c:.3f})" for t, p, c in
+                                           zip(result.targets, result.predicted, result.confidence)))
+        print(f"saved {save_figure(plot_fake_vs_constrained(experiment), args.output)}")
+        return 0
+    result = maximize(classes, model=model, steps=args.steps, seed=args.seed, learning_rate=args.learning_rate,
+                      regularization=args.regularization, l1=args.l1, l2=args.l2, tv=args.tv, jitter=args.jitter,
+                      blur=args.blur)
+    for t, p, c in zip(result.targets, result.predicted, result.confidence):
+        print(f"class {t}: the model sees {p} with softmax {c:.4f}")
+    print(f"saved {save_figure(plot_maximization(result), args.output)}")
+    return 0
+
+
+@command
+def cmd_features(args: argparse.Namespace) -> int:
+    from .features import feature_maps
+    from .plots import plot_feature_maps, save_figure
+
+    fmaps = feature_maps(args.image, model=_model(args), layers=args.layers)
+    probs = fmaps.probabilities[0]
+    print(f"prediction: {probs.argmax()} (softmax {probs.max():.4f})")
+    for name, maps in fmaps.maps.items():
+        print(f"  {name}: {maps.shape[1]}x{maps.shape[2]} x {maps.shape[3]} maps")
+    print(f"saved {save_figure(plot_feature_maps(fmaps, max_maps=args.max_maps), args.output)}")
+    return 0
+
+
+@command
+def cmd_filters(args: argparse.Namespace) -> int:
+    from .features import filters
+    from .plots import plot_filters, save_figure
+
+    weights = filters(args.layer, model=_model(args))
+    print(f"{args.layer}: kernels {weights.shape[0]}x{weights.shape[1]}, {weights.shape[2]} input channels, "
+          f"{weights.shape[3]} filters")
+    print(f"saved {save_figure(plot_filters(weights, layer=args.layer), args.output)}")
+    return 0
+
+
+@command
+def cmd_attribution(args: argparse.Namespace) -> int:
+    from .attribution import attribute
+    from .plots import plot_attribution, save_figure
+
+    result = attribute(args.image, method=args.method, target=args.target, model=_model(args))
+    print(f"{args.method} for class {result.targets[0]} (softmax {result.probabilities[0, result.targets[0]]:.4f})")
+    print(f"saved {save_figure(plot_attribution(result), args.output)}")
+    return 0
+
+
+@command
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    import subprocess
+
+    app = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+    if not app.is_file():
+        raise FileNotFoundError(f"the dashboard {app} is not here; run it from a cnnviz checkout: streamlit run dashboards/app.py")
+    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnnviz", description="See what a convolutional neural network has learned.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -80,6 +163,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default=None, help="path to a Keras-style mnist.npz")
     p.add_argument("--sample", action="store_true", help="evaluate on the bundled 1,000-image test sample")
     p.add_argument("--out", default=None, help="save the confusion matrix figure here (PNG/SVG/PDF)")
+
+    p = sub.add_parser("maximize", help="the image each class (or filter) likes most")
+    p.add_argument("--class", "-c", dest="classes", default="0-9", help="a class, a list (1,3,5) or a range (0-9)")
+    p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--learning-rate", type=float, default=0.1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--regularization", default="default", help="default, none (fake digits) or l1 (the tutorial's constraint)")
+    for name in ("l1", "l2", "tv", "blur"):
+        p.add_argument(f"--{name}", type=float, default=None, help=f"{name} weight (overrides the preset)")
+    p.add_argument("--jitter", type=int, default=None, help="random shift in pixels per step")
+    p.add_argument("--compare", action="store_true", help="the tutorial's experiment: no constraint vs L1, side by side")
+    p.add_argument("-o", "--output", default="maximize.png")
+
+    p = sub.add_parser("features", help="feature maps of every layer for an image")
+    p.add_argument("image", help="an image file (PNG, JPEG, ...)")
+    p.add_argument("--model", default=None)
+    p.add_argument("--layers", nargs="*", default=None, help="layer names (default: every conv and pooling layer)")
+    p.add_argument("--max-maps", type=int, default=16)
+    p.add_argument("-o", "--output", default="features.png")
+
+    p = sub.add_parser("filters", help="the kernels of a conv layer")
+    p.add_argument("layer", nargs="?", default="conv1")
+    p.add_argument("--model", default=None)
+    p.add_argument("-o", "--output", default="filters.png")
+
+    p = sub.add_parser("attribution", help="saliency, SmoothGrad, Grad-CAM, Grad-CAM++ or Score-CAM for an image")
+    p.add_argument("image")
+    p.add_argument("--method", default="gradcam", choices=("saliency", "smoothgrad", "gradcam", "gradcam++", "scorecam"))
+    p.add_argument("--target", type=int, default=None, help="class to explain (default: the predicted one)")
+    p.add_argument("--model", default=None)
+    p.add_argument("-o", "--output", default="attribution.png")
+
+    p = sub.add_parser("dashboard", help="open the Streamlit dashboard")
+    p.add_argument("--port", type=int, default=8501)
 
     return parser
 

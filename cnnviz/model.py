@@ -138,7 +138,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=(suffix or target.suffix) + ".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.tmp-", suffix=suffix or target.suffix, dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     tmp_path.unlink()  # let the writer create it; some writers refuse existing files

@@ -12,6 +12,7 @@ the rest of cnnviz returns.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,16 +22,25 @@ from matplotlib.figure import Figure
 from .model import atomic_path
 from .style import (
     ACCENT,
+    ACTIVATION_CMAP,
+    ATTRIBUTION_CMAP,
     DEFAULT_DPI,
+    DIGIT_CMAP,
+    SIGNED_CMAP,
     TRAIN_COLOR,
     VALIDATION_COLOR,
     caption,
     cnnviz_style,
     figure,
+    hide_ticks,
+    symmetric_limits,
 )
 
 if TYPE_CHECKING:
+    from .attribution import Attribution
     from .evaluate import Evaluation
+    from .features import FeatureMaps, TopExamples
+    from .maximize import ClassImages, MaximizationResult
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -133,3 +143,260 @@ def plot_confusion(evaluation: Evaluation, *, dpi: int = DEFAULT_DPI,
     bar.set_label("images")
     return caption(fig, "Each row is a true digit, each column the model's answer; off-diagonal cells "
                         "(red numbers) are mistakes.")
+
+
+# --------------------------------------------------------------------------- visualization core
+
+
+def _grid(n: int, max_cols: int = 8) -> tuple[int, int]:
+    cols = min(n, max_cols)
+    return int(np.ceil(n / cols)), cols
+
+
+def _digit(ax, image: np.ndarray, title: str | None = None) -> None:
+    img = np.asarray(image)
+    if img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]
+    if img.ndim == 2:
+        ax.imshow(img, cmap=DIGIT_CMAP, vmin=0, vmax=1, interpolation="nearest")
+    else:
+        ax.imshow(np.clip(img, 0, 1), interpolation="nearest")
+    hide_ticks(ax)
+    if title:
+        ax.set_title(title)
+
+
+def plot_feature_maps(fmaps: FeatureMaps, *, index: int = 0, layers: Sequence[str] | None = None,
+                      max_maps: int = 16, dpi: int = DEFAULT_DPI, figsize: tuple[float, float] | None = None) -> Figure:
+    """The tutorial's picture: the input, then the first ``max_maps`` maps of each layer (a row of panels per layer).
+
+    >>> import cnnviz
+    >>> fig = plot_feature_maps(cnnviz.feature_maps(cnnviz.load_sample().x_test[0]), max_maps=8)
+    """
+    names = list(layers) if layers is not None else list(fmaps.maps)
+    cols = max_maps // 2 if max_maps > 8 else max_maps
+    rows_per_layer = int(np.ceil(max_maps / cols))
+    total_rows = 1 + rows_per_layer * len(names)
+    fig = figure(figsize=figsize or (0.9 * (cols + 1.6), 0.95 * total_rows + 0.6), dpi=dpi)
+    grid = fig.add_gridspec(total_rows, cols + 2, width_ratios=[1.4] + [1] * cols + [0.12])
+    ax = fig.add_subplot(grid[0, 0])
+    probs = fmaps.probabilities[index]
+    _digit(ax, fmaps.inputs[index], f"input {fmaps.inputs.shape[1]}x{fmaps.inputs.shape[2]}")
+    ax_text = fig.add_subplot(grid[0, 1:])
+    ax_text.axis("off")
+    ax_text.text(0.0, 0.5, f"prediction: {probs.argmax()}  (softmax {probs.max():.3f})", va="center", fontsize=10)
+    for li, name in enumerate(names):
+        maps = fmaps.maps[name][index]
+        n = min(max_maps, maps.shape[-1])
+        vmax = float(maps[..., :n].max()) or 1.0
+        label = fig.add_subplot(grid[1 + li * rows_per_layer : 1 + (li + 1) * rows_per_layer, 0])
+        label.axis("off")
+        label.text(0.5, 0.5, f"{name}\n{maps.shape[0]}x{maps.shape[1]}\nx {maps.shape[2]} maps",
+                   ha="center", va="center", fontsize=8.5)
+        im = None
+        for k in range(n):
+            r, c = divmod(k, cols)
+            ax = fig.add_subplot(grid[1 + li * rows_per_layer + r, 1 + c])
+            im = ax.imshow(maps[..., k], cmap=ACTIVATION_CMAP, vmin=0, vmax=vmax, interpolation="nearest")
+            hide_ticks(ax)
+            ax.set_title(f"#{k}", fontsize=6, pad=1)
+        if im is not None:
+            bar = fig.colorbar(im, cax=fig.add_subplot(grid[1 + li * rows_per_layer : 1 + (li + 1) * rows_per_layer, -1]))
+            bar.ax.tick_params(labelsize=6)
+    fig.suptitle("Feature maps: what each layer makes of the input")
+    shapes = " -> ".join(f"{fmaps.maps[n].shape[1]}x{fmaps.maps[n].shape[2]}x{fmaps.maps[n].shape[3]}" for n in names)
+    return caption(fig, f"Activations (bright = strong) of the first {max_maps} channels of each layer: "
+                        f"{fmaps.inputs.shape[1]}x{fmaps.inputs.shape[2]} -> {shapes}. Shared colour scale per layer.")
+
+
+def plot_pooling(feature_map: np.ndarray, *, size: int = 2, title: str = "", dpi: int = DEFAULT_DPI,
+                 figsize: tuple[float, float] | None = None) -> Figure:
+    """One feature map and the tutorial's four kinds of pooling of it, side by side, values written in small maps.
+
+    >>> fig = plot_pooling(np.random.default_rng(0).random((6, 6)))
+    """
+    from .features import pooling
+
+    fmap = np.asarray(feature_map, np.float32)
+    results = pooling(fmap, size)
+    fig = figure(figsize=figsize or (10.0, 2.6), dpi=dpi)
+    axes = fig.subplots(1, 5)
+    vmax = float(fmap.max()) or 1.0
+    panels = [("feature map", fmap)] + [(f"{k} pooling" if "global" not in k else k, v) for k, v in results.items()]
+    for ax, (name, values) in zip(axes, panels):
+        im = ax.imshow(values, cmap=ACTIVATION_CMAP, vmin=0, vmax=vmax, interpolation="nearest")
+        hide_ticks(ax)
+        ax.set_title(f"{name}\n{values.shape[0]}x{values.shape[1]}")
+        if values.size <= 49:
+            for (r, c), v in np.ndenumerate(values):
+                ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=6 if values.size > 16 else 8,
+                        color="white" if v < 0.6 * vmax else "black")
+    fig.colorbar(im, ax=axes, shrink=0.8, label="activation")
+    fig.suptitle(title or f"Four kinds of pooling ({size}x{size} windows, stride {size})")
+    return caption(fig, "Max pooling keeps the largest value of each window, average pooling its mean; the global "
+                        "kinds reduce the whole map to one number.")
+
+
+def plot_filters(weights: np.ndarray, *, layer: str = "", max_filters: int = 64, channel: int | None = None,
+                 dpi: int = DEFAULT_DPI, figsize: tuple[float, float] | None = None) -> Figure:
+    """Kernel weights (kh, kw, in, out) as small images, red positive, blue negative, centred on zero.
+
+    For multi-channel kernels, each filter shows ``channel`` (default: the sum over input channels).
+
+    >>> import cnnviz
+    >>> fig = plot_filters(cnnviz.filters("conv1"), layer="conv1")
+    """
+    w = np.asarray(weights)
+    if w.ndim != 4:
+        raise ValueError(f"filter weights have shape {w.shape}; expected (kh, kw, in_channels, filters).")
+    shown = w[:, :, channel, :] if channel is not None else w.sum(axis=2)
+    n = min(max_filters, shown.shape[-1])
+    rows, cols = _grid(n, 8 if n <= 32 else 16)
+    fig = figure(figsize=figsize or (0.75 * cols + 0.9, 0.8 * rows + 0.8), dpi=dpi)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    lo, hi = symmetric_limits(shown[..., :n])
+    im = None
+    for k, ax in enumerate(axes):
+        hide_ticks(ax)
+        if k < n:
+            im = ax.imshow(shown[..., k], cmap=SIGNED_CMAP, vmin=lo, vmax=hi, interpolation="nearest")
+            ax.set_title(f"#{k}", fontsize=6, pad=1)
+        else:
+            ax.axis("off")
+    fig.colorbar(im, ax=axes.tolist(), shrink=0.8, label="weight")
+    what = "channel " + str(channel) if channel is not None else ("sum over input channels" if w.shape[2] > 1 else "")
+    fig.suptitle(f"{layer or 'conv'} filters: {w.shape[0]}x{w.shape[1]} kernels, {w.shape[3]} filters" +
+                 (f" ({what})" if what else ""))
+    return caption(fig, "Each square is one learned kernel: red weights add where the input is bright, blue "
+                        "weights subtract. The filter slides over the image and sums these products.")
+
+
+def plot_top_examples(top: TopExamples, *, dpi: int = DEFAULT_DPI, figsize: tuple[float, float] | None = None) -> Figure:
+    """The images that excite a filter most, strongest first, with the receptive field of the peak marked.
+
+    >>> import cnnviz
+    >>> fig = plot_top_examples(cnnviz.top_examples("conv2", 3, k=6))
+    """
+    from matplotlib.patches import Rectangle
+
+    n = len(top.images)
+    rows, cols = _grid(n, 8)
+    fig = figure(figsize=figsize or (1.15 * cols, 1.35 * rows + 0.5), dpi=dpi)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for k, ax in enumerate(axes):
+        hide_ticks(ax)
+        if k >= n:
+            ax.axis("off")
+            continue
+        label = f" (a {top.labels[k]})" if top.labels is not None else ""
+        _digit(ax, top.images[k], f"{top.activations[k]:.2f}{label}")
+        t, left, b, r = top.boxes[k]
+        ax.add_patch(Rectangle((left - 0.5, t - 0.5), r - left, b - t, fill=False, edgecolor=ACCENT, linewidth=1.2))
+    fig.suptitle(f"Top {n} images for {top.layer} filter #{top.filter}")
+    return caption(fig, "The dataset images with the strongest response of this filter (value above each); the red "
+                        "box is the part of the image that the strongest position sees (its receptive field).")
+
+
+def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
+                      figsize: tuple[float, float] | None = None) -> Figure:
+    """Maximized images (one per target), the objective per step, and the final softmax of each image.
+
+    >>> import cnnviz
+    >>> fig = plot_maximization(cnnviz.maximize([3, 6], steps=30))
+    """
+    n = len(result)
+    is_class = result.layer is None
+    cols = min(n, 10)
+    img_rows = int(np.ceil(n / cols))
+    fig = figure(figsize=figsize or (max(7.0, 1.0 * cols + 1), 1.2 * img_rows + 2.6), dpi=dpi)
+    grid = fig.add_gridspec(img_rows + 2, cols, height_ratios=[1.0] * img_rows + [0.25, 1.9])
+    for k in range(n):
+        ax = fig.add_subplot(grid[k // cols, k % cols])
+        target = result.targets[k]
+        if is_class:
+            title = f"class {target}\np={result.confidence[k]:.3f}"
+            if result.predicted[k] != target:
+                title += f"\n(sees {result.predicted[k]})"
+        else:
+            title = f"{result.layer} #{target}"
+        _digit(ax, result.images[k], title)
+    half = max(1, cols // 2)
+    ax = fig.add_subplot(grid[img_rows + 1, :half])
+    steps = np.arange(1, result.scores.shape[0] + 1)
+    for k in range(n):
+        ax.plot(steps, result.scores[:, k], lw=1, label=str(result.targets[k]))
+    ax.set_xlabel("step")
+    ax.set_ylabel("class logit" if is_class else "mean activation")
+    ax.set_title("objective while optimizing")
+    ax.grid(alpha=0.3)
+    if n <= 10:
+        ax.legend(fontsize=6, ncol=2, loc="lower right", title="target", title_fontsize=6)
+    ax = fig.add_subplot(grid[img_rows + 1, half:])
+    shown = result.probabilities[:, :] if n <= 10 else result.probabilities[:10]
+    im = ax.imshow(shown, cmap=ACTIVATION_CMAP, vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(shown.shape[1]))
+    ax.set_yticks(range(len(shown)), [str(t) for t in result.targets[: len(shown)]])
+    ax.set_xlabel("class the model gives")
+    ax.set_ylabel("image of target")
+    ax.set_title("softmax of each image")
+    fig.colorbar(im, ax=ax, shrink=0.9, label="probability")
+    reg = result.regularization
+    settings = ", ".join(f"{k}={v}" for k, v in vars(reg).items() if v) or "no regularization"
+    fig.suptitle(f"Activation maximization: {result.objective} ({result.steps} steps, seed {result.seed})")
+    return caption(fig, f"Each image was optimized from noise to raise its target's score ({settings}); the curves "
+                        "show the score per step, the grid the model's softmax for each final image.")
+
+
+def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,
+                             figsize: tuple[float, float] | None = None) -> Figure:
+    """The tutorial's experiment in one figure: the class images without a constraint (fake digits)
+    above the ones made with the L1 "fewer pixels" constraint.
+
+    >>> import cnnviz
+    >>> fig = plot_fake_vs_constrained(cnnviz.fake_vs_constrained(steps=30))
+    """
+    rows = [("no constraint\n(\"fake digits\")", experiment.plain), ("L1 constraint\n(fewer pixels)", experiment.constrained)]
+    n = len(experiment.plain)
+    fig = figure(figsize=figsize or (1.05 * n + 1.4, 3.2), dpi=dpi)
+    grid = fig.add_gridspec(2, n + 1, width_ratios=[1.4] + [1] * n)
+    for r, (label, result) in enumerate(rows):
+        ax = fig.add_subplot(grid[r, 0])
+        ax.axis("off")
+        ax.text(0.5, 0.5, label, ha="center", va="center", fontsize=9)
+        for k in range(n):
+            ax = fig.add_subplot(grid[r, k + 1])
+            _digit(ax, result.images[k], f"{result.targets[k]}: p={result.confidence[k]:.2f}")
+    fig.suptitle("What does the network see? The input each class likes most")
+    return caption(fig, "Top: images optimized only to raise each digit's score; the model is sure of them, yet they "
+                        "do not look like digits. Bottom: the same with a penalty on the number of lit pixels (L1) "
+                        "and on noise (total variation): the strokes start to look like the digits.")
+
+
+def plot_attribution(attribution: Attribution, *, index: int | None = None, alpha: float = 0.5,
+                     dpi: int = DEFAULT_DPI, figsize: tuple[float, float] | None = None) -> Figure:
+    """Each image with its attribution heat map over it (and the map alone), titled with the target class.
+
+    >>> import cnnviz
+    >>> fig = plot_attribution(cnnviz.attribute(cnnviz.load_sample().x_test[:2], method="gradcam"))
+    """
+    indices = range(len(attribution.maps)) if index is None else [index]
+    n = len(indices)
+    fig = figure(figsize=figsize or (3.4, 1.75 * n + 0.5) if n > 1 else (3.6, 2.2), dpi=dpi)
+    axes = np.atleast_2d(fig.subplots(n, 2))
+    im = None
+    for row, i in enumerate(indices):
+        img = attribution.inputs[i]
+        target = attribution.targets[i]
+        p = attribution.probabilities[i, target]
+        _digit(axes[row, 0], img, f"class {target} (p={p:.2f})")
+        _digit(axes[row, 1], img, "overlay")
+        im = axes[row, 1].imshow(attribution.maps[i], cmap=ATTRIBUTION_CMAP, alpha=alpha, vmin=0, vmax=1,
+                                 interpolation="bilinear")
+    fig.colorbar(im, ax=axes[:, 1].tolist(), shrink=0.8, label="relevance")
+    layer = f" on {attribution.layer}" if attribution.layer else ""
+    fig.suptitle(f"{METHOD_TITLES.get(attribution.method, attribution.method)}{layer}")
+    return caption(fig, "Red: pixels that raise the target class's score the most; blue: pixels that matter little.")
+
+
+METHOD_TITLES = {"saliency": "Saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM",
+                 "gradcam++": "Grad-CAM++", "scorecam": "Score-CAM"}

@@ -1,0 +1,204 @@
+"""Feature maps, pooling, filter weights, and the dataset images that excite a filter most.
+
+>>> import cnnviz
+>>> fm = cnnviz.feature_maps(cnnviz.load_sample().x_test[0])
+>>> {name: maps.shape[1:] for name, maps in fm.maps.items()}
+{'conv1': (26, 26, 32), 'pool1': (13, 13, 32), 'conv2': (11, 11, 64), 'pool2': (5, 5, 64)}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+
+from .data import load_sample
+from .probe import Probe, get_probe
+
+POOLING_KINDS = ("max", "average", "global max", "global average")
+
+
+@dataclass
+class FeatureMaps:
+    """Activations of the spatial layers for a batch: ``maps[name]`` is (N, h, w, channels).
+
+    ``inputs``: the prepared batch (N, H, W, C); ``probabilities``: (N, classes).
+    """
+
+    inputs: np.ndarray
+    maps: dict[str, np.ndarray]
+    probabilities: np.ndarray
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.probabilities.argmax(axis=1)
+
+
+def feature_maps(image: Any, model: keras.Model | None = None, layers: Sequence[str] | None = None) -> FeatureMaps:
+    """The activations of each conv/pool layer (or ``layers``) for one image or a batch, in one forward pass.
+
+    >>> feature_maps(load_sample().x_test[:3], layers=["conv1"]).maps["conv1"].shape
+    (3, 26, 26, 32)
+    """
+    probe = get_probe(model)
+    names = list(layers) if layers is not None else probe.spatial_layer_names
+    for name in names:
+        probe.layer(name)  # raises with the valid names
+    inputs = probe.prepare(image)
+    out = probe.forward(inputs)
+    return FeatureMaps(inputs=inputs, maps={n: out[n] for n in names}, probabilities=out["probabilities"])
+
+
+def predict(image: Any, model: keras.Model | None = None) -> np.ndarray:
+    """Softmax probabilities (N, classes) for one image or a batch of anything :func:`cnnviz.preprocess` reads.
+
+    >>> predict(load_sample().x_test[:2]).shape
+    (2, 10)
+    """
+    probe = get_probe(model)
+    return probe.forward(probe.prepare(image))["probabilities"]
+
+
+def pool(feature_map: np.ndarray, kind: str = "max", size: int = 2) -> np.ndarray:
+    """Pool one 2-D map the tutorial's four ways: "max", "average" (``size`` x ``size`` windows,
+    stride ``size``) or "global max", "global average" (one number, returned as a 1x1 array).
+
+    >>> pool(np.arange(16.0).reshape(4, 4), "max")
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    fmap = np.asarray(feature_map, dtype=np.float32)
+    if fmap.ndim != 2:
+        raise ValueError(f"pool takes one 2-D feature map; got shape {fmap.shape}. Pick one channel: maps[0, :, :, k].")
+    if kind == "global max":
+        return np.array([[fmap.max()]])
+    if kind == "global average":
+        return np.array([[fmap.mean()]])
+    if kind not in ("max", "average"):
+        raise ValueError(f"unknown pooling {kind!r}; use one of: {', '.join(POOLING_KINDS)}.")
+    if size < 1 or size > min(fmap.shape):
+        raise ValueError(f"pool size {size} does not fit a {fmap.shape[0]}x{fmap.shape[1]} map.")
+    h, w = fmap.shape[0] // size, fmap.shape[1] // size  # like Keras' "valid" pooling: the remainder is dropped
+    blocks = fmap[: h * size, : w * size].reshape(h, size, w, size)
+    return blocks.max(axis=(1, 3)) if kind == "max" else blocks.mean(axis=(1, 3))
+
+
+def pooling(feature_map: np.ndarray, size: int = 2) -> dict[str, np.ndarray]:
+    """All four kinds of pooling of one map, in the tutorial's order.
+
+    >>> list(pooling(np.ones((4, 4))))
+    ['max', 'average', 'global max', 'global average']
+    """
+    return {kind: pool(feature_map, kind, size) for kind in POOLING_KINDS}
+
+
+def filters(layer: str = "conv1", model: keras.Model | None = None) -> np.ndarray:
+    """The kernel weights of a conv layer: (kh, kw, in_channels, filters).
+
+    >>> filters("conv1").shape
+    (3, 3, 1, 32)
+    """
+    probe = get_probe(model)
+    target = probe.layer(layer)
+    if not isinstance(target, keras.layers.Conv2D):
+        raise ValueError(f"layer {layer!r} is a {type(target).__name__}, not a convolution; conv layers are: "
+                         f"{', '.join(probe.conv_layer_names) or 'none'}.")
+    return keras.ops.convert_to_numpy(target.kernel).copy()
+
+
+@dataclass
+class TopExamples:
+    """The ``k`` images that excite a filter most, strongest first.
+
+    ``images``: (k, H, W, C) inputs; ``activations``: each image's strongest response of
+    the filter; ``indices``: positions in the dataset; ``boxes``: (top, left, bottom, right)
+    of the receptive field of the strongest position, in input pixels (bottom/right exclusive).
+    """
+
+    layer: str
+    filter: int
+    images: np.ndarray
+    activations: np.ndarray
+    indices: np.ndarray
+    boxes: np.ndarray
+    labels: np.ndarray | None = None
+
+
+def top_examples(layer: str, index: int, k: int = 9, *, images: Any = None, labels: np.ndarray | None = None,
+                 model: keras.Model | None = None, batch_size: int = 500) -> TopExamples:
+    """The ``k`` images (default: the bundled test sample) whose strongest response of filter ``index`` of ``layer``
+    is highest, sorted strongest first, with the receptive field of that response.
+
+    >>> top = top_examples("conv2", 5, k=4)
+    >>> bool(np.all(np.diff(top.activations) <= 0))
+    True
+    """
+    probe = get_probe(model)
+    target = probe.layer(layer)
+    channels = int(target.output.shape[-1])
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < channels:
+        raise ValueError(f"filter {index!r} is out of range: layer {layer!r} has filters 0..{channels - 1}.")
+    if images is None:
+        sample = load_sample()
+        images, labels = sample.x_test, sample.y_test
+    inputs = probe.prepare(images)
+    if k < 1:
+        raise ValueError(f"k must be at least 1 (got {k}).")
+    k = min(k, len(inputs))
+    sub = _layer_model(probe, layer)
+    best_values, best_positions = [], []
+    for start in range(0, len(inputs), batch_size):
+        act = keras.ops.convert_to_numpy(sub(inputs[start : start + batch_size], training=False))[..., index]
+        if act.ndim == 1:  # dense
+            best_values.append(act)
+            best_positions.append(np.zeros((len(act), 2), int))
+            continue
+        flat = act.reshape(len(act), -1)
+        arg = flat.argmax(axis=1)
+        best_values.append(flat[np.arange(len(flat)), arg])
+        best_positions.append(np.stack(np.unravel_index(arg, act.shape[1:3]), axis=1))
+    values, positions = np.concatenate(best_values), np.concatenate(best_positions)
+    order = np.argsort(-values, kind="stable")[:k]
+    h, w, _ = probe.input_shape
+    if len(target.output.shape) == 4:
+        size_h, size_w, jump_h, jump_w = receptive_field_of(probe, layer)
+        tops, lefts = positions[order, 0] * jump_h, positions[order, 1] * jump_w
+        boxes = np.stack([tops, lefts, np.minimum(tops + size_h, h), np.minimum(lefts + size_w, w)], axis=1)
+    else:
+        boxes = np.tile([0, 0, h, w], (len(order), 1))
+    return TopExamples(layer=layer, filter=int(index), images=inputs[order], activations=values[order],
+                       indices=order, boxes=boxes, labels=None if labels is None else np.asarray(labels)[order])
+
+
+def receptive_field_of(probe: Probe, layer: str) -> tuple[int, int, int, int]:
+    """(size_h, size_w, stride_h, stride_w) of one position of ``layer``, in input pixels (valid padding).
+
+    >>> receptive_field_of(get_probe(), "conv2")
+    (8, 8, 2, 2)
+    """
+    probe.layer(layer)
+    rf_h = rf_w = 1
+    jump_h = jump_w = 1
+    for name in probe.layer_names:
+        current = probe.model.get_layer(name)
+        kernel = getattr(current, "kernel_size", None) or getattr(current, "pool_size", None)
+        strides = getattr(current, "strides", None)
+        if kernel is not None and strides is not None:
+            dilation = getattr(current, "dilation_rate", (1, 1))
+            rf_h += (kernel[0] - 1) * dilation[0] * jump_h
+            rf_w += (kernel[1] - 1) * dilation[1] * jump_w
+            jump_h *= strides[0]
+            jump_w *= strides[1]
+        if name == layer:
+            break
+    return rf_h, rf_w, jump_h, jump_w
+
+
+def _layer_model(probe: Probe, layer: str) -> keras.Model:
+    key = ("layer_model", layer)
+    if key not in probe.cache:
+        probe.cache[key] = keras.Model(probe.model.inputs[0], probe.model.get_layer(layer).output)
+    return probe.cache[key]
