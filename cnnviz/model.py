@@ -102,7 +102,17 @@ def _load(path: Path) -> keras.Model:
     except Exception as exc:
         raise ModelError(f"{path.name} could not be loaded as a Keras model: {exc.__class__.__name__}: {_first_line(exc)}") from None
     check_classifier(model, name=path.name)
-    return model
+    return _single_graph(model)
+
+
+def _single_graph(model: keras.Model) -> keras.Model:
+    """A loaded Sequential calls its layers once per rebuild, so ``layer.output`` (node 0) is not on the graph
+    the model runs; Grad-CAM's gradients then come back None. A clone calls each layer once."""
+    if not isinstance(model, keras.Sequential) or all(len(layer._inbound_nodes) <= 1 for layer in model.layers):
+        return model
+    clean = keras.models.clone_model(model)
+    clean.set_weights(model.get_weights())
+    return clean
 
 
 def _first_line(exc: BaseException) -> str:
