@@ -147,6 +147,8 @@ def read_mnist_npz(path: str | os.PathLike) -> MNIST:
     path = Path(path).expanduser()
     if not path.is_file():
         raise DataError(f"MNIST file {path} does not exist. Check the path, or unset {ENV_VAR} if it points here.")
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path} could not be read: it is not an .npz (zip) file. Is it a Keras-style mnist.npz?")
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in KEYS if k not in f.files]

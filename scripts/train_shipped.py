@@ -8,7 +8,7 @@ from pathlib import Path
 
 import cnnviz
 
-OUT = Path(__file__).resolve().parents[1] / "pretrained" / "mnist_cnn.keras"
+OUT = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parents[1] / "pretrained" / "mnist_cnn.keras"
 
 if __name__ == "__main__":
     data = sys.argv[1] if len(sys.argv) > 1 else None
