@@ -113,3 +113,24 @@ __all__ = [
     "top_examples",
     "train",
 ]
+
+from .convolution import (  # noqa: E402
+    ConvolutionStep,
+    conv_step,
+    convolution_step,
+    convolve,
+    kernel_and_bias,
+    plot_convolution_step,
+)
+from .experiments import plot_batch_timing, time_batch_sizes  # noqa: E402
+
+__all__ += [
+    "ConvolutionStep",
+    "conv_step",
+    "convolution_step",
+    "convolve",
+    "kernel_and_bias",
+    "plot_batch_timing",
+    "plot_convolution_step",
+    "time_batch_sizes",
+]
