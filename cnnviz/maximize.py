@@ -67,16 +67,21 @@ def class_logit() -> Objective:
     return Objective(lambda a, t: tf.gather(a["logits"], t, axis=1, batch_dims=1), "class logit", ("logits",))
 
 
-def channel_mean(layer: str) -> Objective:
-    """Item i maximizes the mean activation of channel ``targets[i]`` of ``layer`` (a filter, or a dense unit)."""
+def channel_mean(layer: str, pre_activation: bool = True) -> Objective:
+    """Item i maximizes the mean activation of channel ``targets[i]`` of ``layer`` (a filter, or a dense unit).
+
+    By default the activation before the ReLU: a filter that is off everywhere at the start
+    still has a gradient to climb (Lucid does the same).
+    """
+    name = f"{layer}:pre" if pre_activation else layer
 
     def fn(a: dict[str, tf.Tensor], t: tf.Tensor) -> tf.Tensor:
-        x = a[layer]
+        x = a[name]
         if len(x.shape) == 4:
             x = tf.reduce_mean(x, axis=(1, 2))
         return tf.gather(x, t, axis=1, batch_dims=1)
 
-    return Objective(fn, f"mean activation of a {layer} channel", (layer,))
+    return Objective(fn, f"mean activation of a {layer} channel", (name,))
 
 
 # --------------------------------------------------------------------------- parameterisation & transforms
@@ -182,7 +187,7 @@ class _Renderer:
     def __init__(self, probe: Probe, layers: tuple[str, ...]):
         self.probe = probe
         names = [n for n in layers if n != "logits"]
-        outputs = [probe.model.get_layer(n).output for n in names] + [probe.logits_model.outputs[0]]
+        outputs = [probe.tensor(n) for n in names] + [probe.tensor("logits")]
         self.model = keras.Model(probe.model.inputs[0], outputs)
         self.names = [*names, "logits"]
         self._compiled: dict[Any, Callable] = {}
@@ -209,7 +214,12 @@ class _Renderer:
     def _compile(self, objective: Objective, blur: tf.Tensor | None) -> Callable:
         beta1, beta2, eps = 0.9, 0.999, 1e-7
 
-        @tf.function(reduce_retracing=True)
+        shape = (None, *self.probe.input_shape)
+        signature = [tf.TensorSpec(shape, tf.float32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32),
+                     tf.TensorSpec([], tf.float32), tf.TensorSpec([3], tf.float32), tf.TensorSpec([], tf.int32),
+                     tf.TensorSpec([], tf.int32)]
+
+        @tf.function(input_signature=signature)  # one trace for every batch size, target, seed and setting
         def loop(param, targets, steps, lr, weights, jitter_px, seed):
             trace = tf.TensorArray(tf.float32, size=steps)
             zeros = tf.zeros_like(param)

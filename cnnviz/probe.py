@@ -20,7 +20,7 @@ import keras
 import numpy as np
 
 from .data import DataError, preprocess
-from .model import check_classifier, load_model
+from .model import _single_graph, check_classifier, load_model
 
 SPATIAL_TYPES = ("Conv", "Pool", "Activation", "ReLU", "BatchNormalization", "Dropout")
 
@@ -37,6 +37,26 @@ class LinearHead(keras.layers.Layer):
         y = keras.ops.matmul(x, self.dense.kernel)
         if self.dense.bias is not None:
             y = y + self.dense.bias
+        return y
+
+
+@keras.saving.register_keras_serializable(package="cnnviz")
+class PreActivation(keras.layers.Layer):
+    """A Conv2D or Dense layer's output before its activation (same weights, shared)."""
+
+    def __init__(self, layer: keras.layers.Layer, **kwargs):
+        super().__init__(**kwargs)
+        self.wrapped = layer
+
+    def call(self, x):
+        layer = self.wrapped
+        if isinstance(layer, keras.layers.Conv2D):
+            y = keras.ops.conv(x, layer.kernel, strides=layer.strides, padding=layer.padding,
+                               dilation_rate=layer.dilation_rate, data_format=layer.data_format)
+        else:
+            y = keras.ops.matmul(x, layer.kernel)
+        if layer.bias is not None:
+            y = y + layer.bias
         return y
 
 
@@ -76,6 +96,21 @@ class Probe:
         if name not in self._layer_index:
             raise ValueError(f"layer {name!r} not found; layers are: {', '.join(self.layer_names)}.")
         return self.model.get_layer(name)
+
+    def tensor(self, name: str):
+        """The symbolic tensor called ``name``: a layer's output, "logits", or "<layer>:pre" (a conv or
+        dense layer before its activation, which still has gradients where a ReLU is off)."""
+        if name == "logits":
+            return self.logits_model.outputs[0]
+        if name.endswith(":pre"):
+            layer = self.layer(name[:-4])
+            if not isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+                return layer.output
+            key = ("pre", layer.name)
+            if key not in self.cache:
+                self.cache[key] = PreActivation(layer, name=f"{layer.name}_pre")(layer.input)
+            return self.cache[key]
+        return self.layer(name).output
 
     def check_class(self, index: int) -> int:
         """``index`` as an int, or a ValueError if it is not a class of this model."""
@@ -140,6 +175,9 @@ def _prepare_color(image: Any, h: int, w: int, c: int) -> np.ndarray:
 
 def _build(model: keras.Model) -> Probe:
     check_classifier(model)
+    # a Sequential that Keras rebuilt (e.g. loaded with keras.saving.load_model) has layers on two graphs:
+    # look through a single-graph clone instead (its weights are a copy taken now)
+    model = _single_graph(model)
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     names = [layer.name for layer in layers]
     if len(set(names)) != len(names):
