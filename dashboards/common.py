@@ -1,0 +1,317 @@
+"""Shared parts of the dashboard: the model picker, cached cnnviz calls, and image display helpers.
+
+Every computation is a cnnviz call. Models are cached with ``st.cache_resource`` under a
+*model reference*: ``"shipped"`` for the shipped model, or the path of a ``.keras`` file
+(uploads are stored under their content hash, trained models under a unique name), so two
+models never share a cache entry. Results are cached with ``st.cache_data`` keyed by that
+reference and the inputs (numpy arrays are hashed by their bytes).
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import hashlib
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+import streamlit as st
+
+import cnnviz
+
+# Streamlit calls keras.backend.clear_session() after every run, and that runs a full garbage collection:
+# ~0.3 s with TensorFlow's ~360,000 objects loaded. Freezing what is loaded once (TensorFlow, models) takes
+# it out of every collection, so a rerun costs what the page does and no more.
+gc.freeze()
+# tf-keras-vis calls Keras functional models with a list; Keras warns on every call. Not the user's concern.
+warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match the expected structure")
+
+SHIPPED = "shipped"
+SHIPPED_LABEL = "shipped model (pretrained/mnist_cnn.keras)"
+MODELS_DIR = Path(tempfile.gettempdir()) / "cnnviz-dashboard"
+MAX_UPLOAD_MB = 50
+FIGURE_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+
+# --------------------------------------------------------------------------- models
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the model...")
+def get_model(model_ref: str):
+    """The Keras model behind a reference (loaded safely by cnnviz.load_model, once per reference)."""
+    model = cnnviz.load_model(None if model_ref == SHIPPED else model_ref)
+    cnnviz.get_probe(model)  # build the probe models once, then freeze them out of garbage collection
+    gc.freeze()
+    return model
+
+
+def model_path(model_ref: str) -> str | None:
+    """The file of a reference; None for the shipped model (cnnviz then uses its own)."""
+    return None if model_ref == SHIPPED else model_ref
+
+
+def _registry() -> dict[str, str]:
+    """label -> model reference, for this browser session."""
+    if "models" not in st.session_state:
+        st.session_state["models"] = {SHIPPED_LABEL: SHIPPED}
+    return st.session_state["models"]
+
+
+def register_model(label: str, model_ref: str, *, select: bool = False) -> None:
+    """Add a model to the picker (and make it the current one when ``select``)."""
+    _registry()[label] = model_ref
+    if select:
+        st.session_state["model_label"] = label
+
+
+def save_upload(data: bytes, name: str) -> str:
+    """Write an uploaded model to a file named by its content hash; return the path (the model reference)."""
+    if len(data) > MAX_UPLOAD_MB * 2**20:
+        raise cnnviz.ModelError(f"{name} is {len(data) / 2**20:.0f} MiB; the dashboard takes models up to {MAX_UPLOAD_MB} MiB.")
+    if not name.endswith(".keras"):
+        raise cnnviz.ModelError(f"{name} is not a .keras file; save your model with model.save('name.keras').")
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    path = MODELS_DIR / "uploads" / f"upload-{digest}.keras"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return str(path)
+
+
+def new_trained_path(recipe: str) -> Path:
+    """A fresh file name for a model trained in this session."""
+    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    return MODELS_DIR / f"trained-{recipe}-{time.strftime('%H%M%S')}-{time.time_ns() % 10**6:06d}.keras"
+
+
+def model_picker() -> str:
+    """The sidebar: which model every page shows, and an upload for your own ``.keras`` file. Returns the reference."""
+    registry = _registry()
+    with st.sidebar:
+        st.markdown("### Model")
+        labels = list(registry)
+        if st.session_state.get("model_label") not in labels:
+            st.session_state["model_label"] = labels[0]
+        label = st.selectbox("Model shown on every page", labels, key="model_label")
+        upload = st.file_uploader("Or upload a .keras classifier", type=["keras"], key="model_upload",
+                                  help=f"Loaded with Keras safe_mode (no code runs); up to {MAX_UPLOAD_MB} MiB.")
+        if upload is not None and st.session_state.get("upload_seen") != upload.file_id:
+            st.session_state["upload_seen"] = upload.file_id
+            try:
+                ref = save_upload(upload.getvalue(), upload.name)
+                model = get_model(ref)
+                cnnviz.get_probe(model)  # layer names, one image input, one class output
+            except (cnnviz.ModelError, ValueError) as exc:
+                st.session_state["upload_error"] = f"{upload.name}: {exc}"
+            else:
+                st.session_state.pop("upload_error", None)
+                register_model(f"uploaded: {upload.name}", ref)
+                st.session_state["pending_model_label"] = f"uploaded: {upload.name}"
+                st.rerun()
+        if "upload_error" in st.session_state:
+            st.error(st.session_state["upload_error"])
+        return registry[label]
+
+
+def apply_pending_selection() -> None:
+    """Select a model registered in the previous run (a widget's value can only change before it is drawn)."""
+    pending = st.session_state.pop("pending_model_label", None)
+    if pending is not None:
+        st.session_state["model_label"] = pending
+
+
+def current_model_ref() -> str:
+    return st.session_state.get("model_ref", SHIPPED)
+
+
+def load_current_model():
+    """The current model, or an error box and a stop when it cannot be loaded."""
+    ref = current_model_ref()
+    try:
+        return get_model(ref)
+    except (cnnviz.ModelError, ValueError) as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+# --------------------------------------------------------------------------- data
+
+
+@st.cache_resource
+def sample():
+    """The bundled 1,000 + 1,000 image MNIST sample."""
+    return cnnviz.load_sample()
+
+
+@st.cache_resource(show_spinner="Looking for the full MNIST...")
+def full_mnist(path: str = ""):
+    """The full MNIST, or the DataError message saying where cnnviz looked."""
+    try:
+        return cnnviz.load_mnist(path or None, download=False)
+    except (cnnviz.DataError, OSError, ValueError) as exc:
+        return str(exc)
+
+
+# --------------------------------------------------------------------------- cached cnnviz calls
+
+
+@st.cache_data(max_entries=32)
+def layer_table(model_ref: str) -> list[dict[str, Any]]:
+    return cnnviz.layer_table(get_model(model_ref))
+
+
+@st.cache_data(max_entries=32)
+def layer_names(model_ref: str) -> dict[str, list[str]]:
+    probe = cnnviz.get_probe(get_model(model_ref))
+    return {"all": probe.layer_names, "conv": probe.conv_layer_names, "spatial": probe.spatial_layer_names,
+            "input_shape": list(probe.input_shape), "classes": probe.num_classes}
+
+
+@st.cache_data(max_entries=16)
+def card_and_history(model_ref: str) -> tuple[dict | None, dict | None]:
+    path = model_path(model_ref)
+    return cnnviz.load_card(path), cnnviz.load_history(path)
+
+
+@st.cache_data(max_entries=16)
+def history_png(model_ref: str) -> bytes | None:
+    _, history = card_and_history(model_ref)
+    if not history or "loss" not in history:
+        return None
+    return figure_png(cnnviz.plot_history(history, title="Accuracy and loss while training"))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def prepare(model_ref: str, image: Any) -> np.ndarray:
+    """The 28x28 the model sees (N, H, W, C) for any input cnnviz.preprocess reads."""
+    return cnnviz.get_probe(get_model(model_ref)).prepare(image)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def feature_maps(model_ref: str, image: np.ndarray):
+    return cnnviz.feature_maps(image, model=get_model(model_ref))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def attribution(model_ref: str, image: np.ndarray, method: str, target: int | None = None):
+    return cnnviz.attribute(image, method=method, target=target, model=get_model(model_ref))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def pooling(feature_map: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    return cnnviz.pooling(feature_map, size)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def kernel_and_bias(model_ref: str, layer: str) -> tuple[np.ndarray, np.ndarray]:
+    return cnnviz.kernel_and_bias(layer, model=get_model(model_ref))
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the filters...")
+def filters_png(model_ref: str, layer: str) -> bytes:
+    weights = cnnviz.filters(layer, model=get_model(model_ref))
+    return figure_png(cnnviz.plot_filters(weights, layer=layer))
+
+
+@st.cache_data(max_entries=16, show_spinner="Optimizing an input for every filter...")
+def filter_patterns(model_ref: str, layer: str, steps: int, seed: int):
+    channels = next(row["output_shape"][-1] for row in layer_table(model_ref) if row["name"] == layer)
+    return cnnviz.maximize_filter(layer, list(range(int(channels))), model=get_model(model_ref), steps=steps,
+                                  seed=seed)
+
+
+@st.cache_data(max_entries=64, show_spinner="Searching the sample for the strongest responses...")
+def top_examples_png(model_ref: str, layer: str, index: int, k: int) -> bytes:
+    top = cnnviz.top_examples(layer, index, k=k, model=get_model(model_ref))
+    return figure_png(cnnviz.plot_top_examples(top))
+
+
+@st.cache_data(max_entries=64, show_spinner="Optimizing the class images...")
+def maximize(model_ref: str, classes: tuple[int, ...], regularization: str, l1: float, tv: float, jitter: int,
+             blur: float, steps: int, seed: int):
+    return cnnviz.maximize(list(classes), model=get_model(model_ref), regularization=regularization, l1=l1, tv=tv,
+                           jitter=jitter, blur=blur, steps=steps, seed=seed)
+
+
+@st.cache_data(max_entries=64, show_spinner="Drawing the figure...")
+def maximization_figure(model_ref: str, classes: tuple[int, ...], regularization: str, l1: float, tv: float,
+                        jitter: int, blur: float, steps: int, seed: int, fmt: str = "png") -> bytes:
+    result = maximize(model_ref, classes, regularization, l1, tv, jitter, blur, steps, seed)
+    return cnnviz.figure_bytes(cnnviz.plot_maximization(result), fmt)
+
+
+@st.cache_data(max_entries=16, show_spinner="Optimizing fake and constrained digits...")
+def fake_vs_constrained(model_ref: str, steps: int, seed: int):
+    return cnnviz.fake_vs_constrained(get_model(model_ref), steps=steps, seed=seed)
+
+
+@st.cache_data(max_entries=32, show_spinner="Drawing the figure...")
+def fake_vs_constrained_figure(model_ref: str, steps: int, seed: int, fmt: str = "png") -> bytes:
+    return cnnviz.figure_bytes(cnnviz.plot_fake_vs_constrained(fake_vs_constrained(model_ref, steps, seed)), fmt)
+
+
+# --------------------------------------------------------------------------- figures and images
+
+
+def figure_png(fig) -> bytes:
+    return cnnviz.figure_bytes(fig, "png")
+
+
+def download_buttons(make: Callable[[str], bytes], stem: str, key: str) -> None:
+    """One download button per format (PNG, SVG, PDF), side by side; each file is drawn when it is asked for."""
+    columns = st.columns(len(FIGURE_FORMATS) + 2)
+    for column, (fmt, mime) in zip(columns, FIGURE_FORMATS.items()):
+        column.download_button(f"Download {fmt.upper()}", functools.partial(make, fmt), file_name=f"{stem}.{fmt}",
+                               mime=mime, key=f"{key}-{fmt}", on_click="ignore")
+
+
+def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour upscaling, so small maps stay crisp in the browser."""
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def gray(image: np.ndarray, factor: int = 8) -> np.ndarray:
+    """A (H, W[, 1]) image in [0, 1] as an enlarged uint8 grey picture."""
+    img = np.asarray(image, np.float32)
+    img = img[..., 0] if img.ndim == 3 else img
+    return enlarge((np.clip(img, 0, 1) * 255).astype(np.uint8), factor)
+
+
+def colorize(values: np.ndarray, vmax: float | None = None, cmap: str = "viridis", vmin: float = 0.0) -> np.ndarray:
+    """Map values to RGB uint8 with a matplotlib colour map (the scale cnnviz's plots use)."""
+    vmax = float(np.max(values)) if vmax is None else vmax
+    scaled = (np.asarray(values, np.float32) - vmin) / ((vmax - vmin) or 1.0)
+    return (matplotlib.colormaps[cmap](np.clip(scaled, 0, 1))[..., :3] * 255).astype(np.uint8)
+
+
+def mosaic(maps: np.ndarray, cols: int = 16, factor: int = 4, gap: int = 2) -> np.ndarray:
+    """All channels of one layer (h, w, c) as one RGB grid, one shared colour scale (bright = strong)."""
+    h, w, c = maps.shape
+    rows = int(np.ceil(c / cols))
+    colored = colorize(np.moveaxis(maps, -1, 0), float(maps.max()) or 1.0)  # (c, h, w, 3)
+    cell_h, cell_w = h * factor, w * factor
+    grid = np.full((rows * (cell_h + gap) - gap, cols * (cell_w + gap) - gap, 3), 255, np.uint8)
+    for k in range(c):
+        r, col = divmod(k, cols)
+        grid[r * (cell_h + gap) : r * (cell_h + gap) + cell_h, col * (cell_w + gap) : col * (cell_w + gap) + cell_w] = (
+            enlarge(colored[k], factor))
+    return grid
+
+
+def overlay(image: np.ndarray, heat: np.ndarray, alpha: float = 0.5, factor: int = 8) -> np.ndarray:
+    """A heat map in [0, 1] over a grey image, as plot_attribution draws it (jet colours)."""
+    img = np.asarray(image, np.float32)
+    img = img[..., 0] if img.ndim == 3 else img
+    base = np.repeat(np.clip(img, 0, 1)[..., None], 3, axis=-1)
+    color = matplotlib.colormaps["jet"](np.clip(heat, 0, 1))[..., :3]
+    return enlarge(((1 - alpha) * base + alpha * color) * 255, factor).astype(np.uint8)
+
+
+def tutorial_note(text: str) -> None:
+    """A quote from the tutorial, to tie a page to the text it brings to life."""
+    st.caption(f"Tutorial: {text}")

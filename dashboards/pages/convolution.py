@@ -1,0 +1,68 @@
+"""Page 3, Convolution step by step: one conv1 filter sliding over the input, with a stride you set."""
+
+import time
+
+import common
+import numpy as np
+import streamlit as st
+
+import cnnviz
+
+st.title("Convolution, step by step")
+st.markdown(
+    "A convolution is a small filter sliding over the image: at each position the 3x3 **patch** under it is "
+    "multiplied element by element with the **kernel**, and the products are **summed** (then the bias is added "
+    "and ReLU keeps only positive values). The **stride** is how far the filter moves each step."
+)
+common.tutorial_note("实际卷积的时候是拿一个滤波器与代表图片像素的矩阵做乘积然后相加 (convolution multiplies a filter "
+                     "with the pixel matrix and adds the products).")
+ref = common.current_model_ref()
+common.load_current_model()
+names = common.layer_names(ref)
+first_conv = names["conv"][0] if names["conv"] else None
+if first_conv is None:
+    st.error("This model has no convolution layer to show.")
+    st.stop()
+kernel, bias = common.kernel_and_bias(ref, first_conv)
+if kernel.shape[2] != 1:
+    st.error(f"{first_conv} reads {kernel.shape[2]} input channels; this page shows single-channel (grey) inputs.")
+    st.stop()
+
+sample = common.sample()
+controls = st.columns(4)
+digit = controls[0].selectbox("Input: a gallery digit", list(range(10)), index=7, key="conv_digit")
+filter_index = controls[1].slider(f"{first_conv} filter", 0, kernel.shape[-1] - 1, 0, key="conv_filter")
+stride = controls[2].select_slider("Stride", [1, 2, 3], value=1, key="conv_stride")
+image = common.prepare(ref, sample.x_test[int(np.flatnonzero(sample.y_test == digit)[0])])[0, :, :, 0]
+rows = cnnviz.convolution.output_size(image.shape[0], kernel.shape[0], stride)
+cols = cnnviz.convolution.output_size(image.shape[1], kernel.shape[1], stride)
+total = rows * cols
+step_key = f"conv_step_{stride}"
+st.session_state.setdefault(step_key, min(total - 1, (rows // 2) * cols + cols // 2))
+if "conv_pending_step" in st.session_state:  # set by Play in the previous run, before the slider is drawn
+    st.session_state[step_key] = min(total - 1, st.session_state.pop("conv_pending_step"))
+step = controls[3].slider("Position (row by row)", 0, total - 1, key=step_key)
+st.caption(f"A {image.shape[0]}x{image.shape[1]} input and a {kernel.shape[0]}x{kernel.shape[1]} filter at "
+           f"stride {stride} give a {rows}x{cols} output: {total} positions.")
+
+picture = st.empty()
+
+
+def show(position: int) -> None:
+    result = cnnviz.convolution_step(image, kernel[:, :, 0, filter_index], position, stride=stride,
+                                     bias=float(bias[filter_index]))
+    picture.image(common.figure_png(cnnviz.plot_convolution_step(result)), width="stretch")
+    return result
+
+
+result = show(step)
+st.markdown(f"Position ({result.row}, {result.col}): sum of products **{result.total:.3f}** + bias "
+            f"**{result.bias:.3f}** -> ReLU -> **{result.value:.3f}** "
+            f"(row {result.row}, column {result.col} of the output map).")
+if st.button("Play: slide over the next row", key="conv_play"):
+    start = min(step + 1, total - 1)
+    for position in range(start, min(total, start + cols)):
+        show(position)
+        time.sleep(0.05)
+    st.session_state["conv_pending_step"] = start + cols - 1
+    st.rerun()

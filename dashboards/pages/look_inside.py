@@ -1,0 +1,108 @@
+"""Page 2, Look inside: pick, upload or draw a digit; see the softmax, every layer's feature maps,
+the four kinds of pooling, and saliency / Grad-CAM overlays. Everything updates as you draw."""
+
+import common
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import cnnviz
+
+SOURCES = ["Draw", "Gallery", "Upload"]
+METHODS = {"saliency": "Saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++",
+           "scorecam": "Score-CAM"}
+
+st.title("Look inside")
+ref = common.current_model_ref()
+common.load_current_model()
+names = common.layer_names(ref)
+
+left, right = st.columns([1, 2], gap="large")
+with left:
+    source = st.radio("Input", SOURCES, horizontal=True, key="input_source",
+                      captions=["with the mouse", "the bundled test sample", "a PNG or JPEG"])
+    raw = None
+    if source == "Draw":
+        from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
+
+        st.caption("Draw one digit, large, in the black square. It is shrunk to 28x28 the way MNIST digits were.")
+        canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=252,
+                           width=252, drawing_mode="freedraw", return_image_data=True, key="canvas")
+        image_data = getattr(canvas, "image_data", None) if canvas is not None else None
+        if image_data is not None and np.asarray(image_data)[..., :3].max() > 0:
+            raw = np.ascontiguousarray(np.asarray(image_data, np.uint8))
+    elif source == "Gallery":
+        sample = common.sample()
+        digit = st.selectbox("Digit", list(range(10)), index=3, key="gallery_digit")
+        example = st.slider("Example of that digit", 0, 99, 0, key="gallery_example")
+        index = int(np.flatnonzero(sample.y_test == digit)[example])
+        raw = sample.x_test[index]
+        st.caption(f"Test sample image #{index}, labelled {digit}.")
+    else:
+        upload = st.file_uploader("An image of one digit", type=["png", "jpg", "jpeg"], key="digit_upload")
+        if upload is not None:
+            raw = upload.getvalue()
+
+    if raw is None:
+        st.info("Draw a digit (or pick one from the gallery) to see what the network makes of it.")
+        st.stop()
+    try:
+        prepared = common.prepare(ref, raw)
+    except (cnnviz.DataError, ValueError) as exc:
+        st.error(f"This image cannot be read: {exc}")
+        st.stop()
+    maps = common.feature_maps(ref, prepared)
+    st.image(common.gray(maps.inputs[0], 6), caption="What the model sees: 28x28, white ink on black")
+
+probabilities = maps.probabilities[0]
+predicted = int(probabilities.argmax())
+with right:
+    st.metric("Prediction", str(predicted), f"softmax {probabilities[predicted]:.3f}", delta_color="off")
+    chart = pd.DataFrame({"probability": probabilities}, index=[str(i) for i in range(len(probabilities))])
+    chart.index.name = "digit"
+    st.bar_chart(chart, y="probability", height=260, y_label="softmax probability", x_label="digit")
+
+st.header("Feature maps of every layer")
+st.caption("Each small square is one channel of the layer (bright = strong activation, one colour scale per layer). "
+           "Convolutions find strokes and edges; pooling keeps the strongest response of each 2x2 window.")
+shapes = []
+for name in names["spatial"]:
+    layer_maps = maps.maps[name][0]
+    h, w, c = layer_maps.shape
+    shapes.append(f"{h}x{w}x{c}")
+    factor = max(1, 72 // max(h, w))
+    st.image(common.mosaic(layer_maps, cols=16 if c > 16 else c, factor=factor),
+             caption=f"{name}: {h}x{w} x {c} maps (max activation {layer_maps.max():.2f})")
+st.caption(f"Shapes: {'x'.join(str(d) for d in names['input_shape'])} -> " + " -> ".join(shapes))
+
+st.header("Four kinds of pooling")
+common.tutorial_note("池化所做的跟滤波器一样在矩阵上平移，只不过作用是取最大 (pooling slides like a filter, but takes the maximum).")
+pool_left, pool_mid, pool_right = st.columns(3)
+layer = pool_left.selectbox("Feature map of layer", names["spatial"], key="pool_layer")
+channels = maps.maps[layer].shape[-1]
+channel = pool_mid.slider("Channel", 0, channels - 1, 0, key="pool_channel")
+size = pool_right.select_slider("Window", [2, 3, 4], value=2, key="pool_size")
+fmap = maps.maps[layer][0, :, :, channel]
+pooled = common.pooling(fmap, size)
+vmax = float(fmap.max()) or 1.0
+columns = st.columns(5)
+columns[0].image(common.enlarge(common.colorize(fmap, vmax), max(1, 140 // fmap.shape[0])),
+                 caption=f"{layer} #{channel}: {fmap.shape[0]}x{fmap.shape[1]}")
+for column, (kind, values) in zip(columns[1:], pooled.items()):
+    label = f"{kind} pooling" if "global" not in kind else kind
+    detail = f" = {float(values[0, 0]):.3f}" if values.size == 1 else f": {values.shape[0]}x{values.shape[1]}"
+    column.image(common.enlarge(common.colorize(values, vmax), max(1, 140 // values.shape[0])),
+                 caption=label + detail)
+
+st.header("Which pixels decided it")
+methods = st.multiselect("Methods", list(METHODS), default=["saliency", "gradcam"], format_func=METHODS.get,
+                         key="attribution_methods")
+if methods:
+    columns = st.columns(len(methods) + 1)
+    columns[0].image(common.gray(maps.inputs[0], 6), caption=f"input (model says {predicted})")
+    for column, method in zip(columns[1:], methods):
+        result = common.attribution(ref, maps.inputs, method)
+        column.image(common.overlay(maps.inputs[0], result.maps[0], factor=6),
+                     caption=f"{METHODS[method]} for class {result.targets[0]}")
+    st.caption("Red: pixels that raise the predicted class's score most; blue: pixels that matter little. "
+               "Grad-CAM looks through the last convolution layer, so its map is coarser.")

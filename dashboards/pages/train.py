@@ -1,0 +1,103 @@
+"""Page 6, Train: train the reference CNN with live curves, use the result on every page, and the
+tutorial's batch-size experiment (time per epoch for a few batch sizes)."""
+
+import common
+import pandas as pd
+import streamlit as st
+
+import cnnviz
+
+st.title("Train")
+st.markdown("Train the tutorial's CNN yourself. The trained model is saved and joins the model picker in the "
+            "sidebar, so every page can show it.")
+common.tutorial_note("一个epoch就等于将所有的mini-batch都遍历一遍 (one epoch goes through every mini-batch once).")
+
+sample_label = "bundled sample (1,000 train + 1,000 test images)"
+with st.expander("Where is the full MNIST?", expanded=False):
+    mnist_path = st.text_input("Path to a Keras-style mnist.npz (empty: look in the usual places)", "",
+                               key="mnist_path")
+full = common.full_mnist(mnist_path.strip())
+datasets = {sample_label: "sample"}
+if isinstance(full, str):
+    st.caption("Full MNIST not found, so training uses the bundled sample. " + full.splitlines()[0])
+else:
+    datasets[f"full MNIST ({len(full.x_train):,} train + {len(full.x_test):,} test images)"] = "full"
+
+with st.form("train_form"):
+    cols = st.columns(4)
+    recipe = cols[0].selectbox("Recipe", list(cnnviz.RECIPES), key="train_recipe",
+                               help="\n\n".join(f"**{k}**: {r.description}" for k, r in cnnviz.RECIPES.items()))
+    epochs = cols[1].number_input("Epochs", 1, 50, 3, key="train_epochs")
+    batch_size = cols[2].select_slider("Batch size", [8, 16, 32, 64, 128, 256, 512], value=128, key="train_batch")
+    dataset = cols[3].selectbox("Data", list(datasets), key="train_data")
+    submitted = st.form_submit_button("Train", type="primary")
+
+if submitted:
+    data = cnnviz.load_sample() if datasets[dataset] == "sample" else full
+    progress = st.progress(0.0, text="Starting...")
+    chart = st.empty()
+    rows: list[dict] = []
+
+    def on_epoch(epoch: int, logs: dict) -> None:
+        rows.append({"epoch": epoch + 1, **{k: logs.get(k) for k in ("accuracy", "val_accuracy", "loss", "val_loss")}})
+        progress.progress((epoch + 1) / int(epochs), text=f"Epoch {epoch + 1} of {epochs}: accuracy "
+                          f"{logs.get('accuracy', 0):.3f}, validation accuracy {logs.get('val_accuracy', 0):.3f}")
+        frame = pd.DataFrame(rows).set_index("epoch")
+        with chart.container():
+            left, right = st.columns(2)
+            left.line_chart(frame[["accuracy", "val_accuracy"]], height=220, y_label="accuracy")
+            right.line_chart(frame[["loss", "val_loss"]], height=220, y_label="loss")
+
+    path = common.new_trained_path(recipe)
+    try:
+        result = cnnviz.train(data, recipe=recipe, epochs=int(epochs), batch_size=int(batch_size), seed=0,
+                              output=path, verbose=0, on_epoch=on_epoch)
+    except (ValueError, cnnviz.DataError) as exc:
+        st.error(str(exc))
+        st.stop()
+    label = (f"trained: {recipe}, {int(epochs)} epoch{'s' if epochs > 1 else ''}, batch {batch_size}, "
+             f"{'sample' if datasets[dataset] == 'sample' else 'full MNIST'} ({path.stem[-6:]})")
+    common.register_model(label, str(result.path))
+    st.session_state["last_training"] = {"label": label, "path": str(result.path), "accuracy": result.test_accuracy,
+                                         "seconds": result.seconds}
+    progress.progress(1.0, text=f"Done in {result.seconds:.1f} s.")
+
+last = st.session_state.get("last_training")
+if last:
+    st.success(f"Test accuracy {last['accuracy']:.2%} after {last['seconds']:.1f} s of training. Saved as "
+               f"`{last['path']}`.")
+    png = common.history_png(last["path"])
+    if png:
+        st.image(png, width=900)
+    cols = st.columns(3)
+    if cols[0].button("Show this model on every page", key="use_trained", type="primary"):
+        st.session_state["pending_model_label"] = last["label"]
+        st.rerun()
+    with open(last["path"], "rb") as file:
+        cols[1].download_button("Download the .keras file", file.read(), file_name="mnist_cnn_trained.keras",
+                                mime="application/octet-stream", key="download_trained", on_click="ignore")
+
+st.header("The batch-size experiment")
+st.markdown("How long does one epoch take for different batch sizes? Each batch is one parameter update: small "
+            "batches make many updates per epoch, large ones are computed in parallel. Each run here is a real "
+            "training (tutorial recipe) on the data chosen above; the first epoch (graph building) is not timed.")
+common.tutorial_note("batch_size = 1 会花166s; batch_size = 10每个epoch会花17s (batch size 1: 166 s an epoch; 10: 17 s).")
+sizes = st.multiselect("Batch sizes", [1, 4, 16, 32, 64, 128, 256, 512], default=[1, 16, 128, 512],
+                       key="batch_sizes")
+if st.button("Time the epochs", key="run_batch_experiment", disabled=not sizes):
+    data = cnnviz.load_sample() if datasets[dataset] == "sample" else full
+    bar = st.progress(0.0, text="Timing...")
+    done: list[int] = []
+
+    def on_result(size: int, row: dict) -> None:
+        done.append(size)
+        bar.progress(len(done) / len(sizes), text=f"batch size {size}: {row['seconds_per_epoch']:.2f} s per epoch")
+
+    try:
+        st.session_state["batch_timing"] = cnnviz.time_batch_sizes(sorted(sizes), data=data, on_result=on_result)
+    except (ValueError, cnnviz.DataError) as exc:
+        st.error(str(exc))
+timing = st.session_state.get("batch_timing")
+if timing:
+    st.image(common.figure_png(cnnviz.plot_batch_timing(timing)), width=800)
+    st.dataframe(pd.DataFrame(timing), hide_index=True)
