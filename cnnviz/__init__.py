@@ -57,6 +57,7 @@ from .plots import (  # noqa: E402
     save_figure,
 )
 from .probe import Probe, get_probe  # noqa: E402
+from .report import Report, export_figures, report, report_figures  # noqa: E402
 from .train import RECIPES, TrainResult, load_card, load_history, train  # noqa: E402
 
 __version__ = "0.1.0"
@@ -72,10 +73,12 @@ __all__ = [
     "ModelError",
     "Probe",
     "Regularization",
+    "Report",
     "TopExamples",
     "TrainResult",
     "attribute",
     "evaluate",
+    "export_figures",
     "fake_vs_constrained",
     "feature_maps",
     "figure_bytes",
@@ -105,6 +108,8 @@ __all__ = [
     "predict",
     "preprocess",
     "reference_model",
+    "report",
+    "report_figures",
     "saliency",
     "save_figure",
     "save_model",

@@ -132,6 +132,39 @@ def cmd_attribution(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_options(args: argparse.Namespace) -> dict:
+    return {"model": args.model, "images": args.images, "classes": _parse_classes(args.classes),
+            "examples": args.examples, "data": "sample" if args.sample else args.data, "steps": args.steps,
+            "filter_steps": args.filter_steps, "dpi": args.dpi, "progress": not args.quiet}
+
+
+def _print_failures(failures) -> int:
+    for failure in failures:
+        print(f"  could not use {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+@command
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import report
+
+    result = report(args.output, **_report_options(args))
+    print(f"saved {result.path}: {result.pages} {'pages' if result.path.suffix == '.pdf' else 'figures'} "
+          f"in {result.seconds:.1f} s" + (f"; {len(result.failures)} input(s) could not be used (listed in the report)"
+                                           if result.failures else ""))
+    return _print_failures(result.failures)
+
+
+@command
+def cmd_export(args: argparse.Namespace) -> int:
+    from .report import export_figures
+
+    result = export_figures(args.output, args.formats, **_report_options(args))
+    print(f"saved {len(result.files)} files ({len(result.figures)} figures as {args.formats}) to {result.directory}/ "
+          f"in {result.seconds:.1f} s")
+    return _print_failures(result.failures)
+
+
 @command
 def cmd_dashboard(args: argparse.Namespace) -> int:
     import subprocess
@@ -195,6 +228,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", type=int, default=None, help="class to explain (default: the predicted one)")
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="attribution.png")
+
+    for name, help_text in (("report", "one PDF or self-contained HTML document explaining the model, the tutorial's way"),
+                            ("export", "every figure of the report as separate PNG/SVG/PDF files with stable names")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
+        p.add_argument("--images", nargs="+", default=None, metavar="FILE",
+                       help="image files to show after the example digits (unreadable ones are listed, the rest built)")
+        p.add_argument("--examples", type=int, default=4, help="example digits from the bundled sample (default: 4)")
+        p.add_argument("--classes", default="0-9", help="class images to draw: a class, a list (1,3,5) or a range (0-9)")
+        p.add_argument("--data", default=None, help="mnist.npz for the confusion matrix (default: the full MNIST if "
+                                                    "found without a download, else the bundled test sample)")
+        p.add_argument("--sample", action="store_true", help="confusion matrix on the bundled 1,000-image test sample")
+        p.add_argument("--steps", type=int, default=200, help="maximization steps for the class images")
+        p.add_argument("--filter-steps", type=int, default=150, help="maximization steps for the filter patterns")
+        p.add_argument("--dpi", type=int, default=150, help="resolution of raster images (default: 150)")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+        if name == "report":
+            p.add_argument("-o", "--output", default="report.pdf", help="report.pdf or report.html (default: report.pdf)")
+        else:
+            p.add_argument("--formats", default="png,svg,pdf", help="comma-separated: png, svg, pdf (default: all three)")
+            p.add_argument("-o", "--output", default="figures", help="directory for the files (default: figures)")
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard")
     p.add_argument("--port", type=int, default=8501)

@@ -104,8 +104,12 @@ def plot_history(history: dict[str, list[float]] | Any, *, title: str = "Trainin
         ax.set_title(f"model {metric}")
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right" if metric == "accuracy" else "upper right")
-        if len(epochs) and len(epochs) <= 20:
+        if len(epochs) and len(epochs) <= 10:
             ax.set_xticks(epochs)
+        else:  # every epoch labelled would run the numbers together at column width
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title)
     return caption(fig, "Accuracy (left) and loss (right) after each epoch, on the training images and on the "
                         "10% held out for validation. Curves that part ways mean overfitting.")
