@@ -555,13 +555,19 @@ def _plan(ctx: _Context) -> list[tuple[str, str, str, Callable[[], Figure]]]:
         plan.append(("pooling", "Pooling", EXPLAIN["pooling"], pooling_fig))
 
     if ctx.classes:
-        plan.append(("class_images", "What does the network see? Class images", EXPLAIN["class_images"],
+        plan.append(("class_images", "What does the network see?", EXPLAIN["class_images"],
                      lambda: plot_fake_vs_constrained(fake_vs_constrained(model, classes=ctx.classes, steps=ctx.steps),
                                                       dpi=dpi)))
     if n:
         for method, title in (("gradcam", "Grad-CAM"), ("saliency", "Saliency")):
             def attribution_fig(method: str = method) -> Figure:
-                return plot_attribution(attribute(ctx.examples, method=method, model=model), dpi=dpi)
+                import warnings
+
+                with warnings.catch_warnings():  # Keras' note on tf-keras-vis passing a list as the input
+                    warnings.filterwarnings("ignore", message="The structure of `inputs`")
+                    result = attribute(ctx.examples, method=method, model=model)
+                # a little wider than the plot's default, so the titles fit beside the colour bar
+                return plot_attribution(result, dpi=dpi, figsize=(4.4, 1.75 * n + 0.6) if n > 1 else (4.4, 2.4))
 
             plan.append((f"attribution_{method}", f"Attribution: {title}", EXPLAIN["attribution"], attribution_fig))
     return plan
@@ -643,7 +649,7 @@ INTRO = [
      "a feature map share their weights, one filter, so a part is found wherever it is, and the model needs far "
      "fewer parameters and trains faster."),
     ("How to read it",
-     "Each page shows one figure and says what it shows: the architecture, how training went, the learned filters "
+     "Each section shows one figure and says what it shows: the architecture, how training went, the learned filters "
      "and the patterns they respond to, what every layer makes of a few example digits, the images each class "
      "likes most (the tutorial's 'fake digits' and their constrained versions), which pixels drive the answers, "
      "and where the model goes wrong."),
