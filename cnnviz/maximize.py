@@ -200,19 +200,21 @@ class _Renderer:
 
     def run(self, objective: Objective, targets: list[int], param0: np.ndarray, steps: int, lr: float,
             reg: Regularization, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        key = (objective.description, reg.blur)
+        uses = (reg.l1 > 0, reg.l2 > 0, reg.tv > 0, reg.jitter > 0)  # terms left out of the graph when off
+        key = (objective.description, reg.blur, uses)
         loop = self._compiled.get(key)
         if loop is None:
             blur = gaussian_kernel(reg.blur, param0.shape[-1]) if reg.blur > 0 else None
-            loop = self._compiled[key] = (self._compile(objective, blur), blur)
+            loop = self._compiled[key] = (self._compile(objective, blur, uses), blur)
         fn, blur = loop
         weights = tf.constant([reg.l1, reg.l2, reg.tv], tf.float32)
         param, scores = fn(tf.constant(param0), tf.constant(targets, tf.int32), tf.constant(steps),
                            tf.constant(lr, tf.float32), weights, tf.constant(reg.jitter), tf.constant(seed, tf.int32))
         return pixel_image(param, blur).numpy(), scores.numpy()
 
-    def _compile(self, objective: Objective, blur: tf.Tensor | None) -> Callable:
+    def _compile(self, objective: Objective, blur: tf.Tensor | None, uses: tuple[bool, bool, bool, bool]) -> Callable:
         beta1, beta2, eps = 0.9, 0.999, 1e-7
+        use_l1, use_l2, use_tv, use_jitter = uses
 
         shape = (None, *self.probe.input_shape)
         signature = [tf.TensorSpec(shape, tf.float32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32),
@@ -228,12 +230,15 @@ class _Renderer:
                 with tf.GradientTape() as tape:
                     tape.watch(param)
                     image = pixel_image(param, blur)
-                    seen = jitter(image, jitter_px, tf.stack([seed, i]))
+                    seen = jitter(image, jitter_px, tf.stack([seed, i])) if use_jitter else image
                     score = objective(self.activations(seen), targets)
-                    penalty = (weights[0] * tf.reduce_mean(tf.abs(image), axis=(1, 2, 3))
-                               + weights[1] * tf.reduce_mean(tf.square(image), axis=(1, 2, 3))
-                               + weights[2] * total_variation(image))
-                    loss = tf.reduce_sum(penalty - score)
+                    loss = -tf.reduce_sum(score)
+                    if use_l1:
+                        loss += weights[0] * tf.reduce_sum(tf.reduce_mean(tf.abs(image), axis=(1, 2, 3)))
+                    if use_l2:
+                        loss += weights[1] * tf.reduce_sum(tf.reduce_mean(tf.square(image), axis=(1, 2, 3)))
+                    if use_tv:
+                        loss += weights[2] * tf.reduce_sum(total_variation(image))
                 grad = tape.gradient(loss, param)
                 t = tf.cast(i + 1, tf.float32)
                 m = beta1 * m + (1 - beta1) * grad
