@@ -17,12 +17,12 @@ import common  # noqa: E402
 st.set_page_config(page_title="cnnviz: what a CNN has learned", page_icon=":material/visibility:", layout="wide")
 
 PAGES = [
-    st.Page(HERE / "pages" / "model.py", title="Model", icon=":material/account_tree:", default=True),
-    st.Page(HERE / "pages" / "look_inside.py", title="Look inside", icon=":material/draw:"),
-    st.Page(HERE / "pages" / "convolution.py", title="Convolution, step by step", icon=":material/grid_on:"),
-    st.Page(HERE / "pages" / "filters.py", title="Filters", icon=":material/filter_alt:"),
-    st.Page(HERE / "pages" / "class_images.py", title="What the network sees", icon=":material/visibility:"),
-    st.Page(HERE / "pages" / "train.py", title="Train", icon=":material/model_training:"),
+    st.Page(HERE / "views" / "model.py", title="Model", icon=":material/account_tree:", default=True),
+    st.Page(HERE / "views" / "look_inside.py", title="Look inside", icon=":material/draw:"),
+    st.Page(HERE / "views" / "convolution.py", title="Convolution, step by step", icon=":material/grid_on:"),
+    st.Page(HERE / "views" / "filters.py", title="Filters", icon=":material/filter_alt:"),
+    st.Page(HERE / "views" / "class_images.py", title="What the network sees", icon=":material/visibility:"),
+    st.Page(HERE / "views" / "train.py", title="Train", icon=":material/model_training:"),
 ]
 
 page = st.navigation(PAGES)

@@ -27,7 +27,8 @@ st.image(common.filters_png(ref, layer), width="stretch")
 
 st.subheader(f"The pattern each {layer} filter responds to most")
 patterns = common.filter_patterns(ref, layer, int(steps), int(seed))
-st.image([common.gray(img, 3) for img in patterns.images], caption=[f"#{t}" for t in patterns.targets], width=84)
+st.image([common.gray(img, 3) for img in patterns.images], caption=[f"#{t}" for t in patterns.targets], width=84,
+         output_format="PNG")
 st.caption("Each image was optimized from noise to raise the filter's mean activation "
            f"({steps} steps, seed {seed}). conv1 filters like edges and strokes; conv2 ones combine them.")
 
@@ -35,5 +36,6 @@ st.subheader("One filter up close")
 channels = len(patterns.targets)
 index = st.slider("Filter", 0, channels - 1, 0, key="filters_index")
 left, right = st.columns([1, 3])
-left.image(common.gray(patterns.images[index], 6), caption=f"{layer} #{index}: its maximized pattern")
+left.image(common.gray(patterns.images[index], 6), caption=f"{layer} #{index}: its maximized pattern",
+           output_format="PNG")
 right.image(common.top_examples_png(ref, layer, int(index), 12), width="stretch")

@@ -52,7 +52,7 @@ with left:
         st.error(f"This image cannot be read: {exc}")
         st.stop()
     maps = common.feature_maps(ref, prepared)
-    st.image(common.gray(maps.inputs[0], 6), caption="What the model sees: 28x28, white ink on black")
+    st.image(common.gray(maps.inputs[0], 6), caption="What the model sees: 28x28, white ink on black", output_format="PNG")
 
 probabilities = maps.probabilities[0]
 predicted = int(probabilities.argmax())
@@ -72,7 +72,7 @@ for name in names["spatial"]:
     shapes.append(f"{h}x{w}x{c}")
     factor = max(1, 72 // max(h, w))
     st.image(common.mosaic(layer_maps, cols=16 if c > 16 else c, factor=factor),
-             caption=f"{name}: {h}x{w} x {c} maps (max activation {layer_maps.max():.2f})")
+             caption=f"{name}: {h}x{w} x {c} maps (max activation {layer_maps.max():.2f})", output_format="PNG")
 st.caption(f"Shapes: {'x'.join(str(d) for d in names['input_shape'])} -> " + " -> ".join(shapes))
 
 st.header("Four kinds of pooling")
@@ -87,22 +87,22 @@ pooled = common.pooling(fmap, size)
 vmax = float(fmap.max()) or 1.0
 columns = st.columns(5)
 columns[0].image(common.enlarge(common.colorize(fmap, vmax), max(1, 140 // fmap.shape[0])),
-                 caption=f"{layer} #{channel}: {fmap.shape[0]}x{fmap.shape[1]}")
+                 caption=f"{layer} #{channel}: {fmap.shape[0]}x{fmap.shape[1]}", output_format="PNG")
 for column, (kind, values) in zip(columns[1:], pooled.items()):
     label = f"{kind} pooling" if "global" not in kind else kind
     detail = f" = {float(values[0, 0]):.3f}" if values.size == 1 else f": {values.shape[0]}x{values.shape[1]}"
     column.image(common.enlarge(common.colorize(values, vmax), max(1, 140 // values.shape[0])),
-                 caption=label + detail)
+                 caption=label + detail, output_format="PNG")
 
 st.header("Which pixels decided it")
 methods = st.multiselect("Methods", list(METHODS), default=["saliency", "gradcam"], format_func=METHODS.get,
                          key="attribution_methods")
 if methods:
     columns = st.columns(len(methods) + 1)
-    columns[0].image(common.gray(maps.inputs[0], 6), caption=f"input (model says {predicted})")
+    columns[0].image(common.gray(maps.inputs[0], 6), caption=f"input (model says {predicted})", output_format="PNG")
     for column, method in zip(columns[1:], methods):
         result = common.attribution(ref, maps.inputs, method)
         column.image(common.overlay(maps.inputs[0], result.maps[0], factor=6),
-                     caption=f"{METHODS[method]} for class {result.targets[0]}")
+                     caption=f"{METHODS[method]} for class {result.targets[0]}", output_format="PNG")
     st.caption("Red: pixels that raise the predicted class's score most; blue: pixels that matter little. "
                "Grad-CAM looks through the last convolution layer, so its map is coarser.")
