@@ -9,9 +9,9 @@
 6
 """
 
-import os as _os
+from ._quiet import import_tensorflow_quietly as _import_tensorflow_quietly
 
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of users' terminals
+_import_tensorflow_quietly()
 
 from .attribution import (  # noqa: E402
     Attribution,

@@ -12,6 +12,7 @@ All run through tf-keras-vis on the probe's logits model, and all are called the
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,7 +88,9 @@ def attribute(image: Any, method: str = "saliency", target: int | Sequence[int] 
         if used_layer not in convs:
             probe.layer(used_layer)  # unknown names: the list of layers
             raise ValueError(f"{method} needs a convolution layer; {used_layer!r} is not one (conv layers: {', '.join(convs)}).")
-    maps = _run(probe, method, score, inputs, used_layer, smooth_samples, smooth_noise, seed)
+    with warnings.catch_warnings():  # tf-keras-vis calls Keras models with a list; Keras warns on each call
+        warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match")
+        maps = _run(probe, method, score, inputs, used_layer, smooth_samples, smooth_noise, seed)
     maps = np.nan_to_num(np.asarray(maps, np.float32))
     if maps.ndim == 4:
         maps = maps.max(axis=-1)

@@ -84,6 +84,16 @@ def channel_mean(layer: str, pre_activation: bool = True) -> Objective:
     return Objective(fn, f"mean activation of a {layer} channel", (name,))
 
 
+def filter_activation(layer: str) -> Objective:
+    """What :func:`maximize_filter` climbs: the filter's mean activation after the ReLU plus a tenth of the
+    mean before it. The pre-ReLU part keeps a gradient for a filter that is off everywhere at the start;
+    the post-ReLU part makes the optimum the filter's stroke repeated as a texture (the pre-ReLU mean of a
+    first conv layer alone is linear in the input, and its optimum a blank white or black image)."""
+    post, pre = channel_mean(layer, pre_activation=False), channel_mean(layer, pre_activation=True)
+    return Objective(lambda a, t: post(a, t) + 0.1 * pre(a, t), f"mean activation of a {layer} filter",
+                     tuple(dict.fromkeys(post.layers + pre.layers)))
+
+
 # --------------------------------------------------------------------------- parameterisation & transforms
 
 
@@ -390,7 +400,7 @@ def maximize_filter(
     reg = _regularization(regularization, {k: overrides.pop(k, None) for k in ("l1", "l2", "tv", "jitter", "blur")})
     if overrides:
         raise TypeError(f"maximize_filter() got unexpected keyword arguments: {', '.join(overrides)}.")
-    return _render(probe, channel_mean(layer), indices, steps=steps, learning_rate=learning_rate, seed=seed,
+    return _render(probe, filter_activation(layer), indices, steps=steps, learning_rate=learning_rate, seed=seed,
                    start=start, reg=reg, layer=layer)
 
 

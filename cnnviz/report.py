@@ -383,23 +383,14 @@ def plot_model_card(card: dict | None, model: Any, *, dpi: int = DEFAULT_DPI,
 
 def maximize_patterns(layer: str, indices: Sequence[int], *, model: Any = None, steps: int = 150,
                       seed: int = 0) -> Any:
-    """The input texture each filter of ``layer`` likes most: its mean activation after the ReLU is raised, plus a
-    tenth of the mean before it (a filter that is off everywhere at the start still gets a gradient).
-
-    The pre-ReLU mean alone (what :func:`cnnviz.maximize_filter` climbs) is linear in the input for a first
-    conv layer, so its optimum is a blank white or black image; after the ReLU the optimum is the filter's
-    stroke repeated as a texture (Lucid's picture).
+    """The input texture each filter of ``layer`` likes most: :func:`cnnviz.maximize_filter` without regularization.
 
     >>> maximize_patterns("conv1", [0, 1], steps=20).images.shape
     (2, 28, 28, 1)
     """
-    from .maximize import _regularization, _render, channel_mean
-    from .probe import get_probe
+    from .maximize import maximize_filter
 
-    probe = get_probe(model)
-    objective = channel_mean(layer, pre_activation=False) + channel_mean(layer) * 0.1
-    return _render(probe, objective, [int(i) for i in indices], steps=steps, learning_rate=0.1, seed=seed, start=None,
-                   reg=_regularization("none", {}), layer=layer)
+    return maximize_filter(layer, [int(i) for i in indices], model=model, steps=steps, seed=seed, regularization="none")
 
 
 def plot_patterns(result: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[float, float] | None = None) -> Figure:

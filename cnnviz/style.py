@@ -25,7 +25,7 @@ from matplotlib.figure import Figure  # noqa: E402
 DIGIT_CMAP = "gray"
 ACTIVATION_CMAP = "viridis"
 SIGNED_CMAP = "RdBu_r"
-ATTRIBUTION_CMAP = "jet"
+ATTRIBUTION_CMAP = "inferno"  # relevance here is unsigned (|gradient|, ReLU of CAMs): a sequential map
 ACCENT = "#d62728"
 TRAIN_COLOR = "#1f77b4"
 VALIDATION_COLOR = "#ff7f0e"
