@@ -52,7 +52,8 @@ with left:
         st.error(f"This image cannot be read: {exc}")
         st.stop()
     maps = common.feature_maps(ref, prepared)
-    st.image(common.gray(maps.inputs[0], 6), caption="What the model sees: 28x28, white ink on black", output_format="PNG")
+    st.image(common.gray(maps.inputs[0], 6), caption="What the model sees: 28x28, white ink on black",
+             output_format="PNG", width=168)
 
 probabilities = maps.probabilities[0]
 predicted = int(probabilities.argmax())
