@@ -313,7 +313,7 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     cols = min(n, 10)
     img_rows = int(np.ceil(n / cols))
     fig = figure(figsize=figsize or (max(7.0, 1.0 * cols + 1), 1.2 * img_rows + 2.6), dpi=dpi)
-    grid = fig.add_gridspec(img_rows + 2, cols, height_ratios=[1.0] * img_rows + [0.25, 1.9])
+    grid = fig.add_gridspec(img_rows + 2, max(cols, 2), height_ratios=[1.0] * img_rows + [0.25, 1.9])
     for k in range(n):
         ax = fig.add_subplot(grid[k // cols, k % cols])
         target = result.targets[k]
