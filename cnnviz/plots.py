@@ -399,7 +399,7 @@ def plot_attribution(attribution: Attribution, *, index: int | None = None, alph
     fig.colorbar(im, ax=axes[:, 1].tolist(), shrink=0.8, label="relevance")
     layer = f" on {attribution.layer}" if attribution.layer else ""
     fig.suptitle(f"{METHOD_TITLES.get(attribution.method, attribution.method)}{layer}")
-    return caption(fig, "Red: pixels that raise the target class's score the most; blue: pixels that matter little.")
+    return caption(fig, "Bright yellow: the pixels that raise the target class's score the most; dark: pixels that matter little.")
 
 
 METHOD_TITLES = {"saliency": "Saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM",
