@@ -114,10 +114,15 @@ def pixel_image(param: tf.Tensor, blur_kernel: tf.Tensor | None) -> tf.Tensor:
     return image
 
 
-def jitter(image: tf.Tensor, pixels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """Shift the whole batch by a random (dy, dx) in [-pixels, pixels], wrapping around (stateless: same seed, same shift)."""
-    shift = tf.random.stateless_uniform([2], seed=seed, minval=-pixels, maxval=pixels + 1, dtype=tf.int32)
+def jitter(image: tf.Tensor, shift: tf.Tensor) -> tf.Tensor:
+    """Shift the whole batch by ``shift`` = (dy, dx) pixels, wrapping around."""
     return tf.roll(image, shift=shift, axis=[1, 2])
+
+
+def jitter_shifts(steps: tf.Tensor, pixels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """One random (dy, dx) in [-pixels, pixels] per step, drawn at once (stateless: same seed, same shifts)."""
+    return tf.random.stateless_uniform(tf.stack([steps, 2]), seed=tf.stack([seed, 0]), minval=-pixels,
+                                       maxval=pixels + 1, dtype=tf.int32)
 
 
 def total_variation(image: tf.Tensor) -> tf.Tensor:
@@ -235,12 +240,13 @@ class _Renderer:
         def loop(param, targets, steps, lr, weights, jitter_px, seed):
             trace = tf.TensorArray(tf.float32, size=steps)
             zeros = tf.zeros_like(param)
+            shifts = jitter_shifts(steps, jitter_px, seed) if use_jitter else None
 
             def body(i, param, m, v, trace):
                 with tf.GradientTape() as tape:
                     tape.watch(param)
                     image = pixel_image(param, blur)
-                    seen = jitter(image, jitter_px, tf.stack([seed, i])) if use_jitter else image
+                    seen = jitter(image, shifts[i]) if use_jitter else image
                     score = objective(self.activations(seen), targets)
                     loss = -tf.reduce_sum(score)
                     if use_l1:
