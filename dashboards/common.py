@@ -24,6 +24,7 @@ import numpy as np
 import streamlit as st
 
 import cnnviz
+from cnnviz.style import ATTRIBUTION_CMAP
 
 # Streamlit calls keras.backend.clear_session() after every run, and that runs a full garbage collection:
 # ~0.3 s with TensorFlow's ~360,000 objects loaded. Freezing what is loaded once (TensorFlow, models) takes
@@ -304,11 +305,11 @@ def mosaic(maps: np.ndarray, cols: int = 16, factor: int = 4, gap: int = 2) -> n
 
 
 def overlay(image: np.ndarray, heat: np.ndarray, alpha: float = 0.5, factor: int = 8) -> np.ndarray:
-    """A heat map in [0, 1] over a grey image, as plot_attribution draws it (jet colours)."""
+    """A heat map in [0, 1] over a grey image, in the colours plot_attribution uses."""
     img = np.asarray(image, np.float32)
     img = img[..., 0] if img.ndim == 3 else img
     base = np.repeat(np.clip(img, 0, 1)[..., None], 3, axis=-1)
-    color = matplotlib.colormaps["jet"](np.clip(heat, 0, 1))[..., :3]
+    color = matplotlib.colormaps[ATTRIBUTION_CMAP](np.clip(heat, 0, 1))[..., :3]
     return enlarge(((1 - alpha) * base + alpha * color) * 255, factor).astype(np.uint8)
 
 

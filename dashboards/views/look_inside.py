@@ -105,5 +105,5 @@ if methods:
         result = common.attribution(ref, maps.inputs, method)
         column.image(common.overlay(maps.inputs[0], result.maps[0], factor=6),
                      caption=f"{METHODS[method]} for class {result.targets[0]}", output_format="PNG")
-    st.caption("Red: pixels that raise the predicted class's score most; blue: pixels that matter little. "
+    st.caption("Bright yellow: pixels that raise the predicted class's score most; dark: pixels that matter little. "
                "Grad-CAM looks through the last convolution layer, so its map is coarser.")
