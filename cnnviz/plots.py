@@ -157,6 +157,16 @@ def _grid(n: int, max_cols: int = 8) -> tuple[int, int]:
     return int(np.ceil(n / cols)), cols
 
 
+def _image_axes(fig: Figure, n: int, rows: int, cols: int) -> list:
+    """``n`` tick-less axes on a rows x cols grid; the spare cells are switched off."""
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for ax in axes[n:]:
+        ax.axis("off")
+    for ax in axes[:n]:
+        hide_ticks(ax)
+    return list(axes[:n])
+
+
 def _digit(ax, image: np.ndarray, title: str | None = None) -> None:
     img = np.asarray(image)
     if img.ndim == 3 and img.shape[-1] == 1:
@@ -286,12 +296,7 @@ def plot_top_examples(top: TopExamples, *, dpi: int = DEFAULT_DPI, figsize: tupl
     n = len(top.images)
     rows, cols = _grid(n, 8)
     fig = figure(figsize=figsize or (1.15 * cols, 1.35 * rows + 0.5), dpi=dpi)
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
-    for k, ax in enumerate(axes):
-        hide_ticks(ax)
-        if k >= n:
-            ax.axis("off")
-            continue
+    for k, ax in enumerate(_image_axes(fig, n, rows, cols)):
         label = f" (a {top.labels[k]})" if top.labels is not None else ""
         _digit(ax, top.images[k], f"{top.activations[k]:.2f}{label}")
         t, left, b, r = top.boxes[k]
@@ -299,6 +304,29 @@ def plot_top_examples(top: TopExamples, *, dpi: int = DEFAULT_DPI, figsize: tupl
     fig.suptitle(f"Top {n} images for {top.layer} filter #{top.filter}")
     return caption(fig, "The dataset images with the strongest response of this filter (value above each); the red "
                         "box is the part of the image that the strongest position sees (its receptive field).")
+
+
+def plot_filter_patterns(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
+                         figsize: tuple[float, float] | None = None) -> Figure:
+    """The input pattern each filter of a layer responds to most (from :func:`cnnviz.maximize_filter`), as a grid.
+
+    >>> import cnnviz
+    >>> fig = plot_filter_patterns(cnnviz.maximize_filter("conv1", [0, 1, 2, 3], steps=20))
+    """
+    n = len(result)
+    rows, cols = _grid(n, 8 if n <= 32 else 16)
+    fig = figure(figsize=figsize or (0.75 * cols + 0.3, 0.8 * rows + 0.8), dpi=dpi)
+    for k, ax in enumerate(_image_axes(fig, n, rows, cols)):
+        _digit(ax, result.images[k])
+        ax.set_title(f"#{result.targets[k]}", fontsize=6, pad=1)
+        for spine in ax.spines.values():  # a frame, so an all-white pattern still shows on a white page
+            spine.set_visible(True)
+            spine.set_color("0.6")
+            spine.set_linewidth(0.5)
+    fig.suptitle(f"{result.layer}: the input each filter responds to most ({result.steps} steps from noise)")
+    return caption(fig, "Each image was optimized from noise to raise the filter's mean activation over the whole map, "
+                        "so the stroke it likes repeats everywhere as a texture (white = ink). Uniform squares: filters "
+                        "that respond to brightness (or darkness) itself.")
 
 
 def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,

@@ -33,11 +33,9 @@ from matplotlib.figure import Figure
 from .model import atomic_path
 from .style import (
     DEFAULT_DPI,
-    DIGIT_CMAP,
     caption,
     cnnviz_style,
     figure,
-    hide_ticks,
 )
 
 FORMATS = ("png", "svg", "pdf")
@@ -381,48 +379,6 @@ def plot_model_card(card: dict | None, model: Any, *, dpi: int = DEFAULT_DPI,
     return caption(fig, "How the model was trained and how well it does, as recorded by cnnviz train beside the model.")
 
 
-def maximize_patterns(layer: str, indices: Sequence[int], *, model: Any = None, steps: int = 150,
-                      seed: int = 0) -> Any:
-    """The input texture each filter of ``layer`` likes most: :func:`cnnviz.maximize_filter` without regularization.
-
-    >>> maximize_patterns("conv1", [0, 1], steps=20).images.shape
-    (2, 28, 28, 1)
-    """
-    from .maximize import maximize_filter
-
-    return maximize_filter(layer, [int(i) for i in indices], model=model, steps=steps, seed=seed, regularization="none")
-
-
-def plot_patterns(result: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[float, float] | None = None) -> Figure:
-    """Maximized input patterns of a layer's filters as grey images (white = ink), from :func:`maximize_patterns`
-    or :func:`cnnviz.maximize_filter`.
-
-    >>> fig = plot_patterns(maximize_patterns("conv1", [0, 1, 2, 3], steps=20))
-    """
-    images = np.asarray(result.images)
-    n = len(images)
-    cols = min(n, 8 if n <= 32 else 16)
-    rows = int(np.ceil(n / cols))
-    fig = figure(figsize=figsize or (0.75 * cols + 0.3, 0.8 * rows + 0.8), dpi=dpi)
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
-    for k, ax in enumerate(axes):
-        hide_ticks(ax)
-        if k >= n:
-            ax.axis("off")
-            continue
-        img = images[k][..., 0] if images[k].shape[-1] == 1 else images[k]
-        ax.imshow(img, cmap=DIGIT_CMAP, vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(f"#{result.targets[k]}", fontsize=6, pad=1)
-        for spine in ax.spines.values():  # a frame, so an all-white pattern still shows on a white page
-            spine.set_visible(True)
-            spine.set_color("0.6")
-            spine.set_linewidth(0.5)
-    fig.suptitle(f"{result.layer}: the input each filter responds to most ({result.steps} steps from noise)")
-    return caption(fig, "Each image was optimized from noise to raise the filter's mean activation over the whole map, "
-                        "so the stroke it likes repeats everywhere as a texture (white = ink). Uniform squares: filters "
-                        "that respond to brightness (or darkness) itself.")
-
-
 # --------------------------------------------------------------------------- sections
 
 
@@ -474,12 +430,13 @@ def _plan(ctx: _Context) -> list[tuple[str, str, str, Callable[[], Figure]]]:
     from .attribution import attribute
     from .evaluate import evaluate
     from .features import feature_maps, filters
-    from .maximize import fake_vs_constrained
+    from .maximize import fake_vs_constrained, maximize_filter
     from .plots import (
         plot_attribution,
         plot_confusion,
         plot_fake_vs_constrained,
         plot_feature_maps,
+        plot_filter_patterns,
         plot_filters,
         plot_history,
         plot_pooling,
@@ -510,7 +467,8 @@ def _plan(ctx: _Context) -> list[tuple[str, str, str, Callable[[], Figure]]]:
 
         def pattern_fig(layer: str = layer) -> Figure:
             channels = min(64, int(probe.layer(layer).output.shape[-1]))
-            return plot_patterns(maximize_patterns(layer, range(channels), model=model, steps=ctx.filter_steps),
+            return plot_filter_patterns(maximize_filter(layer, list(range(channels)), model=model,
+                                                        steps=ctx.filter_steps, regularization="none"),
                                  dpi=dpi)
 
         plan.append((f"{layer}_filters", f"{layer} filters", EXPLAIN["filters"], filter_fig))

@@ -23,7 +23,7 @@ def main() -> None:
         "pooling": cnnviz.plot_pooling(cnnviz.feature_maps(seven).maps["conv1"][0, 6:12, 6:12, 3],
                                        title="Pooling a 6x6 corner of conv1 map #3"),
         "filters_conv1": cnnviz.plot_filters(cnnviz.filters("conv1"), layer="conv1"),
-        "filter_patterns_conv2": cnnviz.plot_maximization(cnnviz.maximize_filter("conv2", list(range(10)))),
+        "filter_patterns_conv2": cnnviz.plot_filter_patterns(cnnviz.maximize_filter("conv2", list(range(16)))),
         "top_examples": cnnviz.plot_top_examples(cnnviz.top_examples("conv2", 5, k=8)),
         "maximize": cnnviz.plot_maximization(cnnviz.maximize(list(range(10)))),
         "fake_vs_constrained": cnnviz.plot_fake_vs_constrained(cnnviz.fake_vs_constrained()),
