@@ -26,23 +26,10 @@ SPATIAL_TYPES = ("Conv", "Pool", "Activation", "ReLU", "BatchNormalization", "Dr
 
 
 @keras.saving.register_keras_serializable(package="cnnviz")
-class LinearHead(keras.layers.Layer):
-    """The classifier's last Dense layer without its softmax: same kernel and bias (shared, not copied)."""
-
-    def __init__(self, dense: keras.layers.Dense, **kwargs):
-        super().__init__(**kwargs)
-        self.dense = dense
-
-    def call(self, x):
-        y = keras.ops.matmul(x, self.dense.kernel)
-        if self.dense.bias is not None:
-            y = y + self.dense.bias
-        return y
-
-
-@keras.saving.register_keras_serializable(package="cnnviz")
 class PreActivation(keras.layers.Layer):
-    """A Conv2D or Dense layer's output before its activation (same weights, shared)."""
+    """A Conv2D or Dense layer's output before its activation (same weights, shared, not copied).
+
+    On the classifier's last Dense layer this is the logits head: the scores before the softmax."""
 
     def __init__(self, layer: keras.layers.Layer, **kwargs):
         super().__init__(**kwargs)
@@ -187,7 +174,7 @@ def _build(model: keras.Model) -> Probe:
     activation = getattr(last, "activation", None)
     act_name = getattr(activation, "__name__", "")
     if isinstance(last, keras.layers.Dense) and act_name == "softmax":
-        logits = LinearHead(last, name="logits")(last.input)
+        logits = PreActivation(last, name="logits")(last.input)
         from_softmax = True
     elif isinstance(last, (keras.layers.Softmax, keras.layers.Activation)) and (
         isinstance(last, keras.layers.Softmax) or getattr(last.activation, "__name__", "") == "softmax"
