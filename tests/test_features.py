@@ -115,3 +115,17 @@ def test_a_model_that_is_not_a_classifier_is_refused():
                                   keras.layers.Dense(1)])
     with pytest.raises(ValueError, match="classifier"):
         cnnviz.feature_maps(np.zeros((28, 28)), model=regressor)
+
+
+def test_maximize_and_attribution_on_a_functional_rgb_model():
+    m = color_model()
+    result = cnnviz.maximize([1, 4], model=m, steps=30, regularization="none")
+    assert result.images.shape == (2, 32, 32, 3)
+    assert np.all(result.scores[-1] > result.scores[0])
+    patterns = cnnviz.maximize_filter("second", [0, 1], model=m, steps=20)
+    assert patterns.images.shape == (2, 32, 32, 3)
+    image = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    for method in ("saliency", "gradcam"):
+        heat = cnnviz.attribute(image, method=method, model=m, target=2)
+        assert heat.maps.shape == (1, 32, 32) and heat.targets == [2]
+    assert cnnviz.attribute(image, method="gradcam", model=m).layer == "second"
