@@ -16,10 +16,12 @@ sample_label = "bundled sample (1,000 train + 1,000 test images)"
 with st.expander("Where is the full MNIST?", expanded=False):
     mnist_path = st.text_input("Path to a Keras-style mnist.npz (empty: look in the usual places)", "",
                                key="mnist_path")
-full = common.full_mnist(mnist_path.strip())
+    full = common.full_mnist(mnist_path.strip())
+    if isinstance(full, str):
+        st.code(full, language=None)  # where cnnviz looked, and how to point it at a file
 datasets = {sample_label: "sample"}
 if isinstance(full, str):
-    st.caption("Full MNIST not found, so training uses the bundled sample. " + full.splitlines()[0])
+    st.caption("Full MNIST not found, so training uses the bundled sample (see \"Where is the full MNIST?\").")
 else:
     datasets[f"full MNIST ({len(full.x_train):,} train + {len(full.x_test):,} test images)"] = "full"
 
