@@ -219,17 +219,17 @@ def _to_array(image: Any) -> np.ndarray:
             raise DataError(f"image file {path} does not exist.")
         try:
             with Image.open(path) as img:
-                return np.asarray(img.convert("RGBA") if img.mode in ("P", "LA", "PA") else img)
+                return _pil_to_array(img)
         except (UnidentifiedImageError, OSError) as exc:
             raise DataError(f"{path} is not an image cnnviz can read ({exc}). Use a PNG, JPEG, BMP or GIF file.") from None
     if isinstance(image, (bytes, bytearray)):
         try:
             with Image.open(io.BytesIO(image)) as img:
-                return np.asarray(img.convert("RGBA") if img.mode in ("P", "LA", "PA") else img)
+                return _pil_to_array(img)
         except (UnidentifiedImageError, OSError) as exc:
             raise DataError(f"these bytes are not an image cnnviz can read ({exc}). Use PNG or JPEG.") from None
     if isinstance(image, Image.Image):
-        return np.asarray(image.convert("RGBA") if image.mode in ("P", "LA", "PA") else image)
+        return _pil_to_array(image)
     if hasattr(image, "numpy"):  # a tf.Tensor
         image = image.numpy()
     try:
@@ -239,6 +239,11 @@ def _to_array(image: Any) -> np.ndarray:
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise DataError(f"an image must hold numbers; got dtype {array.dtype} from {type(image).__name__}.")
     return array
+
+
+def _pil_to_array(img) -> np.ndarray:
+    """A PIL image as an array; palette and grey+alpha modes become RGBA so colour and alpha survive."""
+    return np.asarray(img.convert("RGBA") if img.mode in ("P", "LA", "PA") else img)
 
 
 def _to_gray_batch(array: np.ndarray) -> np.ndarray:
