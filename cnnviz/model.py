@@ -102,7 +102,7 @@ def _load(path: Path) -> keras.Model:
     except Exception as exc:
         raise ModelError(f"{path.name} could not be loaded as a Keras model: {exc.__class__.__name__}: {_first_line(exc)}") from None
     check_classifier(model, name=path.name)
-    return _single_graph(model)
+    return model
 
 
 def _single_graph(model: keras.Model) -> keras.Model:
