@@ -169,10 +169,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     import subprocess
 
-    app = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
-    if not app.is_file():
-        raise FileNotFoundError(f"the dashboard {app} is not here; run it from a cnnviz checkout: streamlit run dashboards/app.py")
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)])
+    try:
+        from .dashboard.app import APP_PATH
+    except ImportError:
+        raise ValueError('the dashboard needs Streamlit: pip install "cnnviz[dashboard]"') from None
+    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(args.port)])
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,33 +1,9 @@
-"""cnnviz dashboard: see what a CNN has learned on MNIST.   Run:  streamlit run dashboards/app.py
+"""The documented entry point: ``streamlit run dashboards/app.py`` runs the dashboard that ships in cnnviz.
 
-Thin by design: every computation is a cnnviz call (see dashboards/common.py for the cached calls).
+The app itself lives in ``cnnviz/dashboard/`` so that ``pip install "cnnviz[dashboard]"`` and
+``cnnviz dashboard`` work without a checkout.
 """
 
-import sys
-from pathlib import Path
+from cnnviz.dashboard.app import main
 
-import streamlit as st
-
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # pages import the shared helpers as `common`
-    sys.path.insert(0, str(HERE))
-
-import common  # noqa: E402
-
-st.set_page_config(page_title="cnnviz: what a CNN has learned", page_icon=":material/visibility:", layout="wide")
-
-PAGES = [
-    st.Page(HERE / "views" / "model.py", title="Model", icon=":material/account_tree:", default=True),
-    st.Page(HERE / "views" / "look_inside.py", title="Look inside", icon=":material/draw:"),
-    st.Page(HERE / "views" / "convolution.py", title="Convolution, step by step", icon=":material/grid_on:"),
-    st.Page(HERE / "views" / "filters.py", title="Filters", icon=":material/filter_alt:"),
-    st.Page(HERE / "views" / "class_images.py", title="What the network sees", icon=":material/visibility:"),
-    st.Page(HERE / "views" / "train.py", title="Train", icon=":material/model_training:"),
-]
-
-page = st.navigation(PAGES)
-common.apply_pending_selection()
-st.session_state["model_ref"] = common.model_picker()
-with st.sidebar:
-    st.caption("cnnviz brings the CNN tutorial to life: conv 3x3 -> pool 2x2 -> conv 3x3 -> pool 2x2 -> softmax.")
-page.run()
+main()

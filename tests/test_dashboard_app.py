@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 import cnnviz
 
-APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+APP = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
 
 
 def start(page: str | None = None, **state) -> AppTest:

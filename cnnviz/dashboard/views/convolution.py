@@ -2,11 +2,11 @@
 
 import time
 
-import common
 import numpy as np
 import streamlit as st
 
 import cnnviz
+from cnnviz.dashboard import common
 
 st.title("Convolution, step by step")
 st.markdown(

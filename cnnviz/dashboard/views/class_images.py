@@ -1,10 +1,10 @@
 """Page 5, What the network sees: activation maximization of the classes, and the tutorial's
 "fake digits vs constrained digits" experiment. Figures download as PNG, SVG and PDF."""
 
-import common
 import streamlit as st
 
 import cnnviz
+from cnnviz.dashboard import common
 from cnnviz.maximize import DEFAULT, L1_CONSTRAINT, NONE
 
 PRESETS = {

@@ -1,12 +1,12 @@
 """Page 2, Look inside: pick, upload or draw a digit; see the softmax, every layer's feature maps,
 the four kinds of pooling, and saliency / Grad-CAM overlays. Everything updates as you draw."""
 
-import common
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import cnnviz
+from cnnviz.dashboard import common
 
 SOURCES = ["Draw", "Gallery", "Upload"]
 METHODS = {"saliency": "Saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++",

@@ -1,11 +1,11 @@
 """Page 6, Train: train the reference CNN with live curves, use the result on every page, and the
 tutorial's batch-size experiment (time per epoch for a few batch sizes)."""
 
-import common
 import pandas as pd
 import streamlit as st
 
 import cnnviz
+from cnnviz.dashboard import common
 
 st.title("Train")
 st.markdown("Train the tutorial's CNN yourself. The trained model is saved and joins the model picker in the "

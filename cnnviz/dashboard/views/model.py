@@ -1,8 +1,9 @@
 """Page 1, Model: the architecture (table and diagram), the model card, the training curves."""
 
-import common
 import pandas as pd
 import streamlit as st
+
+from cnnviz.dashboard import common
 
 st.title("The model")
 ref = common.current_model_ref()

@@ -1,7 +1,8 @@
 """Page 4, Filters: the conv kernels, each filter's maximized pattern, and its top-activating examples."""
 
-import common
 import streamlit as st
+
+from cnnviz.dashboard import common
 
 st.title("Filters")
 st.markdown(
