@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,6 +91,8 @@ def load_model(path: str | os.PathLike | None = None) -> keras.Model:
 
 
 def _load(path: Path) -> keras.Model:
+    if path.is_dir():
+        raise ModelError(f"{path} is a folder, not a model file; give the path of a .keras file.")
     if not path.is_file():
         raise ModelError(f"model file {path} does not exist.")
     size = path.stat().st_size
@@ -97,12 +100,30 @@ def _load(path: Path) -> keras.Model:
         raise ModelError(f"model file {path} is {size / 2**20:.0f} MiB; cnnviz reads models up to {MAX_MODEL_BYTES / 2**20:.0f} MiB.")
     if path.suffix not in (".keras", ".h5", ".hdf5"):
         raise ModelError(f"{path.name}: cnnviz reads Keras 3 '.keras' files (or legacy '.h5'); save with model.save('x.keras').")
+    if path.suffix == ".keras" and not zipfile.is_zipfile(path):
+        raise ModelError(f"{path.name} is not a valid .keras file (truncated or not a zip); "
+                         "save the model again with model.save('name.keras').")
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:
-        raise ModelError(f"{path.name} could not be loaded as a Keras model: {exc.__class__.__name__}: {_first_line(exc)}") from None
+        raise ModelError(_load_error(path, exc)) from None
     check_classifier(model, name=path.name)
     return model
+
+
+def _load_error(path: Path, exc: BaseException) -> str:
+    """One line that says why ``path`` could not be loaded (Keras' own message kept whole, without colour codes)."""
+    from .messages import one_line
+
+    text = one_line(exc)
+    if "safe_mode" in text or "unsafe_deserialization" in text:
+        return (f"{path.name} holds Python code (a Lambda layer or a custom object), and cnnviz loads models in safe "
+                "mode, so it never runs code from a file. Rebuild the model without Lambda layers, or, if you trust "
+                "the file, load it yourself with keras.saving.load_model(path, safe_mode=False) and pass the model "
+                f"object. Keras said: {text}")
+    if isinstance(exc, (zipfile.BadZipFile, EOFError)) or "zip" in text.lower():
+        return f"{path.name} is not a valid .keras file (truncated or not a zip): {text}"
+    return f"{path.name} could not be loaded as a Keras model: {exc.__class__.__name__}: {text}"
 
 
 def _single_graph(model: keras.Model) -> keras.Model:

@@ -10,7 +10,6 @@ ValueError: steps must be 1..10000 (got 0).
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
@@ -142,18 +141,15 @@ class Export:
     notes: list[str] = field(default_factory=list)
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def clean_error(exc: BaseException, limit: int = 300) -> str:
-    """``Type: message`` on one line, without terminal colour codes (Keras colours its errors), at most ``limit`` chars.
+def clean_error(exc: BaseException, limit: int = 400) -> str:
+    """``Type: message`` on one line, without terminal colour codes (Keras colours its errors).
 
     >>> clean_error(ValueError("\\x1b[1mbad\\x1b[0m shape\\n  more"))
     'ValueError: bad shape more'
     """
-    text = " ".join(_ANSI.sub("", str(exc)).split())
-    text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+    from ..messages import describe_error
+
+    return describe_error(exc, limit)
 
 
 def _print_progress(line: str) -> None:
