@@ -76,7 +76,7 @@ def pool(feature_map: np.ndarray, kind: str = "max", size: int = 2) -> np.ndarra
 
     >>> pool(np.arange(16.0).reshape(4, 4), "max")
     array([[ 5.,  7.],
-           [13., 15.]])
+           [13., 15.]], dtype=float32)
     """
     fmap = np.asarray(feature_map, dtype=np.float32)
     if fmap.ndim != 2:
