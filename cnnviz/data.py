@@ -268,7 +268,7 @@ def _to_array(image: Any) -> np.ndarray:
             raise DataError(f"image file {path} does not exist.")
         return _open_image(path, str(path), "Use a PNG, JPEG, BMP or GIF file.")
     if isinstance(image, (bytes, bytearray)):
-        return _open_image(io.BytesIO(image), "these bytes", "Use PNG or JPEG.")
+        return _open_image(io.BytesIO(image), "the image file", "Use PNG or JPEG.")
     if isinstance(image, Image.Image):
         check_pixels(*image.size)
         return _pil_to_array(image)

@@ -246,3 +246,13 @@ def test_section_error_is_one_clean_line_and_not_an_input(monkeypatch):
     assert "\x1b" not in lines[0] and "failed" in lines[0]
     summary = _failure_summary([failure, Failure("x.png", "not an image")])
     assert "1 input could not be used" in summary and "1 figure could not be built" in summary
+
+
+def test_a_callers_figsize_wins_for_one_image():
+    from cnnviz.plots import plot_attribution, plot_maximization
+
+    one = cnnviz.attribute(cnnviz.load_sample().x_test[:1], method="saliency")
+    assert tuple(plot_attribution(one, figsize=(5.0, 3.0)).get_size_inches()) == (5.0, 3.0)
+    assert tuple(plot_attribution(one).get_size_inches()) == (3.6, 2.2)
+    single = cnnviz.maximize([3], steps=2)
+    assert tuple(plot_maximization(single, figsize=(4.0, 3.0)).get_size_inches()) == (4.0, 3.0)
