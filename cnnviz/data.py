@@ -99,7 +99,7 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = True) 
     cache ``~/.keras/datasets/mnist.npz``; then Keras' own download (when ``download``).
     Raises :class:`DataError` saying where it looked and how to point cnnviz at a file.
 
-    >>> mnist = load_mnist("../shared/data/mnist.npz")  # doctest: +SKIP
+    >>> mnist = load_mnist("path/to/mnist.npz")  # doctest: +SKIP
     >>> mnist.x_train.shape  # doctest: +SKIP
     (60000, 28, 28)
     """

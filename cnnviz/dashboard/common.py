@@ -38,7 +38,8 @@ SHIPPED = "shipped"
 SHIPPED_LABEL = "shipped model (pretrained/mnist_cnn.keras)"
 MODELS_DIR = Path(tempfile.gettempdir()) / "cnnviz-dashboard"
 MAX_UPLOAD_MB = 50
-FIGURE_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+_MIME_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+FIGURE_FORMATS = {fmt: _MIME_TYPES[fmt] for fmt in cnnviz.plots.FORMATS}  # the one list of formats lives in plots
 
 # --------------------------------------------------------------------------- models
 
