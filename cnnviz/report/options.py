@@ -30,6 +30,7 @@ LIMITS = {
     "max_maps": (1, 256),
     "max_layers": (1, 1_000),
     "max_channels": (1, 1_024),
+    "pattern_values": (1_000, 1_000_000_000),
     "dpi": (30, 600),
 }
 
@@ -45,7 +46,9 @@ class ReportOptions:
     maximization steps for class images / filter patterns. ``max_maps``: maps per layer in a
     feature-map figure. ``max_layers``: convolution layers given filter and pattern pages, and
     layers shown in feature-map figures, chosen evenly across depth (``None``: all).
-    ``max_channels``: filter patterns per layer. ``history``/``card``: the training history and
+    ``max_channels``: filter patterns per layer, at most; ``pattern_values``: the input values optimized
+    at once per layer (channels x height x width x colours), which lowers the channels shown for large
+    inputs (64 for 28x28 grey, 36 for 96x96 colour, 6 for 224x224 colour). ``history``/``card``: the training history and
     model card (``None``: read from beside a model file).
     """
 
@@ -57,6 +60,7 @@ class ReportOptions:
     max_maps: int = 16
     max_layers: int | None = 8
     max_channels: int = 64
+    pattern_values: int = 1_000_000
     dpi: int = DEFAULT_DPI
     history: dict | None = field(default=None, compare=False)
     card: dict | None = field(default=None, compare=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from ..context import Context
@@ -30,12 +31,18 @@ def filters_and_patterns(ctx: Context) -> Iterator[Planned]:
     if len(layers) < len(every):
         ctx.note(f"Filters and patterns: {len(layers)} of the {len(every)} convolution layers, chosen across depth "
                  f"({', '.join(layers)}); max_layers=None (--all-layers) shows every one.")
+    per_image = int(np.prod(ctx.probe.input_shape))
+    budget = max(4, ctx.options.pattern_values // per_image)
+    if layers and budget < ctx.options.max_channels:
+        ctx.note(f"Patterns: at most {budget} channels per layer for this {'x'.join(map(str, ctx.probe.input_shape))} "
+                 f"input (pattern_values={ctx.options.pattern_values:,} input values at once); raise pattern_values "
+                 "to see more.")
     for layer in layers:
         def filter_fig(layer: str = layer) -> Figure:
             return plot_filters(filters(layer, model=ctx.model), layer=layer, dpi=ctx.dpi)
 
         def pattern_fig(layer: str = layer) -> Figure:
-            channels = min(ctx.options.max_channels, int(ctx.probe.layer(layer).output.shape[-1]))
+            channels = min(ctx.options.max_channels, budget, int(ctx.probe.layer(layer).output.shape[-1]))
             result = maximize_filter(layer, list(range(channels)), model=ctx.model, steps=ctx.options.filter_steps,
                                      regularization="none")
             return plot_filter_patterns(result, dpi=ctx.dpi)
