@@ -183,7 +183,7 @@ def receptive_field_of(probe: Probe, layer: str) -> tuple[int, int, int, int]:
     rf_h = rf_w = 1
     jump_h = jump_w = 1
     for name in probe.layer_names:
-        current = probe.model.get_layer(name)
+        current = probe.layer(name)
         kernel = getattr(current, "kernel_size", None) or getattr(current, "pool_size", None)
         strides = getattr(current, "strides", None)
         if kernel is not None and strides is not None:
@@ -200,5 +200,5 @@ def receptive_field_of(probe: Probe, layer: str) -> tuple[int, int, int, int]:
 def _layer_model(probe: Probe, layer: str) -> keras.Model:
     key = ("layer_model", layer)
     if key not in probe.cache:
-        probe.cache[key] = keras.Model(probe.model.inputs[0], probe.model.get_layer(layer).output)
+        probe.cache[key] = keras.Model(probe.model.inputs[0], probe.tensor(layer))
     return probe.cache[key]
