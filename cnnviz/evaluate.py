@@ -48,16 +48,15 @@ class Evaluation:
 
 
 def loss_for(probe: Probe) -> keras.losses.Loss:
-    """The Keras loss for the model's output kind, taking integer labels (N,) and the model's raw output.
+    """The Keras loss for the model's output kind, computed from the probe's logits as ``model.evaluate`` does
+    (Keras reads a softmax or sigmoid output's logits, so confident mistakes are not clipped at 1e-7).
 
     >>> type(loss_for(get_probe())).__name__
     'SparseCategoricalCrossentropy'
     """
-    if probe.binary:
-        return keras.losses.BinaryCrossentropy(from_logits=probe.output_kind == "logits", reduction=None)
-    if probe.output_kind == "sigmoid":  # several independent sigmoid units: one-hot targets
-        return keras.losses.BinaryCrossentropy(reduction=None)
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=probe.output_kind == "logits", reduction=None)
+    if probe.binary or probe.output_kind == "sigmoid":  # one unit (two classes), or independent sigmoid units
+        return keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
 
 
 def evaluate(model: keras.Model | Probe | str | os.PathLike | None = None, data: Any = None, *,
@@ -86,6 +85,8 @@ def evaluate(model: keras.Model | Probe | str | os.PathLike | None = None, data:
         y = _labels(y, len(prepared), n)
         raw, probs = (keras.ops.convert_to_numpy(t) for t in head(prepared, training=False))
         target = _loss_target(probe, y, n)
+        if probe.binary:  # logits (0, z): the single unit's logit is z
+            raw = raw[:, 1:] - raw[:, :1]
         losses.append(keras.ops.convert_to_numpy(loss_fn(target, raw)).reshape(len(y), -1).mean(axis=1))
         predicted.append(probs.argmax(axis=1))
         labels.append(y)
@@ -108,7 +109,7 @@ def evaluate(model: keras.Model | Probe | str | os.PathLike | None = None, data:
 def _head_model(probe: Probe) -> keras.Model:
     key = "evaluate_head"
     if key not in probe.cache:
-        probe.cache[key] = keras.Model(probe.model.inputs[0], [probe.model.outputs[0], probe.tensor("probabilities")])
+        probe.cache[key] = keras.Model(probe.model.inputs[0], [probe.tensor("logits"), probe.tensor("probabilities")])
     return probe.cache[key]
 
 
