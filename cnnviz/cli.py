@@ -122,8 +122,13 @@ def cmd_maximize(args: argparse.Namespace) -> int:
     from .maximize import fake_vs_constrained, maximize
     from .plots import plot_fake_vs_constrained, plot_maximization, save_figure
 
-    classes = _parse_classes(args.classes)
     model = _model(args)
+    if args.classes is None:
+        from .probe import get_probe
+
+        classes = get_probe(model).default_classes()
+    else:
+        classes = _parse_classes(args.classes)
     if args.compare:
         experiment = fake_vs_constrained(model, classes=classes, steps=args.steps, seed=args.seed)
         for name, result in (("no constraint", experiment.plain), ("L1 constraint", experiment.constrained)):
@@ -260,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="save the confusion matrix figure here (PNG/SVG/PDF)")
 
     p = sub.add_parser("maximize", help="the image each class (or filter) likes most")
-    p.add_argument("--class", "-c", dest="classes", default="0-9", help="a class, a list (1,3,5) or a range (0-9)")
+    p.add_argument("--class", "-c", dest="classes", default=None,
+                   help="a class, a list (1,3,5) or a range (0-9); default: the model's first 10")
     p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
     p.add_argument("--steps", type=_number(int, 1, 10_000), default=200)
     p.add_argument("--learning-rate", type=_number(float, 1e-8, 1000), default=0.1)

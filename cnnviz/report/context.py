@@ -152,7 +152,7 @@ def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptio
     loaded, label, history, card = resolve_model(model, options.history, options.card)
     probe = get_probe(loaded)
     if options.classes is None:
-        classes = list(range(min(DEFAULT_CLASSES, probe.num_classes)))
+        classes = probe.default_classes(DEFAULT_CLASSES)
     else:
         classes = [probe.check_class(c) for c in options.classes]
     batch, labels, failures = example_images(probe, images, options.examples, progress)
