@@ -31,6 +31,7 @@ LIMITS = {
     "max_layers": (1, 1_000),
     "max_channels": (1, 1_024),
     "pattern_values": (1_000, 1_000_000_000),
+    "pattern_layers": (1, 1_000),
     "dpi": (30, 600),
 }
 
@@ -48,7 +49,8 @@ class ReportOptions:
     layers shown in feature-map figures, chosen evenly across depth (``None``: all).
     ``max_channels``: filter patterns per layer, at most; ``pattern_values``: the input values optimized
     at once per layer (channels x height x width x colours), which lowers the channels shown for large
-    inputs (64 for 28x28 grey, 36 for 96x96 colour, 6 for 224x224 colour). ``history``/``card``: the training history and
+    inputs (64 for 28x28 grey, 9 for 96x96 colour, 4 for 224x224 colour); ``pattern_layers``: the layers
+    (of those with filter pages) that get pattern pages, chosen across depth (``None``: all of them). ``history``/``card``: the training history and
     model card (``None``: read from beside a model file).
     """
 
@@ -60,7 +62,8 @@ class ReportOptions:
     max_maps: int = 16
     max_layers: int | None = 8
     max_channels: int = 64
-    pattern_values: int = 1_000_000
+    pattern_values: int = 250_000
+    pattern_layers: int | None = 4
     dpi: int = DEFAULT_DPI
     history: dict | None = field(default=None, compare=False)
     card: dict | None = field(default=None, compare=False)
@@ -72,7 +75,7 @@ class ReportOptions:
             object.__setattr__(self, "classes", tuple(self.classes))
         for name, (lo, hi) in LIMITS.items():
             value = getattr(self, name)
-            if value is None and name == "max_layers":
+            if value is None and name in ("max_layers", "pattern_layers"):
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
                 raise ValueError(f"{name} must be {lo}..{hi} (got {value!r}).")

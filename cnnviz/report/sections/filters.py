@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..context import Context
+from ..context import Context, pick_across
 from ..registry import Planned, register
 
 FILTERS = (
@@ -37,6 +37,10 @@ def filters_and_patterns(ctx: Context) -> Iterator[Planned]:
         ctx.note(f"Patterns: at most {budget} channels per layer for this {'x'.join(map(str, ctx.probe.input_shape))} "
                  f"input (pattern_values={ctx.options.pattern_values:,} input values at once); raise pattern_values "
                  "to see more.")
+    with_patterns = set(pick_across(layers, ctx.options.pattern_layers))
+    if len(with_patterns) < len(layers):
+        ctx.note(f"Patterns: for {len(with_patterns)} of these {len(layers)} layers, chosen across depth "
+                 f"({', '.join(n for n in layers if n in with_patterns)}); pattern_layers=None shows them all.")
     for layer in layers:
         def filter_fig(layer: str = layer) -> Figure:
             return plot_filters(filters(layer, model=ctx.model), layer=layer, dpi=ctx.dpi)
@@ -48,4 +52,5 @@ def filters_and_patterns(ctx: Context) -> Iterator[Planned]:
             return plot_filter_patterns(result, dpi=ctx.dpi)
 
         yield Planned(f"{layer}_filters", f"{layer} filters", FILTERS, filter_fig)
-        yield Planned(f"{layer}_patterns", f"{layer}: maximized patterns", PATTERNS, pattern_fig)
+        if layer in with_patterns:
+            yield Planned(f"{layer}_patterns", f"{layer}: maximized patterns", PATTERNS, pattern_fig)
