@@ -49,6 +49,7 @@ def feature_maps(image: Any, model: keras.Model | None = None, layers: Sequence[
     (3, 26, 26, 32)
     """
     probe = get_probe(model, input_range=input_range)
+    probe.require_layers()
     names = list(layers) if layers is not None else probe.spatial_layer_names
     for name in names:
         probe.layer(name)  # raises with the valid names
@@ -67,13 +68,7 @@ def predict(image: Any, model: keras.Model | None = None, *, input_range: tuple[
     (2, 10)
     """
     probe = get_probe(model, input_range=input_range)
-    inputs = probe.prepare(image)
-    key = "predict_head"
-    if key not in probe.cache:
-        probe.cache[key] = keras.Model(probe.model.inputs[0], probe.tensor("probabilities"))
-    head = probe.cache[key]
-    return np.concatenate([keras.ops.convert_to_numpy(head(inputs[i : i + batch_size], training=False))
-                           for i in range(0, max(len(inputs), 1), batch_size)])
+    return probe.classify(probe.prepare(image), batch_size)[1]
 
 
 def pool(feature_map: np.ndarray, kind: str = "max", size: int = 2) -> np.ndarray:
