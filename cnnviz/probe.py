@@ -22,7 +22,6 @@ every layer, and knows the contract (see :mod:`cnnviz.contract`):
 from __future__ import annotations
 
 import threading
-import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -335,8 +334,16 @@ def _opaque(model: keras.Model, why: str) -> Probe:
                  class_names=contract.class_names(n, binary, card, model), opaque=message, _shape=tuple(shape))
 
 
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {input range or None: Probe}
+_ATTR = "_cnnviz_probes"  # {None: probe, "override": probe}, kept on the model so it lives as long as the model
 _lock = threading.RLock()
+
+
+def _probes_of(model: keras.Model) -> dict | None:
+    return model.__dict__.get(_ATTR)
+
+
+def _keep(model: keras.Model, probes: dict) -> None:
+    object.__setattr__(model, _ATTR, probes)  # past Keras' attribute tracking: not a sub-layer, not saved
 
 
 def get_probe(model: keras.Model | Probe | None = None, *, input_range: Range | None = None) -> Probe:
@@ -355,11 +362,13 @@ def get_probe(model: keras.Model | Probe | None = None, *, input_range: Range | 
     if input_range is not None:
         input_range = contract.check_range(input_range)
     with _lock:
-        probes = _cache.get(model)
+        probes = _probes_of(model)
         if probes is None:
             base = _build(model)
-            probes = _cache[model] = {None: base}
-            _cache[base.model] = probes  # the probe's own flat model maps back to the same probes
+            probes = {None: base}
+            _keep(model, probes)
+            if base.model is not model:
+                _keep(base.model, probes)  # the probe's own flat model maps back to the same probes
         if input_range is not None:
             remember(model, input_range=input_range)
             probes["override"] = probes[None].with_input_range(input_range)
