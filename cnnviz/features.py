@@ -75,9 +75,8 @@ def pool(feature_map: np.ndarray, kind: str = "max", size: int = 2) -> np.ndarra
     """Pool one 2-D map the tutorial's four ways: "max", "average" (``size`` x ``size`` windows,
     stride ``size``) or "global max", "global average" (one number, returned as a 1x1 array).
 
-    >>> pool(np.arange(16.0).reshape(4, 4), "max")
-    array([[ 5.,  7.],
-           [13., 15.]])
+    >>> pool(np.arange(16.0).reshape(4, 4), "max").tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
     """
     fmap = np.asarray(feature_map, dtype=np.float32)
     if fmap.ndim != 2:

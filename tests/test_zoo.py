@@ -51,6 +51,10 @@ def test_contract_is_read_from_the_model(name):
     lo, hi = probe.input_range
     np.testing.assert_allclose(probe.to_model(np.array([0.0, 1.0], np.float32)), [lo, hi])
     np.testing.assert_allclose(probe.to_display(probe.to_model(np.float32(0.25))), 0.25, atol=1e-6)
+    import tensorflow as tf
+
+    in_graph = tf.function(lambda t: probe.to_display(probe.to_model(t)))  # tf tensors, inside a graph
+    np.testing.assert_allclose(in_graph(tf.constant([0.0, 0.5, 1.0])).numpy(), [0.0, 0.5, 1.0], atol=1e-6)
 
 
 @pytest.mark.parametrize("name", NAMES)
