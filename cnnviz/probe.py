@@ -90,7 +90,7 @@ class Probe:
         """``image`` as a float32 batch (N, H, W, C) in the MODEL's range (what the model takes as is).
 
         A float array already shaped like the model's input and within its range is taken as model
-        input; anything else (uint8, files, PIL images, other sizes, grey for colour) is read as pixels,
+        input (except [0, 1] floats for a 0-255 model: those are scaled, with a note); anything else (uint8, files, PIL images, other sizes, grey for colour) is read as pixels,
         adapted (see :meth:`prepare_with_notes`) and mapped with :meth:`to_model`.
 
         >>> get_probe().prepare(np.zeros((2, 28, 28), np.uint8)).shape
@@ -109,6 +109,9 @@ class Probe:
                     raise DataError("the image contains NaN or infinite values; pass finite pixel values.")
                 batch = array.reshape((-1, h, w, c)).astype(np.float32)
                 slack = 0.01 * (hi - lo)
+                if hi - lo > 10 and batch.size and batch.min() >= 0 and 0 < batch.max() <= 1.0:
+                    return self.to_model(batch).astype(np.float32), [
+                        f"float images in [0, 1] given to a model taking {lo:g}..{hi:g}: scaled into its range"]
                 if batch.size == 0 or (batch.min() >= lo - slack and batch.max() <= hi + slack):
                     return batch, []
                 if batch.min() < 0 or batch.max() > 255:

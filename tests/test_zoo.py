@@ -63,7 +63,9 @@ def test_predict_agrees_with_the_model_on_its_own_input(name):
     probe = probe_of(entry)
     x = entry.x[:32]
     np.testing.assert_allclose(cnnviz.predict(x, model=probe), keras_probabilities(entry, x), atol=2e-5)
-    # uint8 pixels are converted into the model's range in one place: same answer as the model's own input
+    # uint8 pixels and [0, 1] floats are converted into the model's range in one place: same answer
+    if entry.input_range == (0, 255):
+        np.testing.assert_allclose(cnnviz.predict(x / 255.0, model=probe), keras_probabilities(entry, x), atol=2e-5)
     if entry.x.shape[1:] == (28, 28, 1):
         np.testing.assert_allclose(cnnviz.predict(entry.pixels[:32], model=probe), keras_probabilities(entry, x),
                                    atol=2e-5)
