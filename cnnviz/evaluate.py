@@ -152,7 +152,7 @@ def _batches(data: Any, probe: Probe, batch_size: int) -> tuple[Iterator, str, l
 
 
 def _mnist(data: Any) -> MNIST:
-    from .train import resolve_data
+    from .data import resolve_data
 
     return resolve_data(data)
 
