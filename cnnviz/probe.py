@@ -120,7 +120,12 @@ class Probe:
                                     "model input in its range.")
                 return self.to_model(batch / 255.0).astype(np.float32), [
                     f"float images in 0-255 given to a model taking {lo:g}..{hi:g}: read as pixels"]
-        batch, notes = contract.display_batch(image, (h, w, c))
+        try:
+            batch, notes = contract.display_batch(image, (h, w, c))
+        except DataError as exc:
+            if "this model takes" in str(exc):
+                raise
+            raise DataError(f"{str(exc).rstrip('.')}; this model takes {h}x{w}x{c} images.") from None
         return np.asarray(self.to_model(batch), np.float32), notes
 
     # ------------------------------------------------------------------ output side
