@@ -236,3 +236,15 @@ def test_evaluate_adapts_grey_to_colour_with_a_note_and_refuses_what_it_cannot(s
         cnnviz.evaluate(entry.model, (np.zeros((4, 5, 6, 7, 8)), np.zeros(4)))
     with pytest.raises(ValueError, match="5 classes"):
         cnnviz.evaluate(build("five_classes").model, (sample.x_test[:50], sample.y_test[:50]))
+
+
+def test_cli_input_range_is_used_by_the_command(tmp_path, capsys):
+    from cnnviz.cli import main
+
+    entry = build("symmetric")
+    path = str(cnnviz.save_model(entry.model, tmp_path / "sym.keras"))
+    expected = cnnviz.evaluate(cnnviz.get_probe(cnnviz.load_model(path), input_range=(-1, 1)), "sample")
+    assert main(["evaluate", path, "--sample", "--input-range=-1,1"]) == 0
+    assert f"test accuracy: {expected.accuracy:.4f}" in capsys.readouterr().out
+    assert main(["evaluate", path, "--sample", "--input-range", "1,-1"]) == 2
+    assert "lo < hi" in capsys.readouterr().err
