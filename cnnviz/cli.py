@@ -31,9 +31,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     data = "sample" if args.sample else args.data
     result = train(data, recipe=args.recipe, epochs=args.epochs, batch_size=args.batch_size,
-                   learning_rate=args.learning_rate, seed=args.seed, output=args.output, verbose=args.verbose)
+                   learning_rate=args.learning_rate, seed=args.seed, output=args.output, verbose=args.verbose,
+                   strategy=args.strategy, cpu_devices=args.cpu_devices, lr_scaling=args.lr_scaling,
+                   precision=args.precision, xla=args.xla)
     print(f"trained {len(result.history['loss'])} epochs in {result.seconds:.1f} s "
           f"(recipe {result.recipe.name}); test accuracy {result.test_accuracy:.4f}, loss {result.test_loss:.4f}")
+    if result.path is None:
+        print("this worker saved nothing: the chief saves the model")
+        return 0
     print(f"saved {result.path} with its history and model card beside it")
     if args.curves:
         from .plots import plot_history, save_figure
@@ -191,6 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="mnist_cnn.keras", help="where to save the model (default: mnist_cnn.keras)")
     p.add_argument("--curves", default=None, help="also save the accuracy/loss curves to this PNG/SVG/PDF")
     p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 silent, 1 progress bar, 2 a line per epoch")
+    p.add_argument("--strategy", default=None,
+                   help="default, auto (all GPUs when there are several), mirrored, multi-worker (reads TF_CONFIG)")
+    p.add_argument("--cpu-devices", type=int, default=None, help="split the CPU into N logical devices (replicas)")
+    p.add_argument("--lr-scaling", default="linear", help="learning rate vs replicas: linear (default), sqrt, none")
+    p.add_argument("--precision", default="float32", help="float32 (default), mixed_float16 or mixed_bfloat16")
+    p.add_argument("--xla", action=argparse.BooleanOptionalAction, default=None, help="compile with XLA (--no-xla: off)")
 
     p = sub.add_parser("evaluate", help="test accuracy, loss, per-class accuracy and confusion matrix")
     p.add_argument("model", nargs="?", default=None, help="a .keras model (default: the shipped model)")
