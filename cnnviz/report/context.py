@@ -152,6 +152,7 @@ def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptio
     batch, labels, failures = example_images(probe, images, options.examples, progress)
     ctx = Context(model=loaded, model_label=label, probe=probe, options=options, history=history, card=card,
                   examples=batch, example_labels=labels, classes=classes, failures=failures)
+    ctx.cache["model_source"] = model  # a path or None (shipped): sections may look for files beside it
     if options.data is not None and not (isinstance(options.data, str) and options.data == "sample"):
         ctx.cache["mnist"] = resolve_data(options.data)  # an explicit --data file that cannot be read: say so now
     return ctx
