@@ -63,6 +63,7 @@ def main() -> None:
     print(f"peak RSS after the atlas {rss_peak / 2**30:.2f} GB (goal < 1.5); numpy/Python peak during it "
           f"{traced_peak / 2**20:.0f} MB; load {load_before[0]:.1f} -> {numbers['load_after'][0]:.1f}")
     if args.output:
+        atlas.source = f"{os.path.basename(mnist.source)}, training images"
         print(f"saved {atlas.save(args.output)}")
     if args.json:
         with open(args.json, "w") as f:

@@ -172,3 +172,19 @@ def test_the_report_uses_an_atlas_beside_the_model(tmp_path, sample):
     ctx.cache["model_source"] = str(model_file)
     assert list(SECTIONS["atlas"].plan(ctx)) == []
     assert any("other weights" in note for note in ctx.notes)
+
+
+def test_the_filters_page_shows_the_shipped_atlas():
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz.model import PRETRAINED_NAME, pretrained_dir
+
+    shipped = load_atlas(atlas_path_for(pretrained_dir() / PRETRAINED_NAME))
+    assert shipped.images_seen == 60000 and shipped.layers == ["conv1", "conv2", "predictions", "logits"]
+    at = AppTest.from_file(str(ROOT / "cnnviz" / "dashboard" / "app.py"), default_timeout=180)
+    at.session_state["filters_steps"] = 10
+    at.run()
+    at.switch_page("views/filters.py").run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("From the atlas: top examples of 60,000 images") for c in captions), captions

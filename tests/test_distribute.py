@@ -200,3 +200,16 @@ def test_a_killed_worker_resumes_from_the_last_finished_epoch(tmp_path):
     assert len(history["loss"]) == 6
     assert _files(tmp_path / "w1") == []
     np.testing.assert_array_less(history["loss"][-1], history["loss"][0])
+
+
+def test_mixed_precision_computes_in_float16_and_keeps_the_output_float32(sample):
+    result = cnnviz.train(sample, recipe="fast", epochs=1, seed=2, precision="mixed_float16", verbose=0)
+    layers = {layer.name: layer for layer in result.model.layers}
+    assert layers["conv1"].compute_dtype == "float16" and layers["conv1"].kernel.dtype == "float32"
+    assert layers["predictions"].compute_dtype == "float32"
+    probs = result.model.predict(cnnviz.preprocess(sample.x_test[:50]), verbose=0)
+    assert probs.dtype == np.float32 and np.allclose(probs.sum(1), 1, atol=1e-3)
+    assert result.card["settings"]["distribution"]["precision"] == "mixed_float16"
+    assert result.test_accuracy > 0.5  # it learned (one epoch on 900 images)
+    with pytest.raises(ValueError, match="unknown precision 'half'"):
+        cnnviz.train(sample, precision="half")
