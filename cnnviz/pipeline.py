@@ -66,7 +66,7 @@ def training_data(x: np.ndarray, y: np.ndarray, *, batch_size: int, validation_s
     ``augment`` (a Keras layer) runs on each batch; prefetched. Validation: the last
     ``validation_split`` of the arrays, batched and cached (it is the same every epoch).
 
-    >>> xs = np.arange(20, dtype="float32").reshape(20, 1)
+    >>> xs = np.arange(20, dtype="float32")
     >>> d = training_data(xs, xs, batch_size=8, validation_split=0.25, seed=0)
     >>> [int(v) for v, _ in d.validation.unbatch()]
     [15, 16, 17, 18, 19]
