@@ -109,7 +109,8 @@ def main() -> None:
               f"test accuracy {tracker.accuracy[-1]:.4f}; per epoch {[round(a, 4) for a in tracker.accuracy]}; "
               f"reached {TUTORIAL_TEST_ACCURACY} after epoch {reached[0] + 1 if reached else 'never'} ({to_reach:.1f} s);"
               f" load {os.getloadavg()[0]:.1f}", flush=True)
-    worst_reach = max(r["seconds_to_reach_0.9893"] for r in fast_runs)
+    reach = [r["seconds_to_reach_0.9893"] for r in fast_runs if not np.isnan(r["seconds_to_reach_0.9893"])]
+    worst_reach = max(reach) if reach else float("nan")
     worst_total = max(r["seconds"] for r in fast_runs)
     accuracies = [r["test_accuracy"] for r in fast_runs]
 
@@ -126,8 +127,8 @@ def main() -> None:
     print(f"fast recipe test accuracy over {len(accuracies)} seeds: min {min(accuracies):.4f}, "
           f"mean {np.mean(accuracies):.4f}; {numbers['fast_seeds_at_or_above_0.990']}/{len(accuracies)} >= 0.990 "
           "(goal: all)")
-    print(f"ratio fast (time to reach {TUTORIAL_TEST_ACCURACY}, slowest seed) / tutorial 15 epochs: "
-          f"{numbers['ratio_fast_to_reach_vs_tutorial_worst_seed']:.3f}  (goal <= 0.20)")
+    print(f"ratio fast (time to reach {TUTORIAL_TEST_ACCURACY}, slowest of the {len(reach)} seeds that reached it) / "
+          f"tutorial 15 epochs: {numbers['ratio_fast_to_reach_vs_tutorial_worst_seed']:.3f}  (goal <= 0.20)")
     print(f"ratio fast (whole recipe, slowest seed) / tutorial: {numbers['ratio_fast_total_vs_tutorial_worst_seed']:.3f}"
           "  (goal <= 0.20)")
     print(f"ratio cnnviz.train() default / tutorial: {numbers['ratio_default_vs_tutorial']:.3f}  (goal <= 1.05)")
