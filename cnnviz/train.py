@@ -115,6 +115,20 @@ def _augmenter(seed: int | None) -> keras.Sequential:
     )
 
 
+def _worker_backup(scratch: Path, chief_backup: Path | None) -> Path:
+    """A non-chief worker's backup folder (in its temporary folder), starting from the chief's state.
+
+    Every worker must resume at the same epoch with the same weights, so a worker restores from
+    the chief's backup (read only; on storage all workers see, as with tf.keras), not from its
+    own copy, which may be an epoch behind when it was killed while saving. Without the chief's
+    backup in sight it keeps its own."""
+    backup = scratch / "backup"
+    if chief_backup is not None and (chief_backup / "training_metadata.json").is_file():
+        shutil.rmtree(backup, ignore_errors=True)
+        shutil.copytree(chief_backup, backup)
+    return backup
+
+
 def _resumed_epoch(backup: Path | None) -> int:
     """The epoch where ``BackupAndRestore`` will resume (its ``training_metadata.json``), 0 for a fresh run."""
     meta = backup / "training_metadata.json" if backup is not None else None
@@ -262,10 +276,8 @@ def train(
 
     output = Path(output) if output is not None else None
     scratch = None if chief else worker_folder(output, strategy)  # a non-chief worker writes only here
-    if chief:
-        backup = Path(backup_dir) if backup_dir else (output.with_name(output.name + ".backup") if output else None)
-    else:
-        backup = scratch / "backup"
+    chief_backup = Path(backup_dir) if backup_dir else (output.with_name(output.name + ".backup") if output else None)
+    backup = chief_backup if chief else _worker_backup(scratch, chief_backup)
 
     x, y = to_model_input(mnist.x_train), keras.utils.to_categorical(mnist.y_train, 10)
     augment = _augmenter(seed) if recipe.augment else None
