@@ -25,6 +25,7 @@ def atlas(sample):
     return dataset_examples(data=sample.x_test, labels=sample.y_test, k=9, batch_size=256)
 
 
+@pytest.mark.slow  # 106 brute-force passes over the sample: ~90 s at load 11
 def test_every_channel_equals_the_brute_force_loop(atlas, sample):
     assert atlas.layers == ["conv1", "conv2", "predictions", "logits"]
     assert atlas.images_seen == 1000

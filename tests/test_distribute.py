@@ -52,6 +52,7 @@ def test_the_strategies_are_a_registry_and_bad_names_are_refused():
         cnnviz.train("sample", lr_scaling="cubic")
 
 
+@pytest.mark.slow  # ~25 s idle, ~95 s at load 11 (two trainings in a fresh process)
 def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path):
     # Two replicas of 32 images = one device with batches of 64: same batches, averaged gradients.
     result = _python("""
