@@ -331,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     for p in sub.choices.values():  # every command that takes a model takes its input range too
         if any(action.dest == "model" for action in p._actions) and p.prog.split()[-1] not in ("report", "export"):
             p.add_argument("--input-range", default=None, metavar="LO,HI",
-                           help="pixel values the model expects, e.g. 0,255 or -1,1 (default: read from the model)")
+                           help="pixel values the model expects: 0,255 or, with =, --input-range=-1,1 (default: read from the model)")
 
     return parser
 
