@@ -189,3 +189,16 @@ def test_the_filters_page_shows_the_shipped_atlas():
     assert not at.exception, at.exception
     captions = [c.value for c in at.caption]
     assert any(c.startswith("From the atlas: top examples of 60,000 images") for c in captions), captions
+
+
+def test_cli_atlas_writes_the_file_and_refuses_a_wrong_name_first(tmp_path, capsys):
+    from cnnviz.cli import main
+
+    out = tmp_path / "a.npz"
+    assert main(["atlas", "--sample", "--test", "--layers", "conv1,logits", "-k", "2", "-o", str(out)]) == 0
+    assert "top 2 of 1,000 images for 42 channels (conv1, logits)" in capsys.readouterr().out
+    atlas = load_atlas(out)
+    assert atlas.layers == ["conv1", "logits"] and atlas.source == "mnist_sample.npz (test images)"
+    assert main(["atlas", "--sample", "-o", str(tmp_path / "a.json")]) == 2
+    assert "an atlas is saved as .npz" in capsys.readouterr().err
+    assert not (tmp_path / "a.json").exists()
