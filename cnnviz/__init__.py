@@ -145,3 +145,8 @@ __all__ += [
     "plot_convolution_step",
     "time_batch_sizes",
 ]
+
+from .atlas import Atlas, dataset_examples, load_atlas  # noqa: E402
+from .plots import plot_atlas  # noqa: E402
+
+__all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]
