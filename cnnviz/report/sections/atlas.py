@@ -39,7 +39,7 @@ def dataset_examples_section(ctx: Context) -> Iterator[Planned]:
             return plot_atlas(atlas, layer, channels=channels, dpi=ctx.dpi)
 
         yield Planned(f"{layer}_dataset_examples", f"{layer}: top dataset examples", TEXT, fig)
-    if "logits" in atlas.layers:
-        classes = [c for c in ctx.classes if c < atlas.channels("logits")]
+    classes = [c for c in ctx.classes if c < atlas.channels("logits")] if "logits" in atlas.layers else []
+    if classes:  # classes=[] asks for no class pages
         yield Planned("class_dataset_examples", "Top dataset examples of each class", CLASSES,
                       lambda: plot_atlas(atlas, "logits", channels=classes, dpi=ctx.dpi))
