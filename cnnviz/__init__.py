@@ -13,6 +13,7 @@ from ._quiet import import_tensorflow_quietly as _import_tensorflow_quietly
 
 _import_tensorflow_quietly()
 
+from . import objectives, param, transforms  # noqa: E402
 from .attribution import (  # noqa: E402
     Attribution,
     attribute,
@@ -95,6 +96,8 @@ __all__ = [
     "load_sample",
     "maximize",
     "maximize_filter",
+    "objectives",
+    "param",
     "plot_attribution",
     "plot_confusion",
     "plot_fake_vs_constrained",
@@ -119,6 +122,7 @@ __all__ = [
     "smoothgrad",
     "top_examples",
     "train",
+    "transforms",
 ]
 
 from .convolution import (  # noqa: E402

@@ -351,10 +351,14 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
                 title += f"\n(sees {result.predicted[k]})"
         else:
             title = f"{result.layer} #{target}"
-        _digit(ax, result.images[k], title)
+        missed = getattr(result, "reached", None) is not None and not result.reached[k]
+        _digit(ax, result.images[k], title + ("\nNOT REACHED" if missed else ""))
+        if missed:
+            ax.title.set_color("#c0392b")
     half = max(1, cols // 2)
     ax = fig.add_subplot(grid[img_rows + 1, :half])
-    steps = np.arange(1, result.scores.shape[0] + 1)
+    steps = (result.score_steps + 1 if getattr(result, "score_steps", None) is not None
+             else np.arange(1, result.scores.shape[0] + 1))
     for k in range(n):
         ax.plot(steps, result.scores[:, k], lw=1, label=str(result.targets[k]))
     ax.set_xlabel("step")
@@ -373,10 +377,18 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     ax.set_title("softmax of each image")
     fig.colorbar(im, ax=ax, shrink=0.9, label="probability")
     reg = result.regularization
-    settings = ", ".join(f"{k}={v}" for k, v in vars(reg).items() if v) or "no regularization"
+    if getattr(result, "prior", None) == "data":
+        settings = "data prior: a latent of cnnviz's MNIST generator, kept near its prior"
+        kind = ("Data prior: what the model responds to among natural digits (the generator draws only "
+                "digit-like images). ")
+    else:
+        settings = (", ".join(f"{k}={v}" for k, v in vars(reg).items() if v) if reg is not None else "") or "no regularization"
+        settings += f", param {getattr(result, 'param', 'pixels')}"
+        kind = "Pixels: what the model responds to at all (it may be no digit a person would draw). "
     fig.suptitle(f"Activation maximization: {result.objective} ({result.steps} steps, seed {result.seed})")
-    return caption(fig, f"Each image was optimized from noise to raise its target's score ({settings}); the curves "
-                        "show the score per step, the grid the model's softmax for each final image.")
+    missed = "" if getattr(result, "reached", None) is None or result.reached.all() else f" {result.message}"
+    return caption(fig, f"{kind}Each image was optimized to raise its target's score ({settings}); the curves "
+                        f"show the score per step, the grid the model's softmax for each final image.{missed}")
 
 
 def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,
