@@ -192,6 +192,16 @@ def _check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: 
     return model_images, probabilities, np.asarray(reached, bool), message
 
 
+def _default_lr(param: P.Param) -> float:
+    """Adam's step per parameterisation: pixels 0.1, Fourier 0.05 (each coefficient moves the whole image),
+    a generator's latent 0.08."""
+    return {"fourier": 0.05, "generator": PRIOR_LR}.get(getattr(param, "name", ""), 0.1)
+
+
+#: Transforms that make pixel class images more readable (Lucid's robustness set, sized for 28x28 digits).
+READABLE_TRANSFORMS = (T.pad(2), T.jitter(2), T.scale((0.9, 1.1)), T.rotate(10))
+
+
 def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, (list, tuple, range, np.ndarray)) else [value]
 
@@ -351,8 +361,8 @@ def maximize(
         if n > 1:
             spec = spec + DIVERSITY_WEIGHT * factor * O.diversity(_diversity_layer(probe))
         return _run(probe, spec, chosen_param, chosen_transforms, targets, steps=200 if steps is None else steps,
-                    learning_rate=0.1 if learning_rate is None else learning_rate, seed=seed, start=start, reg=reg,
-                    layer=None, is_class=True, prior=prior)
+                    learning_rate=_default_lr(chosen_param) if learning_rate is None else learning_rate, seed=seed,
+                    start=start, reg=reg, layer=None, is_class=True, prior=prior)
 
     # ----------------------------------------------------------------------------------- any objective
     spec = O.as_objective(objective)
@@ -374,7 +384,8 @@ def maximize(
     is_class = isinstance(spec, O.ClassLogit) or (
         isinstance(spec, O.Sum) and any(isinstance(t, O.ClassLogit) and t.c is None for t in spec.terms))
     return _run(probe, spec, chosen_param, chosen_transforms, targets, steps=200 if steps is None else steps,
-                learning_rate=0.1 if learning_rate is None else learning_rate, seed=seed, start=start, reg=reg,
+                learning_rate=_default_lr(chosen_param) if learning_rate is None else learning_rate, seed=seed,
+                start=start, reg=reg,
                 layer=None, is_class=is_class and class_ is not None, prior=prior)
 
 
@@ -435,19 +446,59 @@ def maximize_filter(
 
 
 @dataclass
+class ClassExamples:
+    """Dataset images that a class's logit is highest for, strongest first: ``images`` (classes, k, H, W, C)
+    in the display range, ``logits`` (classes, k), ``indices`` (classes, k) into the images searched."""
+
+    classes: list[int]
+    images: np.ndarray
+    logits: np.ndarray
+    indices: np.ndarray
+
+
+def class_examples(classes: int | Sequence[int] | None = None, k: int = 4, *, images: Any = None,
+                   model: keras.Model | Probe | None = None) -> ClassExamples:
+    """The ``k`` dataset images (default: the bundled test sample) with the highest logit for each class: the
+    model-free comparison people read best (Borowski et al., ICLR 2021: natural examples predict a unit's
+    response better than synthetic images). Show them next to the class images.
+
+    >>> ex = class_examples([3, 6], k=2)
+    >>> ex.images.shape
+    (2, 2, 28, 28, 1)
+    """
+    probe = get_probe(model)
+    classes = list(range(min(10, probe.num_classes))) if classes is None else [probe.check_class(c) for c in _as_list(classes)]
+    if images is None:
+        from .data import load_sample
+
+        images = load_sample().x_test
+    batch = probe.prepare(images)
+    logits = np.concatenate([keras.ops.convert_to_numpy(probe.logits_model(batch[i:i + 500], training=False))
+                             for i in range(0, len(batch), 500)])
+    k = int(min(k, len(batch)))
+    order = np.argsort(-logits[:, classes], axis=0)[:k].T  # (classes, k)
+    lo, hi = input_range(probe)
+    display = np.clip((batch - lo) / (hi - lo), 0, 1)
+    return ClassExamples(classes=classes, images=display[order], logits=np.take_along_axis(logits[:, classes].T, order, 1),
+                         indices=order)
+
+
+@dataclass
 class ClassImages:
     """The tutorial's experiment: every class maximized without regularization and with the L1 constraint
-    (and, when asked, with the data prior)."""
+    (and, when asked, with the data prior, and each class's top dataset example)."""
 
     plain: MaximizationResult
     constrained: MaximizationResult
     data: MaximizationResult | None = None
+    examples: ClassExamples | None = None
 
 
 def fake_vs_constrained(model: keras.Model | None = None, *, classes: Sequence[int] | None = None, steps: int = 200,
-                        seed: int = 0, data_prior: bool = False) -> ClassImages:
+                        seed: int = 0, data_prior: bool = False, examples: bool = False) -> ClassImages:
     """The tutorial's "what does the network see": fake digits (no constraint) vs readable ones (L1);
-    ``data_prior=True`` adds the data-prior digits (MNIST-shaped models).
+    ``data_prior=True`` adds the data-prior digits (MNIST-shaped models), ``examples=True`` each class's
+    top example from the bundled sample.
 
     >>> exp = fake_vs_constrained(steps=50)
     >>> exp.plain.images.shape == exp.constrained.images.shape
@@ -459,4 +510,17 @@ def fake_vs_constrained(model: keras.Model | None = None, *, classes: Sequence[i
         plain=maximize(classes, model=probe, steps=steps, seed=seed, regularization="none"),
         constrained=maximize(classes, model=probe, steps=steps, seed=seed, regularization="l1"),
         data=maximize(classes, model=probe, seed=seed, prior="data") if data_prior else None,
+        examples=class_examples(classes, k=1, model=probe) if examples else None,
     )
+
+
+def data_prior_available(model: keras.Model | Probe | None = None) -> bool:
+    """Whether ``prior="data"`` fits this model (the shipped generator draws 28x28 digits; other sizes are
+    resized, so any model works technically, but the prior means "natural MNIST digits" only for digit models).
+
+    >>> data_prior_available()
+    True
+    """
+    from .optvis.param import _decoder_path
+
+    return _decoder_path("mnist").is_file() and get_probe(model).input_shape[-1] in (1, 3)

@@ -400,20 +400,39 @@ def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,
     >>> fig = plot_fake_vs_constrained(cnnviz.fake_vs_constrained(steps=30))
     """
     rows = [("no constraint\n(\"fake digits\")", experiment.plain), ("L1 constraint\n(fewer pixels)", experiment.constrained)]
+    data, examples = getattr(experiment, "data", None), getattr(experiment, "examples", None)
+    if data is not None:
+        rows.append(("data prior\n(natural digits)", data))
     n = len(experiment.plain)
-    fig = figure(figsize=figsize or (1.05 * n + 1.4, 3.2), dpi=dpi)
-    grid = fig.add_gridspec(2, n + 1, width_ratios=[1.4] + [1] * n)
+    height = len(rows) + (examples is not None)
+    fig = figure(figsize=figsize or (1.05 * n + 1.4, 1.6 * height), dpi=dpi)
+    grid = fig.add_gridspec(height, n + 1, width_ratios=[1.4] + [1] * n)
     for r, (label, result) in enumerate(rows):
         ax = fig.add_subplot(grid[r, 0])
         ax.axis("off")
         ax.text(0.5, 0.5, label, ha="center", va="center", fontsize=9)
         for k in range(n):
             ax = fig.add_subplot(grid[r, k + 1])
-            _digit(ax, result.images[k], f"{result.targets[k]}: p={result.confidence[k]:.2f}")
+            missed = getattr(result, "reached", None) is not None and not result.reached[k]
+            _digit(ax, result.images[k], f"{result.targets[k]}: p={result.confidence[k]:.2f}" + (" MISSED" if missed else ""))
+            if missed:
+                ax.title.set_color("#c0392b")
+    if examples is not None:
+        ax = fig.add_subplot(grid[len(rows), 0])
+        ax.axis("off")
+        ax.text(0.5, 0.5, "dataset example\n(highest logit)", ha="center", va="center", fontsize=9)
+        for k in range(min(n, len(examples.classes))):
+            _digit(fig.add_subplot(grid[len(rows), k + 1]), examples.images[k, 0], f"{examples.classes[k]}: real")
     fig.suptitle("What does the network see? The input each class likes most")
-    return caption(fig, "Top: images optimized only to raise each digit's score; the model is sure of them, yet they "
-                        "do not look like digits. Bottom: the same with a penalty on the number of lit pixels (L1) "
-                        "and on noise (total variation): the strokes start to look like the digits.")
+    text = ("Top: images optimized only to raise each digit's score (pixels: what the model responds to at all); the "
+            "model is sure of them, yet they do not look like digits. Next: the same with a penalty on the number of "
+            "lit pixels (L1) and on noise (total variation): the strokes start to look like the digits.")
+    if data is not None:
+        text += (" Data prior: digits drawn by a generative model of MNIST, steered to each class (what the model "
+                 "responds to among natural digits).")
+    if examples is not None:
+        text += " Last row: the real sample digit with the highest score for the class."
+    return caption(fig, text)
 
 
 def plot_attribution(attribution: Attribution, *, index: int | None = None, alpha: float = 0.5,

@@ -61,7 +61,9 @@ class Pad(Transform):
         padded = tf.pad(image, [[0, 0], [p, p], [p, p], [0, 0]], constant_values=self.value)
         oy = _uniform(seed, step, salt, [], 0, 2 * p + 1, tf.int32)
         ox = _uniform(seed, step, salt + 1, [], 0, 2 * p + 1, tf.int32)
-        return padded[:, oy:oy + h, ox:ox + w, :]
+        out = padded[:, oy:oy + h, ox:ox + w, :]
+        out.set_shape(image.shape)  # a random offset hides the static size from TensorFlow
+        return out
 
 
 def _affine(image: tf.Tensor, zoom: tf.Tensor, angle: tf.Tensor) -> tf.Tensor:
@@ -74,9 +76,11 @@ def _affine(image: tf.Tensor, zoom: tf.Tensor, angle: tf.Tensor) -> tf.Tensor:
     b2 = cy + sin * cx - cos * cy
     matrix = tf.stack([cos, sin, a2, -sin, cos, b2, 0.0, 0.0])[None, :]
     matrix = tf.repeat(matrix, tf.shape(image)[0], axis=0)
-    return tf.raw_ops.ImageProjectiveTransformV3(
+    out = tf.raw_ops.ImageProjectiveTransformV3(
         images=image, transforms=matrix, output_shape=tf.shape(image)[1:3], fill_value=0.0,
         interpolation="BILINEAR", fill_mode="CONSTANT")
+    out.set_shape(image.shape)
+    return out
 
 
 @dataclass(frozen=True)
