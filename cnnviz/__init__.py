@@ -36,9 +36,11 @@ from .features import (  # noqa: E402
     top_examples,
 )
 from .maximize import (  # noqa: E402
+    ClassExamples,
     ClassImages,
     MaximizationResult,
     Regularization,
+    class_examples,
     fake_vs_constrained,
     maximize,
     maximize_filter,
@@ -48,6 +50,7 @@ from .model_plots import plot_architecture, plot_model_card  # noqa: E402
 from .plots import (  # noqa: E402
     figure_bytes,
     plot_attribution,
+    plot_class_variety,
     plot_confusion,
     plot_fake_vs_constrained,
     plot_feature_maps,
@@ -68,6 +71,7 @@ __version__ = "0.1.0"
 __all__ = [
     "RECIPES",
     "Attribution",
+    "ClassExamples",
     "ClassImages",
     "DataError",
     "Evaluation",
@@ -81,6 +85,7 @@ __all__ = [
     "TopExamples",
     "TrainResult",
     "attribute",
+    "class_examples",
     "evaluate",
     "export_figures",
     "fake_vs_constrained",
@@ -102,6 +107,7 @@ __all__ = [
     "param",
     "plot_architecture",
     "plot_attribution",
+    "plot_class_variety",
     "plot_confusion",
     "plot_fake_vs_constrained",
     "plot_feature_maps",

@@ -515,12 +515,13 @@ def fake_vs_constrained(model: keras.Model | None = None, *, classes: Sequence[i
 
 
 def data_prior_available(model: keras.Model | Probe | None = None) -> bool:
-    """Whether ``prior="data"`` fits this model (the shipped generator draws 28x28 digits; other sizes are
-    resized, so any model works technically, but the prior means "natural MNIST digits" only for digit models).
+    """Whether ``prior="data"`` means something for this model: the shipped generator draws 28x28 grey MNIST
+    digits (other shapes are resized and repeated, so ``maximize`` still runs, but "natural digits" is then a
+    claim about MNIST, not about the model's data).
 
     >>> data_prior_available()
     True
     """
     from .optvis.param import _decoder_path
 
-    return _decoder_path("mnist").is_file() and get_probe(model).input_shape[-1] in (1, 3)
+    return _decoder_path("mnist").is_file() and get_probe(model).input_shape == (28, 28, 1)

@@ -463,3 +463,28 @@ def plot_attribution(attribution: Attribution, *, index: int | None = None, alph
 
 METHOD_TITLES = {"saliency": "Saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM",
                  "gradcam++": "Grad-CAM++", "scorecam": "Score-CAM"}
+
+
+def plot_class_variety(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
+                       figsize: tuple[float, float] | None = None) -> Figure:
+    """Several images per class (from ``cnnviz.maximize(classes, n=4)``): one row per class, with each image's softmax.
+
+    >>> import cnnviz
+    >>> fig = plot_class_variety(cnnviz.maximize([3, 6], n=2, steps=30))
+    """
+    classes = list(dict.fromkeys(result.targets))
+    n = max(result.targets.count(c) for c in classes)
+    fig = figure(figsize=figsize or (1.05 * n + 0.6, 1.15 * len(classes) + 0.9), dpi=dpi)
+    grid = fig.add_gridspec(len(classes), n)
+    for r, c in enumerate(classes):
+        for j, k in enumerate(i for i, t in enumerate(result.targets) if t == c):
+            ax = fig.add_subplot(grid[r, j])
+            missed = result.reached is not None and not result.reached[k]
+            _digit(ax, result.images[k], f"{c}: p={result.confidence[k]:.2f}" + (" MISSED" if missed else ""))
+            if missed:
+                ax.title.set_color("#c0392b")
+    kind = ("data prior: natural digits the model calls the class" if result.prior == "data"
+            else "pixels: what the model responds to at all")
+    fig.suptitle(f"{n} different images per class ({kind})")
+    return caption(fig, "Each row: images of one class that a diversity term kept apart (they must differ in which "
+                        "strokes they use), each still classified as the class.")

@@ -321,3 +321,25 @@ def test_the_cli_makes_four_data_prior_sixes(tmp_path):
                            "-o", str(out)], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("class 6: the model sees 6") == 4 and out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_class_image_page_offers_param_prior_diversity_and_objective():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    app = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=180)
+    at.session_state["class_steps"] = 20
+    at.run()
+    at.switch_page("views/class_images.py").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="class_choice").set_value(6).run()
+    at.radio(key="class_param").set_value("data prior").run()
+    at.number_input(key="class_n").set_value(2).run()
+    assert not at.exception, at.exception
+    assert any("of 2**" in m.value for m in at.markdown)
+    assert any("among natural digits" in c.value for c in at.caption)
+    at.text_input(key="class_objective").set_value("conv2:5").run()
+    assert not at.exception, at.exception
+    assert any("channel('conv2', 5)" in m.value for m in at.markdown)
