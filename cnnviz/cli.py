@@ -219,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("maximize", help="the image each class (or filter) likes most")
     p.add_argument("--class", "-c", dest="classes", default="0-9", help="a class, a list (1,3,5) or a range (0-9)")
     p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
-    p.add_argument("--steps", type=int, default=None, help="optimization steps (default 200; 120 with --prior data)")
+    p.add_argument("--steps", type=int, default=None, help="optimization steps (default 200; 80 with --prior data)")
     p.add_argument("--learning-rate", type=float, default=None, help="Adam's step (default: one per parameterisation)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--regularization", default=None, help="default, none (fake digits) or l1 (the tutorial's constraint)")

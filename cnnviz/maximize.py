@@ -72,7 +72,10 @@ PRESETS: dict[str, Regularization] = {"none": NONE, "default": DEFAULT, "l1": L1
 #: tuned there, and on another model they are multiplied by that model's spread divided by this one.
 REFERENCE_LOGIT_SPREAD = 151.7
 #: prior="data": weight of the latent penalty (relative, like the presets), steps and learning rate.
-PRIOR_WEIGHT, PRIOR_STEPS, PRIOR_LR = 2.0, 120, 0.08
+PRIOR_WEIGHT, PRIOR_STEPS, PRIOR_LR = 2.0, 80, 0.1
+#: prior="data": each class starts from the best of this many draws from the prior (by its logit): a start far
+#: from the class can get stuck (softmax 0.002 in 1 of 50 runs without it).
+PRIOR_POOL = 256
 #: n > 1: weight of the diversity term (relative), and the layer it reads (the last conv-like layer).
 DIVERSITY_WEIGHT = 3.0
 #: A class image counts as reached when the model's softmax for its target is at least this.
@@ -249,8 +252,9 @@ def _run(probe: Probe, objective: O.Objective, param: P.Param, transforms: tuple
          learning_rate: float, seed: int, start: Any, reg: Regularization | None, layer: str | None, is_class: bool,
          prior: str | None, decay: float = 0.0) -> MaximizationResult:
     start_images = _start_images(probe, start, len(targets))
+    pool = PRIOR_POOL if (prior == "data" and is_class) else 0
     out = render(probe, objective, param, transforms, targets, steps=steps, learning_rate=learning_rate, seed=seed,
-                 start=start_images, decay=decay)
+                 start=start_images, decay=decay, pool=pool)
     model_images, probabilities, reached, message = _check_result(probe, targets, out.images, out.scores, is_class)
     return MaximizationResult(
         images=out.images, targets=targets, scores=out.scores, probabilities=probabilities,

@@ -116,6 +116,17 @@ class Renderer:
         return run
 
 
+def _best_starts(rend: Renderer, built: Any, targets: list[int], pool: int, seed: int) -> np.ndarray:
+    candidates = built.init(pool, seed=seed)
+    images = built.image(tf.constant(candidates))
+    logits = keras.ops.convert_to_numpy(rend.probe.logits_model(rend.lo + (rend.hi - rend.lo) * images, training=False))
+    chosen: list[int] = []
+    for t in targets:
+        order = np.argsort(-logits[:, t])
+        chosen.append(int(next(i for i in order if i not in chosen)))
+    return candidates[chosen]
+
+
 def renderer(probe: Any, tensors: Sequence[str]) -> Renderer:
     """The (cached) renderer of ``probe`` for these tensors."""
     key = ("optvis-renderer", tuple(sorted(tensors)))
@@ -151,11 +162,13 @@ def check_steps(steps: Any) -> int:
 
 def render(probe: Any, objective: Objective, param: Param, transforms: tuple[tfm.Transform, ...], targets: list[int],
            *, steps: int = 200, learning_rate: float = 0.1, seed: int = 0, start: np.ndarray | None = None,
-           decay: float = 0.0) -> Rendered:
+           decay: float = 0.0, pool: int = 0) -> Rendered:
     """Optimize one image per entry of ``targets`` (each image's target for objectives whose index is None).
 
     ``start``: display images in [0, 1] (one per target) to start from, where the parameterisation can.
     ``decay``: 0 keeps the learning rate constant; 0.9 lowers it along a cosine to a tenth at the end.
+    ``pool``: draw that many random starts and give each image the start whose logit for its target is highest
+    (each start used once): a cheap guard against a start from which the class cannot be reached.
     """
     steps = check_steps(steps)
     if not learning_rate > 0:
@@ -163,7 +176,9 @@ def render(probe: Any, objective: Objective, param: Param, transforms: tuple[tfm
     skel, weights = skeleton(objective)
     rend = renderer(probe, tuple(skel.tensors()) or ("logits",))
     run, built = rend.loop(skel, len(weights), param, tuple(transforms))
-    if start is None:
+    if start is None and pool > len(targets):
+        p0 = _best_starts(rend, built, targets, pool, seed)
+    elif start is None:
         p0 = built.init(len(targets), seed=seed)
     else:
         if built.from_image is None:
