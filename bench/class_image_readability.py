@@ -34,6 +34,7 @@ READABLE = dict(regularization="l1", param=fourier(), transforms=[pad(2), jitter
 KINDS = {
     "none (fake digits)": dict(regularization="none"),
     "default": dict(),
+    "default, 100 steps": dict(steps=100),
     "l1 (pixels)": dict(regularization="l1"),
     "fourier + l1 + transforms": READABLE,
     "data prior": dict(prior="data"),

@@ -78,6 +78,8 @@ PRIOR_WEIGHT, PRIOR_STEPS, PRIOR_LR = 2.0, 80, 0.1
 PRIOR_POOL = 256
 #: n > 1: weight of the diversity term (relative), and the layer it reads (the last conv-like layer).
 DIVERSITY_WEIGHT = 3.0
+#: Class images: the learning rate falls along a cosine to (1 - DEFAULT_DECAY) of itself by the last step.
+DEFAULT_DECAY = 0.0
 #: A class image counts as reached when the model's softmax for its target is at least this.
 REACHED_SOFTMAX = 0.5
 
@@ -285,6 +287,7 @@ def maximize(
     blur: float | None = None,
     layer: str | None = None,
     neuron: int | Sequence[int] | None = None,
+    decay: float | None = None,
     **kwargs: Any,
 ) -> MaximizationResult:
     """The image(s) that maximize a class's logit (or any objective), ``n`` different ones per target.
@@ -300,7 +303,8 @@ def maximize(
     model calls the class (what the model responds to *among natural digits*; pixels show what it responds to
     *at all*). ``n``: images per target, kept apart by a diversity term. ``objective``, ``param``,
     ``transforms``: the open engine (:mod:`cnnviz.objectives`, :mod:`cnnviz.param`, :mod:`cnnviz.transforms`).
-    Same ``seed`` -> same images. ``start``: an image to start from (pixel parameterisation).
+    Same ``seed`` -> same images. ``start``: an image to start from (pixel parameterisation). ``decay``: how
+    far the learning rate falls along a cosine by the last step (0: constant; default: the kind's own).
     ``result.reached`` and ``result.message`` say which targets were not reached.
 
     >>> r = maximize(**{"class": 6}, steps=100)
@@ -366,7 +370,8 @@ def maximize(
             spec = spec + DIVERSITY_WEIGHT * factor * O.diversity(_diversity_layer(probe))
         return _run(probe, spec, chosen_param, chosen_transforms, targets, steps=200 if steps is None else steps,
                     learning_rate=_default_lr(chosen_param) if learning_rate is None else learning_rate, seed=seed,
-                    start=start, reg=reg, layer=None, is_class=True, prior=prior)
+                    start=start, reg=reg, layer=None, is_class=True, prior=prior,
+                    decay=DEFAULT_DECAY if decay is None else decay)
 
     # ----------------------------------------------------------------------------------- any objective
     spec = O.as_objective(objective)
@@ -390,7 +395,7 @@ def maximize(
     return _run(probe, spec, chosen_param, chosen_transforms, targets, steps=200 if steps is None else steps,
                 learning_rate=_default_lr(chosen_param) if learning_rate is None else learning_rate, seed=seed,
                 start=start, reg=reg,
-                layer=None, is_class=is_class and class_ is not None, prior=prior)
+                layer=None, is_class=is_class and class_ is not None, prior=prior, decay=0.0 if decay is None else decay)
 
 
 def filter_activation(layer: str) -> O.Objective:
