@@ -343,3 +343,18 @@ def test_the_class_image_page_offers_param_prior_diversity_and_objective():
     at.text_input(key="class_objective").set_value("conv2:5").run()
     assert not at.exception, at.exception
     assert any("channel('conv2', 5)" in m.value for m in at.markdown)
+
+
+def test_a_colour_functional_model_through_every_parameterisation():
+    from test_features import color_model
+
+    m = color_model()
+    for kwargs in ({"param": pixels()}, {"param": fourier()}, {"param": fourier(decorrelate=False)},
+                   {"prior": "data"}):
+        result = cnnviz.maximize([1, 4], model=m, steps=30, regularization=None if "prior" in kwargs else "none",
+                                 **kwargs)
+        assert result.images.shape == (2, 32, 32, 3), kwargs
+        assert 0 <= result.images.min() and result.images.max() <= 1
+        assert np.all(result.scores[-1] > result.scores[0]), kwargs
+        own = m.predict(result.model_images, verbose=0)  # the model itself, on what cnnviz fed it
+        np.testing.assert_allclose(own, result.probabilities, atol=1e-5)
