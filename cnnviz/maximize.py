@@ -35,7 +35,7 @@ import numpy as np
 from .optvis import objectives as O
 from .optvis import param as P
 from .optvis import transforms as T
-from .optvis.render import input_range, render
+from .optvis.render import render
 from .probe import Probe, get_probe
 
 # --------------------------------------------------------------------------- presets
@@ -148,12 +148,11 @@ def logit_spread(probe: Probe) -> float:
     if key not in probe.cache:
         import tensorflow as tf
 
-        lo, hi = input_range(probe)
         noise = tf.constant(np.random.default_rng(0).uniform(0, 1, (16, *probe.input_shape)).astype(np.float32))
         classes = min(10, probe.num_classes)
         with tf.GradientTape(persistent=True) as tape:
             tape.watch(noise)
-            logits = probe.logits_model(lo + (hi - lo) * noise, training=False)
+            logits = probe.logits_model(probe.to_model(noise), training=False)
             per_class = [tf.reduce_sum(logits[:, c]) for c in range(classes)]
         sums = [float(tf.reduce_mean(tf.reduce_sum(tf.abs(tape.gradient(v, noise)), axis=(1, 2, 3)))) for v in per_class]
         del tape
@@ -174,8 +173,7 @@ def _diversity_layer(probe: Probe) -> str:
 
 def _check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: np.ndarray,
                   is_class: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    lo, hi = input_range(probe)
-    model_images = (lo + (hi - lo) * images).astype(np.float32)
+    model_images = np.asarray(probe.to_model(images), np.float32)  # what the model was fed
     probabilities = probe.forward(model_images)["probabilities"]
     if is_class:
         idx = np.arange(len(targets))
@@ -288,6 +286,7 @@ def maximize(
     layer: str | None = None,
     neuron: int | Sequence[int] | None = None,
     decay: float | None = None,
+    input_range: tuple[float, float] | None = None,
     **kwargs: Any,
 ) -> MaximizationResult:
     """The image(s) that maximize a class's logit (or any objective), ``n`` different ones per target.
@@ -305,6 +304,9 @@ def maximize(
     ``transforms``: the open engine (:mod:`cnnviz.objectives`, :mod:`cnnviz.param`, :mod:`cnnviz.transforms`).
     Same ``seed`` -> same images. ``start``: an image to start from (pixel parameterisation). ``decay``: how
     far the learning rate falls along a cosine by the last step (0: constant; default: the kind's own).
+    ``input_range=(lo, hi)``: the pixel range the model expects, when cnnviz cannot read it from the model.
+    The optimizer works on display images in [0, 1] and maps them with ``probe.to_model`` inside the loop, so
+    one learning rate fits a model that takes [0, 1], [-1, 1] or 0-255.
     ``result.reached`` and ``result.message`` say which targets were not reached.
 
     >>> r = maximize(**{"class": 6}, steps=100)
@@ -323,7 +325,7 @@ def maximize(
         raise ValueError(f"unknown prior {prior!r}; use prior='data' (natural digits) or None (pixels).")
     prior = "data" if prior == "data" else None
     overrides = {"l1": l1, "l2": l2, "tv": tv, "jitter": jitter, "blur": blur}
-    probe = get_probe(model)
+    probe = get_probe(model, input_range=input_range)
 
     if layer is not None or neuron is not None:
         if class_ is not None or objective is not None:
@@ -420,6 +422,7 @@ def maximize_filter(
     n: int = 1,
     param: P.Param | str | None = None,
     transforms: Sequence[T.Transform] | T.Transform | None = None,
+    input_range: tuple[float, float] | None = None,
     **overrides: Any,
 ) -> MaximizationResult:
     """The input pattern(s) that most excite filter ``index`` of ``layer`` (its mean activation).
@@ -431,7 +434,7 @@ def maximize_filter(
     >>> r.images.shape
     (3, 28, 28, 1)
     """
-    probe = get_probe(model)
+    probe = get_probe(model, input_range=input_range)
     target_layer = probe.layer(layer)
     channels = int(target_layer.output.shape[-1])
     indices = _as_list(index)
@@ -486,8 +489,7 @@ def class_examples(classes: int | Sequence[int] | None = None, k: int = 4, *, im
                              for i in range(0, len(batch), 500)])
     k = int(min(k, len(batch)))
     order = np.argsort(-logits[:, classes], axis=0)[:k].T  # (classes, k)
-    lo, hi = input_range(probe)
-    display = np.clip((batch - lo) / (hi - lo), 0, 1)
+    display = np.clip(probe.to_display(batch), 0, 1)
     return ClassExamples(classes=classes, images=display[order], logits=np.take_along_axis(logits[:, classes].T, order, 1),
                          indices=order)
 

@@ -64,6 +64,11 @@ class Renderer:
         self.lo, self.hi = input_range(probe)
         self._compiled: dict[Any, Callable] = {}
 
+    def to_model(self, images_01: tf.Tensor) -> tf.Tensor:
+        """Display images -> the model's range (the probe's own mapping when it has one)."""
+        mapping = getattr(self.probe, "to_model", None)
+        return mapping(images_01) if mapping is not None else self.lo + (self.hi - self.lo) * images_01
+
     def activations(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
         outputs = self.model(image, training=False)
         if not isinstance(outputs, (list, tuple)):  # a one-output model returns the tensor itself
@@ -79,7 +84,6 @@ class Renderer:
 
     def _compile(self, skel: Objective, n_weights: int, built: Any, transforms: tuple[tfm.Transform, ...]) -> Callable:
         beta1, beta2, eps = 0.9, 0.999, 1e-7
-        lo, span = self.lo, self.hi - self.lo
         signature = [tf.TensorSpec((None, *built.shape), tf.float32), tf.TensorSpec([None], tf.int32),
                      tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32), tf.TensorSpec([n_weights], tf.float32),
                      tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32)]
@@ -95,7 +99,7 @@ class Renderer:
                     tape.watch(p)
                     image = built.image(p)
                     seen = tfm.apply(transforms, image, seed=seed, step=i) if transforms else image
-                    ctx = Context(self.activations(lo + span * seen), targets, image, p)
+                    ctx = Context(self.activations(self.to_model(seen)), targets, image, p)
                     total = evaluate(skel, ctx, weights)
                     loss = -tf.reduce_sum(total)
                 score = evaluate(skel, ctx, weights, penalties=False)
@@ -119,7 +123,7 @@ class Renderer:
 def _best_starts(rend: Renderer, built: Any, targets: list[int], pool: int, seed: int) -> np.ndarray:
     candidates = built.init(pool, seed=seed)
     images = built.image(tf.constant(candidates))
-    logits = keras.ops.convert_to_numpy(rend.probe.logits_model(rend.lo + (rend.hi - rend.lo) * images, training=False))
+    logits = keras.ops.convert_to_numpy(rend.probe.logits_model(rend.to_model(images), training=False))
     chosen: list[int] = []
     for t in targets:
         order = np.argsort(-logits[:, t])
