@@ -94,7 +94,7 @@ class Renderer:
             trace = tf.zeros(tf.stack([slots, tf.shape(p)[0]]))
             zeros = tf.zeros_like(p)
 
-            def body(i, p, m, v, trace):
+            def body(i, p, m, v, trace, best, best_total):
                 with tf.GradientTape() as tape:
                     tape.watch(p)
                     image = built.image(p)
@@ -112,10 +112,16 @@ class Renderer:
                 rate = lr * (1.0 - decay * 0.5 * (1.0 - tf.cos(math.pi * frac)))
                 step = rate * (m / (1 - beta1**t)) / (tf.sqrt(v / (1 - beta2**t)) + eps)
                 trace = tf.tensor_scatter_nd_update(trace, [[i // every]], score[None])
-                return i + 1, p - step, m, v, trace
+                better = total > best_total  # keep each image's best parameters seen (chaotic models oscillate)
+                mask = tf.reshape(better, tf.concat([[-1], tf.ones([tf.rank(p) - 1], tf.int32)], 0))
+                best = tf.where(mask, p, best)
+                best_total = tf.where(better, total, best_total)
+                return i + 1, p - step, m, v, trace, best, best_total
 
-            _, p, _, _, trace = tf.while_loop(lambda i, *_: i < steps, body, (tf.constant(0), p, zeros, zeros, trace))
-            return p, built.image(p), trace
+            floor = tf.fill(tf.shape(p)[:1], -np.inf)
+            _, p, _, _, trace, best, _ = tf.while_loop(lambda i, *_: i < steps, body,
+                                                       (tf.constant(0), p, zeros, zeros, trace, p, floor))
+            return best, built.image(best), trace
 
         return run
 
@@ -168,6 +174,7 @@ def render(probe: Any, objective: Objective, param: Param, transforms: tuple[tfm
            *, steps: int = 200, learning_rate: float = 0.1, seed: int = 0, start: np.ndarray | None = None,
            decay: float = 0.0, pool: int = 0) -> Rendered:
     """Optimize one image per entry of ``targets`` (each image's target for objectives whose index is None).
+    Each image is the best one seen (highest objective, penalties included) over the steps.
 
     ``start``: display images in [0, 1] (one per target) to start from, where the parameterisation can.
     ``decay``: 0 keeps the learning rate constant; 0.9 lowers it along a cosine to a tenth at the end.
