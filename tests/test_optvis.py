@@ -299,8 +299,8 @@ def test_default_penalties_follow_the_size_of_the_logits(model):
     from cnnviz.maximize import penalty_factor
 
     small, large = scaled_logits(model, 0.1), scaled_logits(model, 10.0)
-    assert penalty_factor(get_probe(small)) == pytest.approx(0.1 * penalty_factor(get_probe(model)), rel=1e-3)
-    assert penalty_factor(get_probe(large)) == pytest.approx(10 * penalty_factor(get_probe(model)), rel=1e-3)
+    assert penalty_factor(get_probe(small)) == pytest.approx(0.1 * penalty_factor(get_probe(model)), rel=0.02)
+    assert penalty_factor(get_probe(large)) == pytest.approx(10 * penalty_factor(get_probe(model)), rel=0.02)
     a = cnnviz.maximize([0, 3, 8], model=small)
     b = cnnviz.maximize([0, 3, 8], model=large)
     assert a.reached.all() and b.reached.all(), a.message + b.message
