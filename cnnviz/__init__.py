@@ -13,6 +13,7 @@ from ._quiet import import_tensorflow_quietly as _import_tensorflow_quietly
 
 _import_tensorflow_quietly()
 
+from . import objectives, param, transforms  # noqa: E402
 from .attribution import (  # noqa: E402
     Attribution,
     attribute,
@@ -35,9 +36,11 @@ from .features import (  # noqa: E402
     top_examples,
 )
 from .maximize import (  # noqa: E402
+    ClassExamples,
     ClassImages,
     MaximizationResult,
     Regularization,
+    class_examples,
     fake_vs_constrained,
     maximize,
     maximize_filter,
@@ -47,6 +50,7 @@ from .model_plots import plot_architecture, plot_model_card  # noqa: E402
 from .plots import (  # noqa: E402
     figure_bytes,
     plot_attribution,
+    plot_class_variety,
     plot_confusion,
     plot_fake_vs_constrained,
     plot_feature_maps,
@@ -67,6 +71,7 @@ __version__ = "0.1.0"
 __all__ = [
     "RECIPES",
     "Attribution",
+    "ClassExamples",
     "ClassImages",
     "DataError",
     "Evaluation",
@@ -80,6 +85,7 @@ __all__ = [
     "TopExamples",
     "TrainResult",
     "attribute",
+    "class_examples",
     "evaluate",
     "export_figures",
     "fake_vs_constrained",
@@ -97,8 +103,11 @@ __all__ = [
     "load_sample",
     "maximize",
     "maximize_filter",
+    "objectives",
+    "param",
     "plot_architecture",
     "plot_attribution",
+    "plot_class_variety",
     "plot_confusion",
     "plot_fake_vs_constrained",
     "plot_feature_maps",
@@ -123,6 +132,7 @@ __all__ = [
     "smoothgrad",
     "top_examples",
     "train",
+    "transforms",
 ]
 
 from .convolution import (  # noqa: E402

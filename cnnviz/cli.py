@@ -141,17 +141,21 @@ def cmd_maximize(args: argparse.Namespace) -> int:
     else:
         classes = _parse_classes(args.classes)
     if args.compare:
-        experiment = fake_vs_constrained(model, classes=classes, steps=args.steps, seed=args.seed)
-        for name, result in (("no constraint", experiment.plain), ("L1 constraint", experiment.constrained)):
+        experiment = fake_vs_constrained(model, classes=classes, steps=args.steps or 200, seed=args.seed,
+                                         data_prior=args.prior == "data")
+        rows = [("no constraint", experiment.plain), ("L1 constraint", experiment.constrained)]
+        for name, result in rows + ([("data prior", experiment.data)] if experiment.data is not None else []):
             print(f"{name}: " + "  ".join(f"{t}->{p} ({c:.3f})" for t, p, c in
                                            zip(result.targets, result.predicted, result.confidence)))
         print(f"saved {save_figure(plot_fake_vs_constrained(experiment), args.output)}")
         return 0
     result = maximize(classes, model=model, steps=args.steps, seed=args.seed, learning_rate=args.learning_rate,
                       regularization=args.regularization, l1=args.l1, l2=args.l2, tv=args.tv, jitter=args.jitter,
-                      blur=args.blur)
+                      blur=args.blur, prior=args.prior, n=args.n, param=args.param)
     for t, p, c in zip(result.targets, result.predicted, result.confidence):
         print(f"class {t}: the model sees {p} with softmax {c:.4f}")
+    if not result.reached.all():
+        print(result.message)
     print(f"saved {save_figure(plot_maximization(result), args.output)}")
     return 0
 
@@ -310,10 +314,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--class", "-c", dest="classes", default=None,
                    help="a class, a list (1,3,5) or a range (0-9); default: the model's first 10")
     p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
-    p.add_argument("--steps", type=_number(int, 1, 10_000), default=200)
-    p.add_argument("--learning-rate", type=_number(float, 1e-8, 1000), default=0.1)
+    p.add_argument("--steps", type=_number(int, 1, 10_000), default=None,
+                   help="optimization steps (default 200; 80 with --prior data)")
+    p.add_argument("--learning-rate", type=_number(float, 1e-8, 1000), default=None,
+                   help="Adam's step (default: one per parameterisation)")
     p.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
-    p.add_argument("--regularization", default="default", help="default, none (fake digits) or l1 (the tutorial's constraint)")
+    p.add_argument("--regularization", default=None, help="default, none (fake digits) or l1 (the tutorial's constraint)")
+    p.add_argument("--prior", choices=["data"], default=None,
+                   help="data: digits drawn by cnnviz's generative model of MNIST (what the model responds to among "
+                        "natural digits); default: pixels (what it responds to at all)")
+    p.add_argument("-n", type=_number(int, 1, 64), default=1, help="how many different images per class (default 1)")
+    p.add_argument("--param", choices=["pixels", "fourier"], default=None,
+                   help="how the image is represented: pixels, or fourier (smoother, often more readable)")
     for name in ("l1", "l2", "tv", "blur"):
         p.add_argument(f"--{name}", type=_number(float, 0, 1e6), default=None, help=f"{name} weight (overrides the preset)")
     p.add_argument("--jitter", type=_number(int, 0, 1000), default=None, help="random shift in pixels per step")

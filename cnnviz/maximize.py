@@ -1,21 +1,20 @@
 """Activation maximization: the input the network thinks is most "6" (or most "filter 12 of conv2").
 
-Lucid's four parts, each small and swappable:
-
-- *objective*: what to maximize, from the probe's activations: a class logit, a filter's
-  mean activation, a dense neuron (:class:`Objective`, composable with ``+`` and ``*``);
-- *parameterisation*: how the image is represented: pixels through a sigmoid, so it
-  stays in [0, 1], optionally blurred (:func:`pixel_image`);
-- *transforms*: random jitter for robustness, applied only while optimizing;
-- *render*: one compiled loop (``tf.function`` + ``tf.while_loop``) over a whole batch
-  of targets, Adam on the parameters, with L1 / L2 / total-variation penalties.
-
-``class`` is a Python keyword, so all of these work::
+The friendly front door to :mod:`cnnviz.optvis` (Lucid's four parts: ``cnnviz.objectives``,
+``cnnviz.param``, ``cnnviz.transforms`` and the compiled loop). ``class`` is a Python keyword,
+so all of these work::
 
     cnnviz.maximize(6)
     cnnviz.maximize(class_=6)
     cnnviz.maximize(**{"class": 6})
-    cnnviz.maximize([0, 1, 2])        # a list runs as one batch
+    cnnviz.maximize([0, 1, 2])                    # a list runs as one batch
+    cnnviz.maximize(6, n=4)                       # four different 6s
+    cnnviz.maximize(6, prior="data")              # a 6 drawn by a generative model of MNIST
+    cnnviz.maximize(objective=channel("conv2", 5) - 10 * l1(), param=fourier(), transforms=[jitter(2)])
+
+Two kinds of answer, both true: with pixels (``prior=None``) the image shows what the model responds
+to *at all*, which can be a pattern no person would draw ("fake digits"); with ``prior="data"`` it
+shows what the model responds to *among natural digits* (images the generator can draw).
 
 >>> import cnnviz
 >>> result = cnnviz.maximize(6, steps=50)
@@ -25,127 +24,40 @@ Lucid's four parts, each small and swappable:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from .optvis import objectives as O
+from .optvis import param as P
+from .optvis import transforms as T
+from .optvis.render import render
 from .probe import Probe, get_probe
 
-# --------------------------------------------------------------------------- objectives
-
-
-@dataclass(frozen=True)
-class Objective:
-    """What to maximize: ``fn(activations, targets) -> (batch,)`` scores, where ``activations`` maps
-    layer names (and "logits") to tensors and ``targets`` holds one int per batch item.
-    Objectives add and scale: ``class_logit() + 0.5 * channel_mean("conv2")``.
-    """
-
-    fn: Callable[[dict[str, tf.Tensor], tf.Tensor], tf.Tensor]
-    description: str
-    layers: tuple[str, ...]
-
-    def __call__(self, activations: dict[str, tf.Tensor], targets: tf.Tensor) -> tf.Tensor:
-        return self.fn(activations, targets)
-
-    def __add__(self, other: Objective) -> Objective:
-        return Objective(lambda a, t: self.fn(a, t) + other.fn(a, t), f"{self.description} + {other.description}",
-                         tuple(dict.fromkeys(self.layers + other.layers)))
-
-    def __mul__(self, weight: float) -> Objective:
-        return Objective(lambda a, t: weight * self.fn(a, t), f"{weight} * {self.description}", self.layers)
-
-    __rmul__ = __mul__
-
-
-def class_logit() -> Objective:
-    """Item i of the batch maximizes the logit (pre-softmax score) of class ``targets[i]``."""
-    return Objective(lambda a, t: tf.gather(a["logits"], t, axis=1, batch_dims=1), "class logit", ("logits",))
-
-
-def channel_mean(layer: str, pre_activation: bool = True) -> Objective:
-    """Item i maximizes the mean activation of channel ``targets[i]`` of ``layer`` (a filter, or a dense unit).
-
-    By default the activation before the ReLU: a filter that is off everywhere at the start
-    still has a gradient to climb (Lucid does the same).
-    """
-    name = f"{layer}:pre" if pre_activation else layer
-
-    def fn(a: dict[str, tf.Tensor], t: tf.Tensor) -> tf.Tensor:
-        x = a[name]
-        if len(x.shape) == 4:
-            x = tf.reduce_mean(x, axis=(1, 2))
-        return tf.gather(x, t, axis=1, batch_dims=1)
-
-    return Objective(fn, f"mean activation of a {layer} channel", (name,))
-
-
-def filter_activation(layer: str) -> Objective:
-    """What :func:`maximize_filter` climbs: the filter's mean activation after the ReLU plus a tenth of the
-    mean before it. The pre-ReLU part keeps a gradient for a filter that is off everywhere at the start;
-    the post-ReLU part makes the optimum the filter's stroke repeated as a texture (the pre-ReLU mean of a
-    first conv layer alone is linear in the input, and its optimum a blank white or black image)."""
-    post, pre = channel_mean(layer, pre_activation=False), channel_mean(layer, pre_activation=True)
-    return Objective(lambda a, t: post(a, t) + 0.1 * pre(a, t), f"mean activation of a {layer} filter",
-                     tuple(dict.fromkeys(post.layers + pre.layers)))
-
-
-# --------------------------------------------------------------------------- parameterisation & transforms
-
-
-def gaussian_kernel(sigma: float, channels: int) -> tf.Tensor:
-    """A depthwise Gaussian blur kernel (k, k, channels, 1)."""
-    radius = max(1, int(round(2.5 * sigma)))
-    x = np.arange(-radius, radius + 1, dtype=np.float32)
-    g = np.exp(-(x**2) / (2 * sigma**2))
-    k2 = np.outer(g, g) / np.outer(g, g).sum()
-    return tf.constant(np.tile(k2[:, :, None, None], (1, 1, channels, 1)), tf.float32)
-
-
-def pixel_image(param: tf.Tensor, blur_kernel: tf.Tensor | None) -> tf.Tensor:
-    """Parameters -> image in [0, 1]: a sigmoid of each pixel, then an optional blur."""
-    image = tf.sigmoid(param)
-    if blur_kernel is not None:
-        image = tf.nn.depthwise_conv2d(image, blur_kernel, strides=[1, 1, 1, 1], padding="SAME")
-    return image
-
-
-def jitter(image: tf.Tensor, shift: tf.Tensor) -> tf.Tensor:
-    """Shift the whole batch by ``shift`` = (dy, dx) pixels, wrapping around."""
-    return tf.roll(image, shift=shift, axis=[1, 2])
-
-
-def jitter_shifts(steps: tf.Tensor, pixels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """One random (dy, dx) in [-pixels, pixels] per step, drawn at once (stateless: same seed, same shifts)."""
-    return tf.random.stateless_uniform(tf.stack([steps, 2]), seed=tf.stack([seed, 0]), minval=-pixels,
-                                       maxval=pixels + 1, dtype=tf.int32)
-
-
-def total_variation(image: tf.Tensor) -> tf.Tensor:
-    """Mean absolute difference between neighbouring pixels, per image."""
-    dy = tf.abs(image[:, 1:, :, :] - image[:, :-1, :, :])
-    dx = tf.abs(image[:, :, 1:, :] - image[:, :, :-1, :])
-    return tf.reduce_mean(dy, axis=(1, 2, 3)) + tf.reduce_mean(dx, axis=(1, 2, 3))
-
-
-# --------------------------------------------------------------------------- settings and result
+# --------------------------------------------------------------------------- presets
 
 
 @dataclass(frozen=True)
 class Regularization:
-    """Penalties and transforms. ``l1``, ``l2``, ``tv`` weigh the mean pixel |x|, x², and total variation
-    against the objective; ``jitter`` shifts by up to that many pixels each step; ``blur`` is a Gaussian
-    sigma in pixels applied to the image (0: none)."""
+    """Penalties and transforms of a preset. ``l1``, ``l2``, ``tv`` weigh the mean pixel |x|, x², and total
+    variation against the objective (for a model whose logits spread like the shipped model's; cnnviz scales
+    them to other models); ``jitter`` shifts by up to that many pixels each step; ``blur`` is a Gaussian sigma in
+    pixels applied to the image (0: none)."""
 
     l1: float = 0.0
     l2: float = 0.0
     tv: float = 0.0
     jitter: int = 0
     blur: float = 0.0
+
+    def penalties(self) -> O.Objective | None:
+        """The preset's penalties as one objective to subtract (None when there are none)."""
+        terms = [w * t for w, t in ((self.l1, O.l1()), (self.l2, O.l2()), (self.tv, O.total_variation())) if w > 0]
+        return sum(terms[1:], terms[0]) if terms else None
 
 
 NONE = Regularization()
@@ -154,14 +66,37 @@ DEFAULT = Regularization(l1=30.0, tv=10.0, jitter=2, blur=0.5)
 #: The tutorial's constraint: "fewer pixels" (L1, with light smoothing), which turns fake digits into
 #: readable ones. Tuned by eye on the shipped model (l1 30..1000, tv 5..50): above ~150 the images go dark.
 L1_CONSTRAINT = Regularization(l1=60.0, tv=10.0, jitter=2, blur=0.5)
+PRESETS: dict[str, Regularization] = {"none": NONE, "default": DEFAULT, "l1": L1_CONSTRAINT}
+
+#: logit_spread() of the shipped model (its logits' rise in 20 free steps): the presets' weights were
+#: tuned there, and on another model they are multiplied by that model's spread divided by this one.
+REFERENCE_LOGIT_SPREAD = 5.875
+CALIBRATION_STEPS = 20
+#: The shipped model's rise in the same 20 steps without jitter and blur (2.9x the jittered one).
+REFERENCE_FREE_RISE = 17.09
+#: prior="data": weight of the latent penalty (relative, like the presets), steps and learning rate.
+PRIOR_WEIGHT, PRIOR_STEPS, PRIOR_LR = 2.0, 80, 0.1
+#: prior="data": each class starts from the best of this many draws from the prior (by its logit): a start far
+#: from the class can get stuck (softmax 0.002 in 1 of 50 runs without it).
+PRIOR_POOL = 256
+#: n > 1: weight of the diversity term (relative), and the layer it reads (the last conv-like layer).
+DIVERSITY_WEIGHT = 3.0
+#: Class images: the learning rate falls along a cosine to (1 - DEFAULT_DECAY) of itself by the last step.
+DEFAULT_DECAY = 0.0
+#: A class image counts as reached when the model's softmax for its target is at least this.
+REACHED_SOFTMAX = 0.5
 
 
 @dataclass
 class MaximizationResult:
-    """Images that maximize an objective, one per target.
+    """Images that maximize an objective, one per target (``n`` per target when asked for several).
 
-    ``images``: (N, H, W, C) in [0, 1]; ``scores``: (steps, N), the objective at each step;
-    ``probabilities``: (N, classes) of the final images; ``targets``: what each image maximizes.
+    ``images``: (N, H, W, C) in the display range [0, 1] (what to look at); ``model_images``: the same in the
+    model's input range (what the model was fed); ``scores``: (rows, N), the objective (without penalties) at
+    the steps in ``score_steps`` (every step up to 1,000 steps, every k-th after); ``probabilities``: (N,
+    classes) of the final images; ``reached``: per image, whether the target was reached (class: the model's
+    softmax for it >= 0.5 and it is the top class; other objectives: the score rose); ``message``: one line
+    saying which were not.
     """
 
     images: np.ndarray
@@ -169,10 +104,18 @@ class MaximizationResult:
     scores: np.ndarray
     probabilities: np.ndarray
     objective: str
-    regularization: Regularization
+    regularization: Regularization | None
     steps: int
     seed: int
     layer: str | None = None
+    model_images: np.ndarray | None = None
+    reached: np.ndarray | None = None
+    message: str = ""
+    param: str = "pixels"
+    prior: str | None = None
+    transforms: tuple = ()
+    score_steps: np.ndarray | None = None
+    spec: O.Objective | None = field(default=None, repr=False)
 
     @property
     def predicted(self) -> np.ndarray:
@@ -184,151 +127,179 @@ class MaximizationResult:
         """The softmax each image gets for its own target class (class objectives only)."""
         return self.probabilities[np.arange(len(self.targets)), self.targets]
 
+    @property
+    def kind(self) -> str:
+        """"data prior" (natural digits the model responds to) or "pixels" (what it responds to at all)."""
+        return "data prior" if self.prior == "data" else "pixels"
+
     def __len__(self) -> int:
         return len(self.targets)
 
 
-# --------------------------------------------------------------------------- render
+# --------------------------------------------------------------------------- adapting to the model
 
 
-class _Renderer:
-    """The compiled optimization loop for one probe and one set of layers.
+def logit_spread(probe: Probe) -> float:
+    """How far this model's class logits climb: the mean rise of each of the first ten classes' logit in
+    :data:`CALIBRATION_STEPS` steps of the default loop with its penalties switched off (cached on the probe;
+    the same compiled loop as the default call, so no extra tracing). The presets' penalties are weighed against
+    that rise: a model whose logits spread over 300 gets heavier penalties than one whose logits spread over 3,
+    and one with large but noisy gradients (a random-weight MobileNet) does not get crushing ones.
 
-    Adam is written out inside the loop (state as loop variables, no tf.Variables), so one
-    trace serves every target, seed, step count, learning rate and penalty weight: only
-    a new objective, blur or batch size traces again.
+    >>> logit_spread(get_probe()) > 0
+    True
     """
-
-    def __init__(self, probe: Probe, layers: tuple[str, ...]):
-        self.probe = probe
-        names = [n for n in layers if n != "logits"]
-        outputs = [probe.tensor(n) for n in names] + [probe.tensor("logits")]
-        self.model = keras.Model(probe.model.inputs[0], outputs)
-        self.names = [*names, "logits"]
-        self._compiled: dict[Any, Callable] = {}
-
-    def activations(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
-        outputs = self.model(image, training=False)
-        if not isinstance(outputs, (list, tuple)):  # a one-output model returns the tensor itself
-            outputs = [outputs]
-        return dict(zip(self.names, outputs))
-
-    def run(self, objective: Objective, targets: list[int], param0: np.ndarray, steps: int, lr: float,
-            reg: Regularization, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        uses = (reg.l1 > 0, reg.l2 > 0, reg.tv > 0, reg.jitter > 0)  # terms left out of the graph when off
-        key = (objective.description, reg.blur, uses)
-        loop = self._compiled.get(key)
-        if loop is None:
-            blur = gaussian_kernel(reg.blur, param0.shape[-1]) if reg.blur > 0 else None
-            loop = self._compiled[key] = (self._compile(objective, blur, uses), blur)
-        fn, blur = loop
-        weights = tf.constant([reg.l1, reg.l2, reg.tv], tf.float32)
-        param, scores = fn(tf.constant(param0), tf.constant(targets, tf.int32), tf.constant(steps),
-                           tf.constant(lr, tf.float32), weights, tf.constant(reg.jitter), tf.constant(seed, tf.int32))
-        return pixel_image(param, blur).numpy(), scores.numpy()
-
-    def _compile(self, objective: Objective, blur: tf.Tensor | None, uses: tuple[bool, bool, bool, bool]) -> Callable:
-        beta1, beta2, eps = 0.9, 0.999, 1e-7
-        use_l1, use_l2, use_tv, use_jitter = uses
-
-        shape = (None, *self.probe.input_shape)
-        signature = [tf.TensorSpec(shape, tf.float32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32),
-                     tf.TensorSpec([], tf.float32), tf.TensorSpec([3], tf.float32), tf.TensorSpec([], tf.int32),
-                     tf.TensorSpec([], tf.int32)]
-
-        @tf.function(input_signature=signature)  # one trace for every batch size, target, seed and setting
-        def loop(param, targets, steps, lr, weights, jitter_px, seed):
-            trace = tf.TensorArray(tf.float32, size=steps)
-            zeros = tf.zeros_like(param)
-            shifts = jitter_shifts(steps, jitter_px, seed) if use_jitter else None
-
-            def body(i, param, m, v, trace):
-                with tf.GradientTape() as tape:
-                    tape.watch(param)
-                    image = pixel_image(param, blur)
-                    seen = jitter(image, shifts[i]) if use_jitter else image
-                    score = objective(self.activations(seen), targets)
-                    loss = -tf.reduce_sum(score)
-                    if use_l1:
-                        loss += weights[0] * tf.reduce_sum(tf.reduce_mean(tf.abs(image), axis=(1, 2, 3)))
-                    if use_l2:
-                        loss += weights[1] * tf.reduce_sum(tf.reduce_mean(tf.square(image), axis=(1, 2, 3)))
-                    if use_tv:
-                        loss += weights[2] * tf.reduce_sum(total_variation(image))
-                grad = tape.gradient(loss, param)
-                t = tf.cast(i + 1, tf.float32)
-                m = beta1 * m + (1 - beta1) * grad
-                v = beta2 * v + (1 - beta2) * tf.square(grad)
-                step = lr * (m / (1 - beta1**t)) / (tf.sqrt(v / (1 - beta2**t)) + eps)
-                return i + 1, param - step, m, v, trace.write(i, score)
-
-            _, param, _, _, trace = tf.while_loop(lambda i, *_: i < steps, body, (tf.constant(0), param, zeros, zeros, trace))
-            return param, trace.stack()
-
-        return loop
-
-
-def _renderer(probe: Probe, layers: tuple[str, ...]) -> _Renderer:
-    key = ("renderer", layers)
-    if key not in probe.cache:  # compiled loops live as long as the probe (and so the model)
-        probe.cache[key] = _Renderer(probe, layers)
+    key = ("optvis-logit-spread",)
+    if key not in probe.cache:
+        targets = list(range(min(10, probe.num_classes)))
+        spec = O.class_logit() - O.scale_penalties(DEFAULT.penalties(), 0.0)  # the default loop, penalties off
+        out = render(probe, spec, P.pixels(DEFAULT.blur), (T.jitter(DEFAULT.jitter),), targets,
+                     steps=CALIBRATION_STEPS, learning_rate=0.1, seed=0)
+        probe.cache[key] = float(max(np.mean(out.scores[-1] - out.scores[0]), 1e-3))
     return probe.cache[key]
 
 
-def _start(probe: Probe, n: int, seed: int, start: Any) -> np.ndarray:
-    """Initial parameters: the logit of a start image, or low-amplitude noise around a dark grey."""
-    shape = (n, *probe.input_shape)
-    if start is None:
-        rng = np.random.default_rng(seed)
-        return (rng.normal(-2.0, 0.5, size=shape)).astype(np.float32)
-    image = probe.prepare(start)
-    if len(image) == 1:
-        image = np.repeat(image, n, axis=0)
-    if image.shape != shape:
-        raise ValueError(f"the start image gives a batch of shape {image.shape}; expected {shape} (one image, or one per target).")
-    clipped = np.clip(image, 0.02, 0.98)
-    return np.log(clipped / (1 - clipped)).astype(np.float32)
+def adapted_default(probe: Probe) -> Regularization:
+    """The "default" preset for this model: :data:`DEFAULT`, or, on a model whose logits climb more than 5x
+    faster without the default's 2-pixel jitter and blur than with them (untrained or shift-sensitive
+    features: a random-weight MobileNet climbs 8,000x faster; the shipped model 2.9x), the same without jitter
+    and blur. A ratio, so scaling the logits does not change the choice. Cached on the probe.
 
-
-def _regularization(regularization: Regularization | str | None, overrides: dict[str, Any]) -> Regularization:
-    presets = {"none": NONE, "default": DEFAULT, "l1": L1_CONSTRAINT}
-    if regularization is None:
+    >>> adapted_default(get_probe()) == DEFAULT
+    True
+    """
+    key = ("optvis-adapted-default",)
+    if key not in probe.cache:
         reg = DEFAULT
-    elif isinstance(regularization, str):
-        if regularization not in presets:
-            raise ValueError(f"unknown regularization {regularization!r}; use one of {', '.join(presets)} or a Regularization.")
-        reg = presets[regularization]
+        with_jitter = logit_spread(probe)
+        targets = list(range(min(10, probe.num_classes)))
+        spec = O.class_logit() - O.scale_penalties(DEFAULT.penalties(), 0.0)
+        out = render(probe, spec, P.pixels(), (), targets, steps=CALIBRATION_STEPS, learning_rate=0.1, seed=0)
+        free = float(np.mean(out.scores[-1] - out.scores[0]))
+        if free > 5 * with_jitter:
+            reg = replace(DEFAULT, jitter=0, blur=0.0)
+            # the penalties follow the loop actually used, on the same scale as the shipped model's jittered rise
+            probe.cache[("optvis-logit-spread",)] = free * REFERENCE_LOGIT_SPREAD / REFERENCE_FREE_RISE
+        probe.cache[key] = reg
+    return probe.cache[key]
+
+
+def penalty_factor(probe: Probe) -> float:
+    """What the presets' penalty weights are multiplied by on this model (1 on the shipped one)."""
+    adapted_default(probe)  # settles which loop the spread was measured on
+    return float(np.clip(logit_spread(probe) / REFERENCE_LOGIT_SPREAD, 0.01, 100.0))
+
+
+def _diversity_layer(probe: Probe) -> str:
+    convs = [n for n in probe.layer_names if n in getattr(probe, "conv_layer_names", [])]
+    spatial = probe.spatial_layer_names
+    return (convs or spatial or [probe.layer_names[-2]])[-1]
+
+
+def _check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: np.ndarray,
+                  is_class: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    model_images = np.asarray(probe.to_model(images), np.float32)  # what the model was fed
+    probabilities = probe.forward(model_images)["probabilities"]
+    if is_class:
+        idx = np.arange(len(targets))
+        conf = probabilities[idx, targets]
+        reached = (probabilities.argmax(axis=1) == np.asarray(targets)) & (conf >= REACHED_SOFTMAX)
+        missed = [f"{t} (softmax {c:.3f}, sees {p})" for t, c, p, r in
+                  zip(targets, conf, probabilities.argmax(axis=1), reached) if not r]
+        what = "class"
     else:
+        reached = scores[-1] > scores[0] + 1e-6
+        missed = [f"{t} ({scores[0, k]:.3g} -> {scores[-1, k]:.3g})" for k, (t, r) in enumerate(zip(targets, reached))
+                  if not r]
+        what = "target"
+    if missed:
+        message = (f"not reached: {what} {', '.join(missed)}. Try more steps, a lighter regularization "
+                   "(regularization='none') or another seed.")
+    else:
+        message = f"all {len(targets)} reached"
+    return model_images, probabilities, np.asarray(reached, bool), message
+
+
+def _default_lr(param: P.Param) -> float:
+    """Adam's step per parameterisation: pixels 0.1, Fourier 0.05 (each coefficient moves the whole image),
+    a generator's latent 0.08."""
+    return {"fourier": 0.05, "generator": PRIOR_LR}.get(getattr(param, "name", ""), 0.1)
+
+
+#: Transforms that make pixel class images more readable (Lucid's robustness set, sized for 28x28 digits).
+READABLE_TRANSFORMS = (T.pad(2), T.jitter(2), T.scale((0.9, 1.1)), T.rotate(10))
+
+
+def _as_list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple, range, np.ndarray)) else [value]
+
+
+def _regularization(regularization: Regularization | str | None, overrides: dict[str, Any],
+                    default: Regularization = DEFAULT) -> Regularization:
+    if regularization is None:
+        reg = default
+    elif isinstance(regularization, str):
+        if regularization not in PRESETS:
+            raise ValueError(f"unknown regularization {regularization!r}; use one of {', '.join(PRESETS)} or a Regularization.")
+        reg = PRESETS[regularization]
+    elif isinstance(regularization, Regularization):
         reg = regularization
+    else:
+        raise ValueError(f"regularization must be a preset name ({', '.join(PRESETS)}) or a Regularization.")
     given = {k: v for k, v in overrides.items() if v is not None}
     for name, value in given.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise ValueError(f"{name} must be a number (got {value!r}).")
         if value < 0:
             raise ValueError(f"{name} must be >= 0 (got {value}).")
     reg = replace(reg, **given)
     return replace(reg, jitter=int(reg.jitter))
 
 
-def _render(probe: Probe, objective: Objective, targets: list[int], *, steps: int, learning_rate: float, seed: int,
-            start: Any, reg: Regularization, layer: str | None) -> MaximizationResult:
-    if steps < 1:
-        raise ValueError(f"steps must be at least 1 (got {steps}).")
-    if learning_rate <= 0:
-        raise ValueError(f"learning_rate must be > 0 (got {learning_rate}).")
-    param0 = _start(probe, len(targets), seed, start)
-    renderer = _renderer(probe, objective.layers)
-    images, scores = renderer.run(objective, targets, param0, int(steps), float(learning_rate), reg, int(seed))
-    probabilities = probe.forward(images)["probabilities"]
-    return MaximizationResult(images=images, targets=targets, scores=scores, probabilities=probabilities,
-                              objective=objective.description, regularization=reg, steps=int(steps), seed=int(seed),
-                              layer=layer)
+def _start_images(probe: Probe, start: Any, n: int) -> np.ndarray | None:
+    """A start image (any form ``probe.prepare`` takes, in the model's range) as display images, one per target."""
+    if start is None:
+        return None
+    image = probe.prepare(start)
+    to_display = getattr(probe, "to_display", None)
+    image = np.asarray(to_display(image) if to_display else image, np.float32)
+    if len(image) == 1:
+        image = np.repeat(image, n, axis=0)
+    if image.shape[0] != n:
+        raise ValueError(f"the start image gives a batch of {image.shape[0]}; expected 1 or {n} (one per target).")
+    return image
+
+
+# --------------------------------------------------------------------------- the one engine call
+
+
+def _run(probe: Probe, objective: O.Objective, param: P.Param, transforms: tuple, targets: list[int], *, steps: int,
+         learning_rate: float, seed: int, start: Any, reg: Regularization | None, layer: str | None, is_class: bool,
+         prior: str | None, decay: float = 0.0) -> MaximizationResult:
+    start_images = _start_images(probe, start, len(targets))
+    pool = PRIOR_POOL if (prior == "data" and is_class) else 0
+    out = render(probe, objective, param, transforms, targets, steps=steps, learning_rate=learning_rate, seed=seed,
+                 start=start_images, decay=decay, pool=pool)
+    model_images, probabilities, reached, message = _check_result(probe, targets, out.images, out.scores, is_class)
+    return MaximizationResult(
+        images=out.images, targets=targets, scores=out.scores, probabilities=probabilities,
+        objective=objective.description if not is_class else "class logit", regularization=reg, steps=int(steps),
+        seed=int(seed), layer=layer, model_images=model_images, reached=reached, message=message,
+        param=getattr(param, "name", type(param).__name__), prior=prior, transforms=tuple(transforms),
+        score_steps=out.score_steps, spec=objective)
 
 
 def maximize(
     class_: int | Sequence[int] | None = None,
     *,
-    model: keras.Model | None = None,
-    steps: int = 200,
-    learning_rate: float = 0.1,
+    model: keras.Model | Probe | None = None,
+    objective: O.Objective | str | int | None = None,
+    param: P.Param | str | None = None,
+    transforms: Sequence[T.Transform] | T.Transform | None = None,
+    n: int = 1,
+    prior: str | None = None,
+    steps: int | None = None,
+    learning_rate: float | None = None,
     seed: int = 0,
     start: Any = None,
     regularization: Regularization | str | None = None,
@@ -339,19 +310,33 @@ def maximize(
     blur: float | None = None,
     layer: str | None = None,
     neuron: int | Sequence[int] | None = None,
+    decay: float | None = None,
+    input_range: tuple[float, float] | None = None,
     **kwargs: Any,
 ) -> MaximizationResult:
-    """The image(s) that maximize a class's logit (or a dense ``layer``'s ``neuron``).
+    """The image(s) that maximize a class's logit (or any objective), ``n`` different ones per target.
 
-    ``class_`` (also ``class=`` through ``**{"class": 6}``, or the first positional argument):
-    one class or a list, run as one batch. ``regularization``: "default" (light L1 + TV +
-    jitter), "none" (the tutorial's fake digits), "l1" (its "fewer pixels" constraint), or a
-    :class:`Regularization`; ``l1``, ``l2``, ``tv``, ``jitter``, ``blur`` override single
-    fields. Same ``seed`` -> same image. ``start``: an image to start from.
+    ``class_`` (also ``class=`` through ``**{"class": 6}``, or the first positional argument): one class or a
+    list, run as one batch. ``regularization``: "default" (light L1 + TV + jitter), "none" (the tutorial's fake
+    digits), "l1" (its "fewer pixels" constraint), or a :class:`Regularization`; ``l1``, ``l2``, ``tv``,
+    ``jitter``, ``blur`` override single fields. Penalties are scaled to the model's logits, so "default" works
+    whether they spread over 3 or 300.
+
+    ``prior="data"``: optimize the latent vector of cnnviz's generative model of MNIST (a VAE decoder) instead
+    of pixels, with a penalty keeping it near the prior: the image is a plausible handwritten digit that the
+    model calls the class (what the model responds to *among natural digits*; pixels show what it responds to
+    *at all*). ``n``: images per target, kept apart by a diversity term. ``objective``, ``param``,
+    ``transforms``: the open engine (:mod:`cnnviz.objectives`, :mod:`cnnviz.param`, :mod:`cnnviz.transforms`).
+    Same ``seed`` -> same images. ``start``: an image to start from (pixel parameterisation). ``decay``: how
+    far the learning rate falls along a cosine by the last step (0: constant; default: the kind's own).
+    ``input_range=(lo, hi)``: the pixel range the model expects, when cnnviz cannot read it from the model.
+    The optimizer works on display images in [0, 1] and maps them with ``probe.to_model`` inside the loop, so
+    one learning rate fits a model that takes [0, 1], [-1, 1] or 0-255.
+    ``result.reached`` and ``result.message`` say which targets were not reached.
 
     >>> r = maximize(**{"class": 6}, steps=100)
-    >>> int(r.predicted[0])
-    6
+    >>> int(r.predicted[0]), bool(r.reached[0])
+    (6, True)
     """
     if "class" in kwargs:
         if class_ is not None:
@@ -359,20 +344,96 @@ def maximize(
         class_ = kwargs.pop("class")
     if kwargs:
         raise TypeError(f"maximize() got unexpected keyword arguments: {', '.join(kwargs)}.")
-    probe = get_probe(model)
-    reg = _regularization(regularization, {"l1": l1, "l2": l2, "tv": tv, "jitter": jitter, "blur": blur})
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 64:
+        raise ValueError(f"n (images per target) must be a whole number from 1 to 64 (got {n!r}).")
+    if prior not in (None, "none", "pixels", "data"):
+        raise ValueError(f"unknown prior {prior!r}; use prior='data' (natural digits) or None (pixels).")
+    prior = "data" if prior == "data" else None
+    overrides = {"l1": l1, "l2": l2, "tv": tv, "jitter": jitter, "blur": blur}
+    probe = get_probe(model, input_range=input_range)
+
     if layer is not None or neuron is not None:
+        if class_ is not None or objective is not None:
+            raise ValueError("class_ and layer=/neuron= name two different targets; give one: maximize(6) or "
+                             "maximize(layer='conv2', neuron=5).")
         if layer is None or neuron is None:
             raise ValueError("a neuron target needs both layer= and neuron=.")
-        return maximize_filter(layer, neuron, model=probe, steps=steps, learning_rate=learning_rate, seed=seed,
-                               start=start, regularization=reg)
-    if class_ is None:
-        raise ValueError("which class? e.g. maximize(6), maximize(class_=6), maximize([0, 1, 2]).")
-    targets = [probe.check_class(c) for c in (class_ if isinstance(class_, (list, tuple, range, np.ndarray)) else [class_])]
-    if not targets:
-        raise ValueError("the list of classes is empty.")
-    return _render(probe, class_logit(), targets, steps=steps, learning_rate=learning_rate, seed=seed,
-                   start=start, reg=reg, layer=None)
+        return maximize_filter(layer, neuron, model=probe, steps=150 if steps is None else steps,
+                               learning_rate=0.1 if learning_rate is None else learning_rate, seed=seed, start=start,
+                               regularization=regularization, n=n, param=param, transforms=transforms, **overrides)
+
+    if prior == "data":
+        if regularization is not None or any(v is not None for v in overrides.values()):
+            raise ValueError("regularization/l1/tv/... shape pixel images; prior='data' keeps images natural by "
+                             "itself. Drop one of them.")
+        if param is not None or start is not None:
+            raise ValueError("prior='data' sets its own parameterisation (the generator's latent); drop param=/start=.")
+
+    if objective is None:  # ---------------------------------------------------------------- class images
+        if class_ is None:
+            raise ValueError("which class? e.g. maximize(6), maximize(class_=6), maximize([0, 1, 2]).")
+        classes = [probe.check_class(c) for c in _as_list(class_)]
+        if not classes:
+            raise ValueError("the list of classes is empty.")
+        targets = [c for c in classes for _ in range(int(n))]
+        factor = penalty_factor(probe)
+        spec: O.Objective = O.class_logit()
+        if prior == "data":
+            reg = None
+            spec = spec - PRIOR_WEIGHT * factor * O.latent_l2()
+            chosen_param: P.Param = P.generator("mnist")
+            chosen_transforms: tuple = T.as_transforms(transforms)
+            steps = PRIOR_STEPS if steps is None else steps
+            learning_rate = PRIOR_LR if learning_rate is None else learning_rate
+        else:
+            adapt = regularization is None or (isinstance(regularization, str) and regularization == "default")
+            reg = _regularization(None if adapt else regularization, overrides,
+                                  default=adapted_default(probe) if adapt else DEFAULT)
+            penalties = reg.penalties()
+            if penalties is not None:
+                spec = spec - O.scale_penalties(penalties, factor)
+            chosen_param = P.as_param(param) if param is not None else P.pixels(reg.blur)
+            chosen_transforms = (T.as_transforms(transforms) if transforms is not None
+                                 else ((T.jitter(reg.jitter),) if reg.jitter > 0 else ()))
+        if n > 1:
+            spec = spec + DIVERSITY_WEIGHT * factor * O.diversity(_diversity_layer(probe))
+        return _run(probe, spec, chosen_param, chosen_transforms, targets, steps=200 if steps is None else steps,
+                    learning_rate=_default_lr(chosen_param) if learning_rate is None else learning_rate, seed=seed,
+                    start=start, reg=reg, layer=None, is_class=True, prior=prior,
+                    decay=DEFAULT_DECAY if decay is None else decay)
+
+    # ----------------------------------------------------------------------------------- any objective
+    spec = O.as_objective(objective)
+    for name in spec.tensors() - {"logits"}:
+        probe.layer(name.split(":")[0])  # a clear error for an unknown layer, before tracing
+    targets = [probe.check_class(c) for c in _as_list(class_)] if class_ is not None else [0]
+    targets = [t for t in targets for _ in range(int(n))]
+    reg = _regularization(regularization, overrides, default=NONE) if (
+        regularization is not None or any(v is not None for v in overrides.values())) else None
+    if reg is not None and reg.penalties() is not None:
+        spec = spec - O.scale_penalties(reg.penalties(), penalty_factor(probe))
+    if prior == "data":
+        chosen_param = P.generator("mnist")
+        spec = spec - PRIOR_WEIGHT * penalty_factor(probe) * O.latent_l2()
+    else:
+        chosen_param = P.as_param(param) if param is not None else P.pixels(reg.blur if reg else 0.0)
+    chosen_transforms = T.as_transforms(transforms) if transforms is not None else (
+        (T.jitter(reg.jitter),) if reg is not None and reg.jitter > 0 else ())
+    is_class = isinstance(spec, O.ClassLogit) or (
+        isinstance(spec, O.Sum) and any(isinstance(t, O.ClassLogit) and t.c is None for t in spec.terms))
+    return _run(probe, spec, chosen_param, chosen_transforms, targets, steps=200 if steps is None else steps,
+                learning_rate=_default_lr(chosen_param) if learning_rate is None else learning_rate, seed=seed,
+                start=start, reg=reg,
+                layer=None, is_class=is_class and class_ is not None, prior=prior, decay=0.0 if decay is None else decay)
+
+
+def filter_activation(layer: str) -> O.Objective:
+    """What :func:`maximize_filter` climbs (see :class:`cnnviz.optvis.objectives.FilterActivation`).
+
+    >>> filter_activation("conv1") == filter_activation("conv1")
+    True
+    """
+    return O.FilterActivation(layer)
 
 
 def maximize_filter(
@@ -384,51 +445,122 @@ def maximize_filter(
     learning_rate: float = 0.1,
     seed: int = 0,
     start: Any = None,
-    regularization: Regularization | str | None = "none",
+    regularization: Regularization | str | None = None,
+    n: int = 1,
+    param: P.Param | str | None = None,
+    transforms: Sequence[T.Transform] | T.Transform | None = None,
+    input_range: tuple[float, float] | None = None,
     **overrides: Any,
 ) -> MaximizationResult:
     """The input pattern(s) that most excite filter ``index`` of ``layer`` (its mean activation).
 
     Works for conv layers (a filter) and dense layers (a neuron); a list of indices runs as one batch.
+    ``regularization`` defaults to "none" for filters (and for ``maximize(layer=, neuron=)``, the same target).
+    ``n``: images per filter, from different random starts (no diversity term: filters have no shared scale).
 
     >>> r = maximize_filter("conv1", [0, 1, 2], steps=50)
     >>> r.images.shape
     (3, 28, 28, 1)
     """
-    probe = get_probe(model)
+    probe = get_probe(model, input_range=input_range)
     target_layer = probe.layer(layer)
     channels = int(target_layer.output.shape[-1])
-    indices = list(index) if isinstance(index, (list, tuple, range, np.ndarray)) else [index]
+    indices = _as_list(index)
     for i in indices:
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= int(i) < channels:
             raise ValueError(f"filter {i!r} is out of range: layer {layer!r} has filters 0..{channels - 1}.")
-    indices = [int(i) for i in indices]
-    reg = _regularization(regularization, {k: overrides.pop(k, None) for k in ("l1", "l2", "tv", "jitter", "blur")})
+    targets = [int(i) for i in indices for _ in range(int(n))]
+    reg = _regularization(regularization, {k: overrides.pop(k, None) for k in ("l1", "l2", "tv", "jitter", "blur")},
+                          default=NONE)
     if overrides:
         raise TypeError(f"maximize_filter() got unexpected keyword arguments: {', '.join(overrides)}.")
-    return _render(probe, filter_activation(layer), indices, steps=steps, learning_rate=learning_rate, seed=seed,
-                   start=start, reg=reg, layer=layer)
+    spec = filter_activation(layer)
+    penalties = reg.penalties()
+    if penalties is not None:
+        spec = spec - O.scale_penalties(penalties, penalty_factor(probe))
+    chosen_param = P.as_param(param) if param is not None else P.pixels(reg.blur)
+    chosen_transforms = T.as_transforms(transforms) if transforms is not None else (
+        (T.jitter(reg.jitter),) if reg.jitter > 0 else ())
+    return _run(probe, spec, chosen_param, chosen_transforms, targets, steps=steps, learning_rate=learning_rate,
+                seed=seed, start=start, reg=reg, layer=layer, is_class=False, prior=None)
+
+
+@dataclass
+class ClassExamples:
+    """Dataset images that a class's logit is highest for, strongest first: ``images`` (classes, k, H, W, C)
+    in the display range, ``logits`` (classes, k), ``indices`` (classes, k) into the images searched."""
+
+    classes: list[int]
+    images: np.ndarray
+    logits: np.ndarray
+    indices: np.ndarray
+
+
+def class_examples(classes: int | Sequence[int] | None = None, k: int = 4, *, images: Any = None,
+                   model: keras.Model | Probe | None = None) -> ClassExamples:
+    """The ``k`` dataset images (default: the bundled test sample) with the highest logit for each class: the
+    model-free comparison people read best (Borowski et al., ICLR 2021: natural examples predict a unit's
+    response better than synthetic images). Show them next to the class images.
+
+    >>> ex = class_examples([3, 6], k=2)
+    >>> ex.images.shape
+    (2, 2, 28, 28, 1)
+    """
+    probe = get_probe(model)
+    classes = list(range(min(10, probe.num_classes))) if classes is None else [probe.check_class(c) for c in _as_list(classes)]
+    if images is None:
+        from .data import load_sample
+
+        images = load_sample().x_test
+    batch = probe.prepare(images)
+    logits = np.concatenate([keras.ops.convert_to_numpy(probe.logits_model(batch[i:i + 500], training=False))
+                             for i in range(0, len(batch), 500)])
+    k = int(min(k, len(batch)))
+    order = np.argsort(-logits[:, classes], axis=0)[:k].T  # (classes, k)
+    display = np.clip(probe.to_display(batch), 0, 1)
+    return ClassExamples(classes=classes, images=display[order], logits=np.take_along_axis(logits[:, classes].T, order, 1),
+                         indices=order)
 
 
 @dataclass
 class ClassImages:
-    """The tutorial's experiment: every class maximized without regularization and with the L1 constraint."""
+    """The tutorial's experiment: every class maximized without regularization and with the L1 constraint
+    (and, when asked, with the data prior, and each class's top dataset example)."""
 
     plain: MaximizationResult
     constrained: MaximizationResult
+    data: MaximizationResult | None = None
+    examples: ClassExamples | None = None
 
 
 def fake_vs_constrained(model: keras.Model | None = None, *, classes: Sequence[int] | None = None, steps: int = 200,
-                        seed: int = 0) -> ClassImages:
-    """The tutorial's "what does the network see": fake digits (no constraint) vs readable ones (L1).
+                        seed: int = 0, data_prior: bool = False, examples: bool = False) -> ClassImages:
+    """The tutorial's "what does the network see": fake digits (no constraint) vs readable ones (L1);
+    ``data_prior=True`` adds the data-prior digits (MNIST-shaped models), ``examples=True`` each class's
+    top example from the bundled sample.
 
     >>> exp = fake_vs_constrained(steps=50)
     >>> exp.plain.images.shape == exp.constrained.images.shape
     True
     """
     probe = get_probe(model)
-    classes = list(range(probe.num_classes)) if classes is None else list(classes)
+    classes = list(range(min(10, probe.num_classes))) if classes is None else list(classes)
     return ClassImages(
-        plain=maximize(classes, model=probe.model, steps=steps, seed=seed, regularization="none"),
-        constrained=maximize(classes, model=probe.model, steps=steps, seed=seed, regularization="l1"),
+        plain=maximize(classes, model=probe, steps=steps, seed=seed, regularization="none"),
+        constrained=maximize(classes, model=probe, steps=steps, seed=seed, regularization="l1"),
+        data=maximize(classes, model=probe, seed=seed, prior="data") if data_prior else None,
+        examples=class_examples(classes, k=1, model=probe) if examples else None,
     )
+
+
+def data_prior_available(model: keras.Model | Probe | None = None) -> bool:
+    """Whether ``prior="data"`` means something for this model: the shipped generator draws 28x28 grey MNIST
+    digits (other shapes are resized and repeated, so ``maximize`` still runs, but "natural digits" is then a
+    claim about MNIST, not about the model's data).
+
+    >>> data_prior_available()
+    True
+    """
+    from .optvis.param import _decoder_path
+
+    return _decoder_path("mnist").is_file() and get_probe(model).input_shape == (28, 28, 1)

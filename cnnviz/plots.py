@@ -354,10 +354,14 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
                 title += f"\n(sees {result.predicted[k]})"
         else:
             title = f"{result.layer} #{target}"
-        _digit(ax, result.images[k], title)
+        missed = getattr(result, "reached", None) is not None and not result.reached[k]
+        _digit(ax, result.images[k], title + ("\nNOT REACHED" if missed else ""))
+        if missed:
+            ax.title.set_color("#c0392b")
     half = max(1, cols // 2)
     ax = fig.add_subplot(grid[img_rows + 1, :half])
-    steps = np.arange(1, result.scores.shape[0] + 1)
+    steps = (result.score_steps + 1 if getattr(result, "score_steps", None) is not None
+             else np.arange(1, result.scores.shape[0] + 1))
     for k in range(n):
         ax.plot(steps, result.scores[:, k], lw=1, label=str(result.targets[k]))
     ax.set_xlabel("step")
@@ -376,10 +380,18 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     ax.set_title("softmax of each image")
     fig.colorbar(im, ax=ax, shrink=0.9, label="probability")
     reg = result.regularization
-    settings = ", ".join(f"{k}={v}" for k, v in vars(reg).items() if v) or "no regularization"
+    if getattr(result, "prior", None) == "data":
+        settings = "data prior: a latent of cnnviz's MNIST generator, kept near its prior"
+        kind = ("Data prior: what the model responds to among natural digits (the generator draws only "
+                "digit-like images). ")
+    else:
+        settings = (", ".join(f"{k}={v}" for k, v in vars(reg).items() if v) if reg is not None else "") or "no regularization"
+        settings += f", param {getattr(result, 'param', 'pixels')}"
+        kind = "Pixels: what the model responds to at all (it may be no digit a person would draw). "
     fig.suptitle(f"Activation maximization: {result.objective} ({result.steps} steps, seed {result.seed})")
-    return caption(fig, f"Each image was optimized from noise to raise its target's score ({settings}); the curves "
-                        "show the score per step, the grid the model's softmax for each final image.")
+    missed = "" if getattr(result, "reached", None) is None or result.reached.all() else f" {result.message}"
+    return caption(fig, f"{kind}Each image was optimized to raise its target's score ({settings}); the curves "
+                        f"show the score per step, the grid the model's softmax for each final image.{missed}")
 
 
 def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,
@@ -391,20 +403,39 @@ def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,
     >>> fig = plot_fake_vs_constrained(cnnviz.fake_vs_constrained(steps=30))
     """
     rows = [("no constraint\n(\"fake digits\")", experiment.plain), ("L1 constraint\n(fewer pixels)", experiment.constrained)]
+    data, examples = getattr(experiment, "data", None), getattr(experiment, "examples", None)
+    if data is not None:
+        rows.append(("data prior\n(natural digits)", data))
     n = len(experiment.plain)
-    fig = figure(figsize=figsize or (1.05 * n + 1.4, 3.2), dpi=dpi)
-    grid = fig.add_gridspec(2, n + 1, width_ratios=[1.4] + [1] * n)
+    height = len(rows) + (examples is not None)
+    fig = figure(figsize=figsize or (1.05 * n + 1.4, 1.6 * height), dpi=dpi)
+    grid = fig.add_gridspec(height, n + 1, width_ratios=[1.4] + [1] * n)
     for r, (label, result) in enumerate(rows):
         ax = fig.add_subplot(grid[r, 0])
         ax.axis("off")
         ax.text(0.5, 0.5, label, ha="center", va="center", fontsize=9)
         for k in range(n):
             ax = fig.add_subplot(grid[r, k + 1])
-            _digit(ax, result.images[k], f"{result.targets[k]}: p={result.confidence[k]:.2f}")
+            missed = getattr(result, "reached", None) is not None and not result.reached[k]
+            _digit(ax, result.images[k], f"{result.targets[k]}: p={result.confidence[k]:.2f}" + (" MISSED" if missed else ""))
+            if missed:
+                ax.title.set_color("#c0392b")
+    if examples is not None:
+        ax = fig.add_subplot(grid[len(rows), 0])
+        ax.axis("off")
+        ax.text(0.5, 0.5, "dataset example\n(highest logit)", ha="center", va="center", fontsize=9)
+        for k in range(min(n, len(examples.classes))):
+            _digit(fig.add_subplot(grid[len(rows), k + 1]), examples.images[k, 0], f"{examples.classes[k]}: real")
     fig.suptitle("What does the network see? The input each class likes most")
-    return caption(fig, "Top: images optimized only to raise each digit's score; the model is sure of them, yet they "
-                        "do not look like digits. Bottom: the same with a penalty on the number of lit pixels (L1) "
-                        "and on noise (total variation): the strokes start to look like the digits.")
+    text = ("Top: images optimized only to raise each digit's score (pixels: what the model responds to at all); the "
+            "model is sure of them, yet they do not look like digits. Next: the same with a penalty on the number of "
+            "lit pixels (L1) and on noise (total variation): the strokes start to look like the digits.")
+    if data is not None:
+        text += (" Data prior: digits drawn by a generative model of MNIST, steered to each class (what the model "
+                 "responds to among natural digits).")
+    if examples is not None:
+        text += " Last row: the real sample digit with the highest score for the class."
+    return caption(fig, text)
 
 
 def plot_attribution(attribution: Attribution, *, index: int | None = None, alpha: float = 0.5,
@@ -472,3 +503,28 @@ def plot_atlas(atlas: Any, layer: str, *, channels: Sequence[int] | None = None,
         atlas.boxes[layer][..., 2:] - atlas.boxes[layer][..., :2] < np.array(atlas.images.shape[1:3])) else ""
     return caption(fig, f"Each row is one {what}: its strongest images from the whole dataset, strongest first "
                         f"(the value above each){boxed}.")
+
+
+def plot_class_variety(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
+                       figsize: tuple[float, float] | None = None) -> Figure:
+    """Several images per class (from ``cnnviz.maximize(classes, n=4)``): one row per class, with each image's softmax.
+
+    >>> import cnnviz
+    >>> fig = plot_class_variety(cnnviz.maximize([3, 6], n=2, steps=30))
+    """
+    classes = list(dict.fromkeys(result.targets))
+    n = max(result.targets.count(c) for c in classes)
+    fig = figure(figsize=figsize or (1.05 * n + 0.6, 1.15 * len(classes) + 0.9), dpi=dpi)
+    grid = fig.add_gridspec(len(classes), n)
+    for r, c in enumerate(classes):
+        for j, k in enumerate(i for i, t in enumerate(result.targets) if t == c):
+            ax = fig.add_subplot(grid[r, j])
+            missed = result.reached is not None and not result.reached[k]
+            _digit(ax, result.images[k], f"{c}: p={result.confidence[k]:.2f}" + (" MISSED" if missed else ""))
+            if missed:
+                ax.title.set_color("#c0392b")
+    kind = ("data prior: natural digits the model calls the class" if result.prior == "data"
+            else "pixels: what the model responds to at all")
+    fig.suptitle(f"{n} different images per class ({kind})")
+    return caption(fig, "Each row: images of one class that a diversity term kept apart (they must differ in which "
+                        "strokes they use), each still classified as the class.")

@@ -62,7 +62,7 @@ def test_pdf_has_title_page_and_one_page_per_figure(pdf):
                 # from the atlas beside the shipped model (pretrained/mnist_cnn.atlas.npz), issue 13
                 "conv1_dataset_examples", "conv2_dataset_examples", "class_dataset_examples",
                 "feature_maps_1", "feature_maps_2",
-                "feature_maps_3", "pooling", "class_images", "attribution_gradcam", "attribution_saliency"]
+                "feature_maps_3", "pooling", "class_images", "class_variety", "attribution_gradcam", "attribution_saliency"]
     assert result.figures == expected
     title = reader.pages[0].extract_text()
     for text in ("What has this CNN learned?", "Why can a CNN recognize images?", "Model card", "34,826 parameters",
@@ -208,8 +208,8 @@ def test_full_default_report(tmp_path, capsys):
     path = tmp_path / "report.pdf"
     assert main(["report", "-o", str(path)]) == 0
     captured = capsys.readouterr()
-    assert f"saved {path}: 16 pages" in captured.out
-    assert "[16/16] Attribution: Saliency" in captured.err
+    assert f"saved {path}: 17 pages" in captured.out
+    assert "[17/17] Attribution: Saliency" in captured.err
     from pypdf import PdfReader
 
-    assert len(PdfReader(path).pages) == 16
+    assert len(PdfReader(path).pages) == 17

@@ -337,9 +337,36 @@ def maximization_figure(model_ref: str, classes: tuple[int, ...], regularization
     return cnnviz.figure_bytes(cnnviz.plot_maximization(result), fmt)
 
 
+@st.cache_data(max_entries=64, show_spinner="Optimizing the class images...")
+def maximize_open(model_ref: str, classes: tuple[int, ...], regularization: str, l1: float, tv: float, jitter: int,
+                  blur: float, steps: int, seed: int, kind: str = "pixels", n: int = 1, objective: str = ""):
+    """The class-image page's call: ``kind`` "pixels", "fourier" or "data prior"; ``objective`` a shorthand
+    such as "conv2:5" (empty: each class's score)."""
+    model = get_model(model_ref)
+    extra = {"objective": objective.strip()} if objective.strip() else {}
+    if kind == "data prior":
+        return cnnviz.maximize(list(classes), model=model, prior="data", n=n, steps=steps, seed=seed, **extra)
+    param = cnnviz.param.fourier() if kind == "fourier" else None
+    return cnnviz.maximize(list(classes), model=model, regularization=regularization, l1=l1, tv=tv, jitter=jitter,
+                           blur=blur, steps=steps, seed=seed, n=n, param=param, **extra)
+
+
+@st.cache_data(max_entries=64, show_spinner="Drawing the figure...")
+def maximization_open_figure(model_ref: str, classes: tuple[int, ...], regularization: str, l1: float, tv: float,
+                             jitter: int, blur: float, steps: int, seed: int, kind: str = "pixels", n: int = 1,
+                             objective: str = "", fmt: str = "png") -> bytes:
+    result = maximize_open(model_ref, classes, regularization, l1, tv, jitter, blur, steps, seed, kind, n, objective)
+    plot = cnnviz.plot_class_variety if n > 1 else cnnviz.plot_maximization
+    return cnnviz.figure_bytes(plot(result), fmt)
+
+
 @st.cache_data(max_entries=16, show_spinner="Optimizing fake and constrained digits...")
 def fake_vs_constrained(model_ref: str, steps: int, seed: int):
-    return cnnviz.fake_vs_constrained(get_model(model_ref), steps=steps, seed=seed)
+    from cnnviz.maximize import data_prior_available
+
+    model = get_model(model_ref)
+    return cnnviz.fake_vs_constrained(model, steps=steps, seed=seed, data_prior=data_prior_available(model),
+                                      examples=True)
 
 
 @st.cache_data(max_entries=32, show_spinner="Drawing the figure...")

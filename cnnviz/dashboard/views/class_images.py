@@ -41,25 +41,50 @@ blur = sliders[3].slider("Blur (sigma)", 0.0, 2.0, float(values["blur"]), 0.25, 
 steps = sliders[4].slider("Steps", 10, 1000, 200, 10, key="class_steps")
 seed = sliders[5].number_input("Seed", 0, 10_000, 0, key="class_seed")
 
+KINDS = {
+    "pixels": "pixels: every pixel is free, so you see what the model responds to at all (even non-digits)",
+    "fourier": "fourier: the image is built from smooth waves, low frequencies first, which favours strokes",
+    "data prior": "data prior: a generative model of MNIST draws the digit, so you see what the model responds "
+                  "to among natural digits (the sliders above do not apply)",
+}
+more = st.columns([3, 1, 2])
+kind = more[0].radio("Image made of", list(KINDS), horizontal=True, key="class_param",
+                     help="How the optimized image is represented.")
+more[0].caption(KINDS[kind])
+n = int(more[1].number_input("Images per class", 1, 4, 1, key="class_n",
+                             help="More than one: a diversity term keeps them different from each other."))
+more[1].caption("diversity: several different inputs the model accepts as the class")
+objective = more[2].text_input("Objective (optional)", "", key="class_objective",
+                               help="Empty: each class's score. 'conv2:5': filter 5 of layer conv2 instead.")
+more[2].caption("what is maximized: empty = the class's score (logit); 'layer:channel' = one filter")
+
 classes = tuple(classes_available) if choice == "all ten" else (int(choice),)
-settings = (preset, float(l1), float(tv), int(jitter), float(blur), int(steps), int(seed))
+settings = (preset, float(l1), float(tv), int(jitter), float(blur), int(steps), int(seed), kind, n, objective)
 try:
-    result = common.maximize(ref, classes, *settings)
-    png = common.maximization_figure(ref, classes, *settings)
+    result = common.maximize_open(ref, classes, *settings)
+    png = common.maximization_open_figure(ref, classes, *settings)
 except (ValueError, cnnviz.ModelError) as exc:
     st.error(str(exc))
     st.stop()
-on_target = int((result.predicted == result.targets).sum())
-st.markdown(f"**{on_target} of {len(result)}** images are classified as their target "
-            f"(mean softmax {result.confidence.mean():.3f}).")
+if objective.strip():
+    st.markdown(f"Maximized **{result.objective}**: {result.message}.")
+else:
+    on_target = int((result.predicted == result.targets).sum())
+    st.markdown(f"**{on_target} of {len(result)}** images are classified as their target "
+                f"(mean softmax {result.confidence.mean():.3f}).")
+    if not result.reached.all():
+        st.warning(result.message)
 st.image(png, width="stretch")
-stem = f"class-images-{'all' if len(classes) > 1 else classes[0]}-{preset}"
-common.download_buttons(lambda fmt: common.maximization_figure(ref, classes, *settings, fmt=fmt), stem,
+stem = f"class-images-{'all' if len(classes) > 1 else classes[0]}-{preset if kind != 'data prior' else 'data'}"
+common.download_buttons(lambda fmt: common.maximization_open_figure(ref, classes, *settings, fmt=fmt), stem,
                         key="maximization")
 
 st.header("Fake digits vs constrained digits")
 st.markdown("The tutorial's experiment: every class without any constraint (top) and with the L1 constraint "
-            f"(bottom), {steps} steps, seed {seed}.")
+            f"(below it), {steps} steps, seed {seed}. For digit models two more rows: the data prior's digits and "
+            "each class's highest-scoring real digit from the sample (people predict a unit best from real "
+            "examples, Borowski et al. 2021). Pixels show what the model responds to at all; the data prior shows "
+            "what it responds to among natural digits. Both are true.")
 st.image(common.fake_vs_constrained_figure(ref, int(steps), int(seed)), width="stretch")
 common.download_buttons(lambda fmt: common.fake_vs_constrained_figure(ref, int(steps), int(seed), fmt=fmt),
                         "fake-vs-constrained", key="fake")
