@@ -223,9 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="filters.png")
 
-    p = sub.add_parser("attribution", help="saliency, SmoothGrad, Grad-CAM, Grad-CAM++ or Score-CAM for an image")
+    from .attribution import method_names, method_title
+
+    p = sub.add_parser("attribution", help=f"{', '.join(method_title(m) for m in method_names())} for an image")
     p.add_argument("image")
-    p.add_argument("--method", default="gradcam", choices=("saliency", "smoothgrad", "gradcam", "gradcam++", "scorecam"))
+    p.add_argument("--method", default="gradcam", choices=method_names())
     p.add_argument("--target", type=int, default=None, help="class to explain (default: the predicted one)")
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="attribution.png")

@@ -413,7 +413,7 @@ def plot_attribution(attribution: Attribution, *, index: int | None = None, alph
     """
     indices = range(len(attribution.maps)) if index is None else [index]
     n = len(indices)
-    fig = figure(figsize=figsize or (3.4, 1.75 * n + 0.5) if n > 1 else (3.6, 2.2), dpi=dpi)
+    fig = figure(figsize=figsize or ((3.4, 1.75 * n + 0.5) if n > 1 else (3.6, 2.2)), dpi=dpi)
     axes = np.atleast_2d(fig.subplots(n, 2))
     im = None
     for row, i in enumerate(indices):
@@ -426,9 +426,6 @@ def plot_attribution(attribution: Attribution, *, index: int | None = None, alph
                                  interpolation="bilinear")
     fig.colorbar(im, ax=axes[:, 1].tolist(), shrink=0.8, label="relevance")
     layer = f" on {attribution.layer}" if attribution.layer else ""
-    fig.suptitle(f"{METHOD_TITLES.get(attribution.method, attribution.method)}{layer}")
+    fig.suptitle(f"{attribution.title}{layer}")
     return caption(fig, "Bright yellow: the pixels that raise the target class's score the most; dark: pixels that matter little.")
 
-
-METHOD_TITLES = {"saliency": "Saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM",
-                 "gradcam++": "Grad-CAM++", "scorecam": "Score-CAM"}
