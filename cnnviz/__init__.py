@@ -145,3 +145,15 @@ __all__ += [
     "plot_convolution_step",
     "time_batch_sizes",
 ]
+
+# issue 11: can an explanation be trusted
+from .attribution import (  # noqa: E402
+    Faithfulness,
+    SanityCheck,
+    faithfulness,
+    plot_faithfulness,
+    plot_sanity_check,
+    sanity_check,
+)
+
+__all__ += ["Faithfulness", "SanityCheck", "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check"]

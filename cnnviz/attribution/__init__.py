@@ -31,7 +31,10 @@ from .base import (
     normalize,
     register,
 )
+from .metrics import Faithfulness, faithfulness
 from .noise import NoiseTunnel
+from .plots import plot_faithfulness, plot_sanity_check
+from .sanity import SanityCheck, sanity_check
 
 CHUNK = 256  # images per call: bounds the memory of noise tunnels and integrated gradients on big batches
 
@@ -114,6 +117,7 @@ integrated_gradients.__name__ = "integrated_gradients"
 occlusion_map = _shortcut("occlusion")
 occlusion_map.__name__ = "occlusion"
 
-__all__ = ["REGISTRY", "Attribution", "Method", "NoiseTunnel", "attribute", "get_method", "gradcam",
+__all__ = ["REGISTRY", "Attribution", "Faithfulness", "Method", "NoiseTunnel", "SanityCheck", "attribute",
+           "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check", "get_method", "gradcam",
            "gradcam_plus_plus", "integrated_gradients", "layercam", "method_names", "method_title", "register",
            "resolve_targets", "run", "saliency", "scorecam", "smoothgrad"]
