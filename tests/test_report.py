@@ -59,7 +59,8 @@ def test_pdf_has_title_page_and_one_page_per_figure(pdf):
     assert len(reader.pages) == result.pages == len(result.figures)
     expected = ["architecture", "model_card", "training_curves", "confusion_matrix", "conv1_filters",
                 "conv1_patterns", "conv2_filters", "conv2_patterns", "feature_maps_1", "feature_maps_2",
-                "feature_maps_3", "pooling", "class_images", "attribution_gradcam", "attribution_saliency"]
+                "feature_maps_3", "pooling", "class_images", "attribution_gradcam", "attribution_saliency",
+                "attribution_deletion", "attribution_sanity"]
     assert result.figures == expected
     title = reader.pages[0].extract_text()
     for text in ("What has this CNN learned?", "Why can a CNN recognize images?", "Model card", "34,826 parameters",
@@ -72,7 +73,8 @@ def test_pdf_has_title_page_and_one_page_per_figure(pdf):
     assert "Confusion matrix" in texts[2] and "bundled" in texts[2]  # says which test set
     assert "conv1 filters" in texts[3]
     assert "Feature maps of my_six.png" in texts[9]
-    assert "Grad-CAM" in texts[-2] and "Saliency" in texts[-1]
+    assert "Grad-CAM" in texts[-4] and "Saliency" in texts[-3]
+    assert "Deletion curves" in texts[-2] and "Sanity check" in texts[-1] and "passes" in texts[-1]
     assert reader.metadata.title.startswith("What has this CNN learned?")
 
 
@@ -204,8 +206,9 @@ def test_full_default_report(tmp_path, capsys):
     path = tmp_path / "report.pdf"
     assert main(["report", "-o", str(path)]) == 0
     captured = capsys.readouterr()
-    assert f"saved {path}: 16 pages" in captured.out
-    assert "[16/16] Attribution: Saliency" in captured.err
+    assert f"saved {path}: 18 pages" in captured.out
+    assert "[16/18] Attribution: Saliency" in captured.err
+    assert "[18/18] Can I trust these maps? Sanity check" in captured.err
     from pypdf import PdfReader
 
-    assert len(PdfReader(path).pages) == 16
+    assert len(PdfReader(path).pages) == 18
