@@ -69,8 +69,8 @@ class SanityCheck:
         lines = []
         for m in self.methods:
             mean, std = self.final(m)
-            lines.append(f"{self.titles[m]}: correlation after full randomization {mean:.2f} +/- {std:.2f}; "
-                         f"{self.notes[m]}.")
+            spread = f" +/- {std:.2f}" if len(self.inputs) > 1 else ""
+            lines.append(f"{self.titles[m]}: correlation after full randomization {mean:.2f}{spread}; {self.notes[m]}.")
         return lines
 
 
