@@ -5,8 +5,9 @@ A method is one small class: a ``name`` (what users type), a ``title`` (what fig
 returns raw relevance (N, H, W) for a batch already in the model's range (Captum's shape). Build it
 with the probe and the options it takes: ``Saliency(probe).attribute(x, [3])``.
 
+>>> import cnnviz.attribution  # importing the package registers every method
 >>> sorted(REGISTRY)[:3]
-['gradcam', 'gradcam++', 'grad_x_input']
+['grad_x_input', 'gradcam', 'gradcam++']
 >>> get_method("lime")
 Traceback (most recent call last):
 ...
