@@ -81,3 +81,18 @@ def test_plot_sanity_check(check, tmp_path):
     fig = cnnviz.plot_sanity_check(check)
     assert "fails" in fig.axes[(len(check.steps) + 1)].get_ylabel()  # second row: the input itself
     assert cnnviz.save_figure(fig, tmp_path / "s.png").stat().st_size > 20000
+
+
+@pytest.mark.parametrize("name", ["sigmoid_binary", "nested", "rgb_separable", "subclassed"])
+def test_trust_checks_on_zoo_models_leave_them_untouched(name):
+    from zoo import build
+
+    entry = build(name)
+    before = [w.copy() for w in entry.model.get_weights()]
+    check = cnnviz.sanity_check(entry.x[:3], methods=["saliency", "gradcam"], model=entry.model, independent=False)
+    assert check.steps[0] == "trained" and len(check.steps) >= 3
+    assert all(np.array_equal(a, b) for a, b in zip(before, entry.model.get_weights()))
+    curves = cnnviz.faithfulness(entry.x[:3], methods=["saliency"], model=entry.model)
+    # a real map, not a constant one (which would give random order's curve exactly)
+    assert not np.array_equal(curves.curves["saliency"], curves.curves["random"])
+    assert (cnnviz.attribute(entry.x[:3], "saliency", model=entry.model).raw.std(axis=(1, 2)) > 0).all()

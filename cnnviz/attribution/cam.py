@@ -33,7 +33,9 @@ class _SilentModel(keras.Model):
 def vis_model(probe: Probe) -> keras.Model:
     """The logits model with a list input, as tf-keras-vis calls it (cached on the probe)."""
     if "attribution_vis_model" not in probe.cache:
-        logits = probe.logits_model
+        from .gradients import scores_model
+
+        logits = scores_model(probe)
         probe.cache["attribution_vis_model"] = _SilentModel(inputs=[logits.inputs[0]], outputs=[logits.outputs[0]],
                                                             name=f"{logits.name}_vis")
     return probe.cache["attribution_vis_model"]
@@ -55,7 +57,8 @@ class CAMMethod(Method):
         from tf_keras_vis.utils.scores import CategoricalScore
 
         cam = self._vis()(vis_model(self.probe), clone=False)
-        maps = cam(CategoricalScore(list(targets)), inputs, penultimate_layer=self.layer, normalize_cam=False)
+        maps = cam(CategoricalScore(list(targets)), inputs, penultimate_layer=self.layer, normalize_cam=False,
+                   seek_penultimate_conv_layer=False)  # the layer is the probe's choice, a conv-like layer
         maps = np.nan_to_num(np.asarray(maps, np.float32))
         return maps.max(axis=-1) if maps.ndim == 4 else maps
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import keras
 import numpy as np
 
 from ..probe import Probe
@@ -51,13 +52,28 @@ def _logits(probe: Probe, inputs: np.ndarray, batch_size: int = 1024) -> np.ndar
     return np.concatenate(parts) if parts else np.zeros((0, probe.num_classes), np.float32)
 
 
+def scores_model(probe: Probe) -> keras.Model:
+    """The logits every method explains. For a single-unit (sigmoid / one-logit) model the probe's logits are
+    (0, z); here they are (-z/2, z/2): the same softmax, and "not c" gets the gradient -z/2 instead of none."""
+    if "attribution_scores" not in probe.cache:
+        model = probe.logits_model
+        if getattr(probe, "binary", False):
+            logits = model.outputs[0]
+            z = logits[:, 1:2] - logits[:, 0:1]
+            model = keras.Model(model.inputs[0], keras.ops.concatenate([-0.5 * z, 0.5 * z], axis=-1),
+                                name=f"{model.name}_symmetric")
+        probe.cache["attribution_scores"] = model
+    return probe.cache["attribution_scores"]
+
+
 def _gradient_fn(probe: Probe):
     if "attribution_grad" not in probe.cache:
         import tensorflow as tf
 
-        model = probe.logits_model
+        model = scores_model(probe)
+        shape = (None, *probe.input_shape)
 
-        @tf.function(reduce_retracing=True)
+        @tf.function(input_signature=[tf.TensorSpec(shape, tf.float32), tf.TensorSpec((None,), tf.int32)])
         def grad(x, t):
             with tf.GradientTape() as tape:
                 tape.watch(x)
@@ -73,8 +89,9 @@ def _logits_fn(probe: Probe):
     if "attribution_logits" not in probe.cache:
         import tensorflow as tf
 
-        model = probe.logits_model
-        probe.cache["attribution_logits"] = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        model = scores_model(probe)
+        spec = [tf.TensorSpec((None, *probe.input_shape), tf.float32)]
+        probe.cache["attribution_logits"] = tf.function(lambda x: model(x, training=False), input_signature=spec)
     return probe.cache["attribution_logits"]
 
 

@@ -97,7 +97,7 @@ def spearman_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def weighted_layers(probe: Probe) -> list[str]:
     """Names of the layers that have weights, output side first (the cascading order)."""
-    return [n for n in reversed(probe.layer_names) if probe.model.get_layer(n).weights]
+    return [n for n in reversed(probe.layer_names) if probe.layer(n).weights]
 
 
 _INITIALIZER_OF = {"depthwise_kernel": "depthwise_initializer", "pointwise_kernel": "pointwise_initializer"}
@@ -119,13 +119,27 @@ def reinitialize(layer: keras.layers.Layer, seed: int) -> None:
             count += 1
 
 
-def _clone_probe(probe: Probe) -> Probe:
-    clone = keras.models.clone_model(probe.model)
-    clone.set_weights(probe.model.get_weights())
-    kwargs = {}
-    if getattr(probe, "input_range_source", None) == "user":
-        kwargs["input_range"] = probe.input_range
-    return get_probe(clone, **kwargs)
+def _clone_probe(probe: Probe) -> tuple[Probe, keras.Model]:
+    """A probe on a copy of the caller's model with weights of its own (same values, same input range)."""
+    if getattr(probe, "opaque", ""):
+        raise ValueError(f"a sanity check re-initializes the model layer by layer, which this model does not allow: "
+                         f"{probe.opaque}")
+    source = getattr(probe, "source", probe.model)
+    try:
+        clone = keras.models.clone_model(source)
+    except Exception:  # subclassed models: clone_model needs a config; a deep copy has fresh variables too
+        import copy
+
+        try:
+            clone = copy.deepcopy(source)
+        except Exception as exc:
+            raise ValueError(f"this model cannot be copied for a sanity check ({type(exc).__name__}); the check "
+                             "never changes the caller's model, so it needs a copy (keras.models.clone_model).") from None
+    clone.set_weights(source.get_weights())
+    if any(a is b for a, b in zip(clone.weights, source.weights)):
+        raise ValueError("the copy of this model shares weights with it; the sanity check cannot run without "
+                         "changing the caller's model.")
+    return get_probe(clone, input_range=tuple(probe.input_range)), clone
 
 
 def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency", "gradcam", "ig"), *,
@@ -145,13 +159,13 @@ def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency
     classes = [get_method(m) for m in methods]
     for cls in classes:
         cls.build(user, **options)  # a missing conv layer or a bad option fails here, before the work
-    probe = _clone_probe(user)
+    probe, clone = _clone_probe(user)
     inputs = probe.prepare(images)
     targets = [int(t) for t in probe.forward(inputs)["probabilities"].argmax(axis=1)]
     layers = weighted_layers(probe)
     if not layers:
         raise ValueError("this model has no layers with weights: there is nothing to randomize.")
-    trained_weights = probe.model.get_weights()
+    trained_weights = clone.get_weights()
     names = [cls.name for cls in classes]
 
     def draw() -> dict[str, np.ndarray]:
@@ -160,7 +174,7 @@ def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency
     trained = draw()
     raw_steps = [trained]
     for k, name in enumerate(layers):
-        reinitialize(probe.model.get_layer(name), seed + 1000 * k)
+        reinitialize(probe.layer(name), seed + 1000 * k)
         raw_steps.append(draw())
     cascading = {m: np.stack([spearman_rows(trained[m], step[m]) for step in raw_steps]) for m in names}
     maps = {m: np.stack([normalize(step[m]) for step in raw_steps]) for m in names}
@@ -168,8 +182,8 @@ def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency
     if independent:
         rows: dict[str, list[np.ndarray]] = {m: [] for m in names}
         for k, name in enumerate(layers):
-            probe.model.set_weights(trained_weights)
-            reinitialize(probe.model.get_layer(name), seed + 1000 * k)
+            clone.set_weights(trained_weights)
+            reinitialize(probe.layer(name), seed + 1000 * k)
             step = draw()
             for m in names:
                 rows[m].append(spearman_rows(trained[m], step[m]))
