@@ -91,12 +91,13 @@ def run(instance: Method, inputs: np.ndarray, targets: Sequence[int], chunk: int
     return np.nan_to_num(np.concatenate(parts))
 
 
-def _shortcut(name: str):
+def _shortcut(name: str, function_name: str | None = None):
     def call(image: Any, target: int | Sequence[int] | None = None, **kwargs: Any) -> Attribution:
         return attribute(image, name, target, **kwargs)
 
-    call.__name__ = name.replace("+", "_plus").replace("gradcam_plus_plus", "gradcam_plus_plus")
-    call.__doc__ = f"{method_title(name)}: ``attribute(..., method={name!r})``."
+    call.__name__ = call.__qualname__ = function_name or name
+    call.__doc__ = (f"{method_title(name)}: ``attribute(..., method={name!r})``.\n\n"
+                    f"    >>> {call.__name__}(np.zeros((28, 28)), 1).method\n    {name!r}\n    ")
     return call
 
 
@@ -108,14 +109,10 @@ saliency.__doc__ = """Vanilla gradient saliency; ``attribute(..., method="salien
     """
 smoothgrad = _shortcut("smoothgrad")
 gradcam = _shortcut("gradcam")
-gradcam_plus_plus = _shortcut("gradcam++")
-gradcam_plus_plus.__name__ = "gradcam_plus_plus"
+gradcam_plus_plus = _shortcut("gradcam++", "gradcam_plus_plus")
 scorecam = _shortcut("scorecam")
 layercam = _shortcut("layercam")
-integrated_gradients = _shortcut("ig")
-integrated_gradients.__name__ = "integrated_gradients"
-occlusion_map = _shortcut("occlusion")
-occlusion_map.__name__ = "occlusion"
+integrated_gradients = _shortcut("ig", "integrated_gradients")
 
 __all__ = ["REGISTRY", "Attribution", "Faithfulness", "Method", "NoiseTunnel", "SanityCheck", "attribute",
            "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check", "get_method", "gradcam",
