@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..style import ACCENT, ATTRIBUTION_CMAP, DEFAULT_DPI, DIGIT_CMAP, caption, figure, hide_ticks
+from .sanity import CAUTION
 
 if TYPE_CHECKING:
     from .metrics import Faithfulness
@@ -106,6 +107,7 @@ def plot_sanity_check(check: SanityCheck, *, index: int = 0, dpi: int = DEFAULT_
             ax.plot(xs, mean, "o-", ms=3, color=f"C{i}", label=check.titles[name])
             ax.fill_between(xs, mean - std, mean + std, color=f"C{i}", alpha=0.15, lw=0)
         ax.axhline(check.threshold, color=ACCENT, lw=0.8, ls=":")
+        ax.axhline(CAUTION, color=VERDICT_COLORS["partly"], lw=0.8, ls=":")
         ax.set_xticks(xs, labels, rotation=30, fontsize=7)
         ax.set_ylim(-0.3, 1.05)
         ax.set_ylabel("Spearman r with trained |map|", fontsize=7.5)
@@ -113,5 +115,6 @@ def plot_sanity_check(check: SanityCheck, *, index: int = 0, dpi: int = DEFAULT_
         ax.grid(alpha=0.3)
     panels[-1].legend(fontsize=6.5, loc="lower left")
     return caption(fig, f"If a method's maps stay the same when what the network learned is destroyed (correlation "
-                        f"at or above {check.threshold:.1f}, dotted line), they show the input, not the model. Mean "
+                        f"at or above {check.threshold:.1f}, red dotted line), they show the input, not the model; "
+                        f"between {CAUTION:.1f} (gold line) and {check.threshold:.1f} they do so only partly. Mean "
                         f"and spread over {len(check.inputs)} images.")
