@@ -51,6 +51,10 @@ def test_contract_is_read_from_the_model(name):
     lo, hi = probe.input_range
     np.testing.assert_allclose(probe.to_model(np.array([0.0, 1.0], np.float32)), [lo, hi])
     np.testing.assert_allclose(probe.to_display(probe.to_model(np.float32(0.25))), 0.25, atol=1e-6)
+    import tensorflow as tf
+
+    in_graph = tf.function(lambda t: probe.to_display(probe.to_model(t)))  # tf tensors, inside a graph
+    np.testing.assert_allclose(in_graph(tf.constant([0.0, 0.5, 1.0])).numpy(), [0.0, 0.5, 1.0], atol=1e-6)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -59,7 +63,9 @@ def test_predict_agrees_with_the_model_on_its_own_input(name):
     probe = probe_of(entry)
     x = entry.x[:32]
     np.testing.assert_allclose(cnnviz.predict(x, model=probe), keras_probabilities(entry, x), atol=2e-5)
-    # uint8 pixels are converted into the model's range in one place: same answer as the model's own input
+    # uint8 pixels and [0, 1] floats are converted into the model's range in one place: same answer
+    if entry.input_range == (0, 255):
+        np.testing.assert_allclose(cnnviz.predict(x / 255.0, model=probe), keras_probabilities(entry, x), atol=2e-5)
     if entry.x.shape[1:] == (28, 28, 1):
         np.testing.assert_allclose(cnnviz.predict(entry.pixels[:32], model=probe), keras_probabilities(entry, x),
                                    atol=2e-5)
