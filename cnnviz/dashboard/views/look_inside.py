@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import cnnviz
-from cnnviz.attribution import method_names, method_title
+from cnnviz.attribution import get_method, method_names, method_title
 from cnnviz.dashboard import common
 
 SOURCES = ["Draw", "Gallery", "Upload"]
@@ -121,7 +121,7 @@ if methods:
     columns[0].image(common.gray(shown[0], 6), caption=f"input (model says {class_names[predicted]})",
                      output_format="PNG")
     for column, method in zip(columns[1:], methods):
-        if method in ("gradcam", "gradcam++", "scorecam") and not names["conv"]:
+        if "conv_layer" in get_method(method).needs and not names["conv"]:
             column.info(f"{METHODS[method]} needs a convolution layer; this model has none.")
             continue
         result = common.attribution(ref, maps.inputs, method)
@@ -136,11 +136,12 @@ if methods:
                     "(a map that found what the model uses makes its confidence fall faster than random order); "
                     "the **sanity check** re-initializes the layers at random, top first, and draws the maps again "
                     "(a map that stays the same shows the digit's shape, not what the network learned).")
-        trust_key = (ref, common.digest(maps.inputs), tuple(methods))
-        if st.button("Run the checks (a few seconds)", key="trust_run"):
+        runnable = tuple(m for m in methods if "conv_layer" not in get_method(m).needs or names["conv"])
+        trust_key = (ref, common.digest(maps.inputs), runnable)
+        if st.button("Run the checks (a few seconds)", key="trust_run", disabled=not runnable):
             st.session_state["trust_for"] = trust_key
         if st.session_state.get("trust_for") == trust_key:
-            trust = common.trust_check(ref, maps.inputs, tuple(methods))
+            trust = common.trust_check(ref, maps.inputs, runnable)
             for line, verdict in trust["verdicts"]:
                 {"fails": st.error, "partly": st.warning}.get(verdict, st.success)(line)
             st.image(trust["deletion_png"], caption="Deletion curve for this digit", output_format="PNG")
