@@ -52,16 +52,22 @@ def _logits(probe: Probe, inputs: np.ndarray, batch_size: int = 1024) -> np.ndar
     return np.concatenate(parts) if parts else np.zeros((0, probe.num_classes), np.float32)
 
 
+class _Symmetric(keras.layers.Layer):
+    """(a, b) -> ((a - b) / 2, (b - a) / 2): the same softmax, a gradient for both classes."""
+
+    def call(self, logits):
+        half = 0.5 * (logits[:, 1:2] - logits[:, 0:1])
+        return keras.ops.concatenate([-half, half], axis=-1)
+
+
 def scores_model(probe: Probe) -> keras.Model:
     """The logits every method explains. For a single-unit (sigmoid / one-logit) model the probe's logits are
     (0, z); here they are (-z/2, z/2): the same softmax, and "not c" gets the gradient -z/2 instead of none."""
     if "attribution_scores" not in probe.cache:
         model = probe.logits_model
         if getattr(probe, "binary", False):
-            logits = model.outputs[0]
-            z = logits[:, 1:2] - logits[:, 0:1]
-            model = keras.Model(model.inputs[0], keras.ops.concatenate([-0.5 * z, 0.5 * z], axis=-1),
-                                name=f"{model.name}_symmetric")
+            symmetric = _Symmetric(name=f"{model.name}_symmetric_logits")(model.outputs[0])
+            model = keras.Model(model.inputs[0], symmetric, name=f"{model.name}_symmetric")
         probe.cache["attribution_scores"] = model
     return probe.cache["attribution_scores"]
 
