@@ -161,3 +161,8 @@ from .attribution import (  # noqa: E402
 )
 
 __all__ += ["Faithfulness", "SanityCheck", "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check"]
+
+from .atlas import Atlas, dataset_examples, load_atlas  # noqa: E402
+from .plots import plot_atlas  # noqa: E402
+
+__all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]
