@@ -210,9 +210,9 @@ def test_full_default_report(tmp_path, capsys):
     path = tmp_path / "report.pdf"
     assert main(["report", "-o", str(path)]) == 0
     captured = capsys.readouterr()
-    assert f"saved {path}: 18 pages" in captured.out
-    assert "[16/18] Attribution: Saliency" in captured.err
-    assert "[18/18] Can I trust these maps? Sanity check" in captured.err
+    assert f"saved {path}: 21 pages" in captured.out
+    assert "[19/21] Attribution: Saliency" in captured.err
+    assert "[21/21] Can I trust these maps? Sanity check" in captured.err
     from pypdf import PdfReader
 
-    assert len(PdfReader(path).pages) == 18
+    assert len(PdfReader(path).pages) == 21
