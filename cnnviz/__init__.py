@@ -19,6 +19,8 @@ from .attribution import (  # noqa: E402
     attribute,
     gradcam,
     gradcam_plus_plus,
+    integrated_gradients,
+    layercam,
     saliency,
     scorecam,
     smoothgrad,
@@ -95,7 +97,9 @@ __all__ = [
     "get_probe",
     "gradcam",
     "gradcam_plus_plus",
+    "integrated_gradients",
     "layer_table",
+    "layercam",
     "load_card",
     "load_history",
     "load_mnist",
@@ -155,6 +159,18 @@ __all__ += [
     "plot_convolution_step",
     "time_batch_sizes",
 ]
+
+# issue 11: can an explanation be trusted
+from .attribution import (  # noqa: E402
+    Faithfulness,
+    SanityCheck,
+    faithfulness,
+    plot_faithfulness,
+    plot_sanity_check,
+    sanity_check,
+)
+
+__all__ += ["Faithfulness", "SanityCheck", "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check"]
 
 from .atlas import Atlas, dataset_examples, load_atlas  # noqa: E402
 from .plots import plot_atlas  # noqa: E402

@@ -199,6 +199,46 @@ def cmd_attribution(args: argparse.Namespace) -> int:
     return 0
 
 
+@command
+def cmd_check(args: argparse.Namespace) -> int:
+    """Can these attribution maps be trusted: sanity check (figure at -o) and deletion/insertion curves (beside it)."""
+    from .attribution import (
+        faithfulness,
+        get_method,
+        plot_faithfulness,
+        plot_sanity_check,
+        sanity_check,
+    )
+    from .data import load_sample
+    from .paths import check_writable
+    from .plots import save_figure
+
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    if not methods:
+        raise ValueError("--methods is empty; give names such as saliency,gradcam,ig.")
+    for m in methods:
+        get_method(m)  # unknown names: one line listing the known ones, before any work
+    if not 1 <= args.examples <= 1000:
+        raise ValueError(f"--examples must be 1..1000 (got {args.examples}).")
+    out = check_writable(args.output)
+    curves_path = out.with_name(f"{out.stem}_{args.metric}{out.suffix}")
+    check_writable(curves_path)
+    images = args.images if args.images else load_sample().x_test[:args.examples]
+    model = _model(args)
+    check = sanity_check(images, methods=methods, model=model)
+    for line in check.summary():
+        print(line)
+    curves = faithfulness(images, methods=methods, model=model, metric=args.metric)
+    better = "lower" if args.metric == "deletion" else "higher"
+    print(f"{args.metric} area under the curve ({better} is better), {len(curves.targets)} images:")
+    for row in curves.table():
+        beats = "" if row["beats_random"] is None else ("  beats random" if row["beats_random"] else "  NOT better than random")
+        print(f"  {row['title']:<22} {row['auc']:.3f} +/- {row['std']:.3f}{beats}")
+    print(f"saved {save_figure(plot_sanity_check(check), out)}")
+    print(f"saved {save_figure(plot_faithfulness(curves), curves_path)}")
+    return 0
+
+
 def _report_options(args: argparse.Namespace):
     """The CLI's report flags as one :class:`~cnnviz.report.ReportOptions` (its checks give the error lines)."""
     from .report import ReportOptions
@@ -344,12 +384,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="filters.png")
 
-    p = sub.add_parser("attribution", help="saliency, SmoothGrad, Grad-CAM, Grad-CAM++ or Score-CAM for an image")
+    from .attribution import method_names, method_title
+
+    p = sub.add_parser("attribution", help=f"{', '.join(method_title(m) for m in method_names())} for an image")
     p.add_argument("image")
-    p.add_argument("--method", default="gradcam", choices=("saliency", "smoothgrad", "gradcam", "gradcam++", "scorecam"))
+    p.add_argument("--method", default="gradcam", choices=method_names())
     p.add_argument("--target", type=_number(int, 0, 1_000_000), default=None, help="class to explain (default: the predicted one)")
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="attribution.png")
+
+    p = sub.add_parser("check", help="can the attribution maps be trusted? sanity check and deletion curves")
+    p.add_argument("images", nargs="*", help="image files (default: digits from the bundled test sample)")
+    p.add_argument("--methods", default="saliency,gradcam,ig",
+                   help=f"comma-separated, from: {', '.join(method_names())} (default: saliency,gradcam,ig)")
+    p.add_argument("--metric", default="deletion", choices=("deletion", "insertion"))
+    p.add_argument("--examples", type=int, default=8, help="sample digits to use when no image is given (default: 8)")
+    p.add_argument("--model", default=None)
+    p.add_argument("-o", "--output", default="check.png",
+                   help="the sanity-check figure; the curves go beside it as <name>_<metric>.png")
 
     for name, help_text in (("report", "one PDF or self-contained HTML document explaining the model, the tutorial's way"),
                             ("export", "every figure of the report as separate PNG/SVG/PDF files with stable names")):

@@ -460,12 +460,9 @@ def plot_attribution(attribution: Attribution, *, index: int | None = None, alph
                                  interpolation="bilinear")
     fig.colorbar(im, ax=axes[:, 1].tolist(), shrink=0.8, label="relevance")
     layer = f" on {attribution.layer}" if attribution.layer else ""
-    fig.suptitle(f"{METHOD_TITLES.get(attribution.method, attribution.method)}{layer}")
+    fig.suptitle(f"{attribution.title}{layer}")
     return caption(fig, "Bright yellow: the pixels that raise the target class's score the most; dark: pixels that matter little.")
 
-
-METHOD_TITLES = {"saliency": "Saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM",
-                 "gradcam++": "Grad-CAM++", "scorecam": "Score-CAM"}
 
 
 def plot_atlas(atlas: Any, layer: str, *, channels: Sequence[int] | None = None, k: int | None = None,

@@ -62,7 +62,8 @@ def test_pdf_has_title_page_and_one_page_per_figure(pdf):
                 # from the atlas beside the shipped model (pretrained/mnist_cnn.atlas.npz), issue 13
                 "conv1_dataset_examples", "conv2_dataset_examples", "class_dataset_examples",
                 "feature_maps_1", "feature_maps_2",
-                "feature_maps_3", "pooling", "class_images", "class_variety", "attribution_gradcam", "attribution_saliency"]
+                "feature_maps_3", "pooling", "class_images", "class_variety", "attribution_gradcam", "attribution_saliency",
+                "attribution_deletion", "attribution_sanity"]
     assert result.figures == expected
     title = reader.pages[0].extract_text()
     for text in ("What has this CNN learned?", "Why can a CNN recognize images?", "Model card", "34,826 parameters",
@@ -76,7 +77,8 @@ def test_pdf_has_title_page_and_one_page_per_figure(pdf):
     assert "conv1 filters" in texts[3]
     assert "top dataset examples" in texts[7] and "60,000" in texts[7]
     assert "Feature maps of my_six.png" in texts[12]
-    assert "Grad-CAM" in texts[-2] and "Saliency" in texts[-1]
+    assert "Grad-CAM" in texts[-4] and "Saliency" in texts[-3]
+    assert "Deletion curves" in texts[-2] and "Sanity check" in texts[-1] and "passes" in texts[-1]
     assert reader.metadata.title.startswith("What has this CNN learned?")
 
 
@@ -208,8 +210,9 @@ def test_full_default_report(tmp_path, capsys):
     path = tmp_path / "report.pdf"
     assert main(["report", "-o", str(path)]) == 0
     captured = capsys.readouterr()
-    assert f"saved {path}: 17 pages" in captured.out
-    assert "[17/17] Attribution: Saliency" in captured.err
+    assert f"saved {path}: 22 pages" in captured.out
+    assert "[20/22] Attribution: Saliency" in captured.err
+    assert "[22/22] Can I trust these maps? Sanity check" in captured.err
     from pypdf import PdfReader
 
-    assert len(PdfReader(path).pages) == 17
+    assert len(PdfReader(path).pages) == 22

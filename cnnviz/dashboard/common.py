@@ -476,3 +476,23 @@ def run_page(page) -> None:
 def tutorial_note(text: str) -> None:
     """A note, in our own words, that ties a page to the part of the tutorial it brings to life."""
     st.caption(f"Tutorial: {text}")
+
+
+# --------------------------------------------------------------------------- issue 11: can I trust this map?
+
+
+def digest(array: np.ndarray) -> str:
+    """A short content hash of an array (to know which digit a stored result belongs to)."""
+    import hashlib
+
+    return hashlib.sha1(np.ascontiguousarray(array).tobytes()).hexdigest()[:16]
+
+
+@st.cache_data(max_entries=32, show_spinner="Running the deletion curve and the sanity check...")
+def trust_check(model_ref: str, image: np.ndarray, methods: tuple[str, ...]) -> dict[str, Any]:
+    model = get_model(model_ref)
+    check = cnnviz.sanity_check(image, methods=list(methods), model=model)
+    curves = cnnviz.faithfulness(image, methods=list(methods), model=model)
+    verdicts = [(line, check.verdicts[m]) for line, m in zip(check.summary(), check.methods)]
+    return {"verdicts": verdicts, "sanity_png": figure_png(cnnviz.plot_sanity_check(check)),
+            "deletion_png": figure_png(cnnviz.plot_faithfulness(curves))}

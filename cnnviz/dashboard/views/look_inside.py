@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 import cnnviz
+from cnnviz.attribution import get_method, method_names, method_title
 from cnnviz.dashboard import common
 
 SOURCES = ["Draw", "Gallery", "Upload"]
-METHODS = {"saliency": "Saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++",
-           "scorecam": "Score-CAM"}
+METHODS = {name: method_title(name) for name in method_names()}  # the attribution registry
 
 st.title("Look inside")
 ref = common.current_model_ref()
@@ -124,7 +124,7 @@ if methods:
     columns[0].image(common.gray(shown[0], 6), caption=f"input (model says {class_names[predicted]})",
                      output_format="PNG")
     for column, method in zip(columns[1:], methods):
-        if method in ("gradcam", "gradcam++", "scorecam") and not names["conv"]:
+        if "conv_layer" in get_method(method).needs and not names["conv"]:
             column.info(f"{METHODS[method]} needs a convolution layer; this model has none.")
             continue
         result = common.attribution(ref, maps.inputs, method)
@@ -132,3 +132,25 @@ if methods:
                      caption=f"{METHODS[method]} for class {result.targets[0]}", output_format="PNG")
     st.caption("Bright yellow: pixels that raise the predicted class's score most; dark: pixels that matter little. "
                "Grad-CAM looks through the last convolution layer, so its map is coarser.")
+
+    with st.expander("Can I trust this?", expanded=False):
+        st.markdown("A heat map can look plausible and still say nothing about the model. Two checks, on this digit "
+                    "and the methods chosen above: **deletion** blacks out pixels in the order each map ranks them "
+                    "(a map that found what the model uses makes its confidence fall faster than random order); "
+                    "the **sanity check** re-initializes the layers at random, top first, and draws the maps again "
+                    "(a map that stays the same shows the digit's shape, not what the network learned).")
+        runnable = tuple(m for m in methods if "conv_layer" not in get_method(m).needs or names["conv"])
+        trust_key = (ref, common.digest(maps.inputs), runnable)
+        if st.button("Run the checks (a few seconds)", key="trust_run", disabled=not runnable):
+            st.session_state["trust_for"] = trust_key
+        if st.session_state.get("trust_for") == trust_key:
+            trust = common.trust_check(ref, maps.inputs, runnable)
+            for line, verdict in trust["verdicts"]:
+                {"fails": st.error, "partly": st.warning}.get(verdict, st.success)(line)
+            st.image(trust["deletion_png"], caption="Deletion curve for this digit", output_format="PNG")
+            st.image(trust["sanity_png"], caption="Maps as the layers are randomized (left to right)",
+                     output_format="PNG")
+            st.caption("One digit is a first look: `cnnviz check` and bench/attribution.py run the same checks on "
+                       "many test images.")
+        else:
+            st.caption("Computed on demand: press the button.")

@@ -12,4 +12,5 @@ from . import (  # noqa: F401
     model_card,
     pooling,
     training,
+    trust,
 )

@@ -1,0 +1,120 @@
+"""Which pixels made the model say what it said, and can that answer be trusted.
+
+Every method is one small class in a registry (:mod:`cnnviz.attribution.base`); all are called the same
+way, ``attribute(image, method=..., target=...)`` (Captum's shape), and ``saliency(...)``, ``gradcam(...)``
+... are the same call with the method filled in. :func:`faithfulness` (deletion / insertion curves) and
+:func:`sanity_check` (model randomization) say how far a map can be trusted.
+
+>>> import cnnviz
+>>> digit = cnnviz.load_sample().x_test[0]
+>>> cnnviz.attribute(digit, method="gradcam").maps.shape
+(1, 28, 28)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+
+from ..probe import get_probe
+from . import cam, gradients, noise, occlusion  # noqa: F401  (each registers its methods)
+from .base import (
+    REGISTRY,
+    Attribution,
+    Method,
+    get_method,
+    method_names,
+    method_title,
+    normalize,
+    register,
+)
+from .metrics import Faithfulness, faithfulness
+from .noise import NoiseTunnel
+from .plots import plot_faithfulness, plot_sanity_check
+from .sanity import SanityCheck, sanity_check
+
+CHUNK = 256  # images per call: bounds the memory of noise tunnels and integrated gradients on big batches
+
+
+def __getattr__(name: str) -> Any:
+    if name == "METHODS":  # the registered names, now (a method registered later shows up too)
+        return tuple(method_names())
+    if name == "CAM_METHODS":
+        return tuple(n for n in method_names() if "conv_layer" in REGISTRY[n].needs)
+    raise AttributeError(name)
+
+
+def resolve_targets(probe: Any, inputs: np.ndarray, target: int | Sequence[int] | None,
+                    probabilities: np.ndarray) -> list[int]:
+    """One class per image: the predicted class when ``target`` is None, else ``target`` (one, or one per image)."""
+    if target is None:
+        return [int(i) for i in probabilities.argmax(axis=1)]
+    raw = list(target) if isinstance(target, (list, tuple, np.ndarray, range)) else [target] * len(inputs)
+    if len(raw) != len(inputs):
+        raise ValueError(f"{len(raw)} targets for {len(inputs)} images: give one target, or one per image.")
+    return [probe.check_class(t) for t in raw]
+
+
+def attribute(image: Any, method: str | type[Method] = "saliency", target: int | Sequence[int] | None = None, *,
+              model: keras.Model | None = None, layer: str | None = None, smooth_samples: int | None = None,
+              smooth_noise: float | None = None, seed: int | None = None, **options: Any) -> Attribution:
+    """Attribution maps for ``image`` (one or a batch) towards ``target`` (default: the predicted class).
+
+    ``method``: a registered name (``cnnviz.attribution.METHODS``) or a :class:`Method` class. Options go to
+    the methods that take them: ``layer`` (CAM methods; default the last conv layer), ``smooth_samples``,
+    ``smooth_noise``, ``seed`` (SmoothGrad, VarGrad), ``steps``, ``baseline`` (Integrated Gradients),
+    ``patch``, ``stride`` (Occlusion), ``batch_size`` (rows per gradient call).
+
+    >>> a = attribute(np.zeros((28, 28)), method="saliency", target=3)
+    >>> a.targets
+    [3]
+    """
+    cls = get_method(method)
+    probe = get_probe(model)
+    options.update(layer=layer, samples=smooth_samples, noise=smooth_noise, seed=seed)
+    instance = cls.build(probe, **options)  # bad options and missing conv layers fail here, before the work
+    inputs = probe.prepare(image)
+    probabilities = probe.forward(inputs)["probabilities"]
+    targets = resolve_targets(probe, inputs, target, probabilities)
+    raw = run(instance, inputs, targets)
+    return Attribution(method=cls.name, maps=normalize(np.abs(raw)), inputs=inputs, targets=targets,
+                       probabilities=probabilities, layer=instance.layer, title=cls.title, raw=raw)
+
+
+def run(instance: Method, inputs: np.ndarray, targets: Sequence[int], chunk: int = CHUNK) -> np.ndarray:
+    """Raw maps (N, H, W) of ``instance`` for a prepared batch, ``chunk`` images at a time."""
+    parts = [np.asarray(instance.attribute(inputs[s:s + chunk], list(targets[s:s + chunk])), np.float32)
+             for s in range(0, len(inputs), chunk)]
+    return np.nan_to_num(np.concatenate(parts))
+
+
+def _shortcut(name: str, function_name: str | None = None):
+    def call(image: Any, target: int | Sequence[int] | None = None, **kwargs: Any) -> Attribution:
+        return attribute(image, name, target, **kwargs)
+
+    call.__name__ = call.__qualname__ = function_name or name
+    call.__doc__ = (f"{method_title(name)}: ``attribute(..., method={name!r})``.\n\n"
+                    f"    >>> {call.__name__}(np.zeros((28, 28)), 1).method\n    {name!r}\n    ")
+    return call
+
+
+saliency = _shortcut("saliency")
+saliency.__doc__ = """Vanilla gradient saliency; ``attribute(..., method="saliency")``.
+
+    >>> saliency(np.zeros((28, 28)), 1).method
+    'saliency'
+    """
+smoothgrad = _shortcut("smoothgrad")
+gradcam = _shortcut("gradcam")
+gradcam_plus_plus = _shortcut("gradcam++", "gradcam_plus_plus")
+scorecam = _shortcut("scorecam")
+layercam = _shortcut("layercam")
+integrated_gradients = _shortcut("ig", "integrated_gradients")
+
+__all__ = ["REGISTRY", "Attribution", "Faithfulness", "Method", "NoiseTunnel", "SanityCheck", "attribute",
+           "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check", "get_method", "gradcam",
+           "gradcam_plus_plus", "integrated_gradients", "layercam", "method_names", "method_title", "register",
+           "resolve_targets", "run", "saliency", "scorecam", "smoothgrad"]

@@ -1,0 +1,146 @@
+"""The registry of attribution methods and what every method shares.
+
+A method is one small class: a ``name`` (what users type), a ``title`` (what figures say), what it
+``needs`` ("conv_layer", "baseline", "samples") and one call, ``attribute(inputs, targets)``, that
+returns raw relevance (N, H, W) for a batch already in the model's range (Captum's shape). Build it
+with the probe and the options it takes: ``Saliency(probe).attribute(x, [3])``.
+
+>>> import cnnviz.attribution  # importing the package registers every method
+>>> sorted(REGISTRY)[:3]
+['grad_x_input', 'gradcam', 'gradcam++']
+>>> get_method("lime")
+Traceback (most recent call last):
+...
+ValueError: unknown attribution method 'lime'; use one of: saliency, smoothgrad, vargrad, grad_x_input, ig, occlusion, gradcam, gradcam++, layercam, scorecam.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..probe import Probe
+
+REGISTRY: dict[str, type[Method]] = {}
+ORDER = ("saliency", "smoothgrad", "vargrad", "grad_x_input", "ig", "occlusion", "gradcam", "gradcam++",
+         "layercam", "scorecam")
+
+
+@dataclass
+class Attribution:
+    """One heat map (N, H, W) in [0, 1] per input image, for the class in ``targets``.
+
+    ``raw`` keeps the maps before the per-image rescaling to [0, 1] (signed where the method is)."""
+
+    method: str
+    maps: np.ndarray
+    inputs: np.ndarray
+    targets: list[int]
+    probabilities: np.ndarray
+    layer: str | None = None
+    title: str = ""
+    raw: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            self.title = method_title(self.method)
+
+
+class Method:
+    """Base class of an attribution method; subclasses set the class attributes and ``attribute``."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    needs: ClassVar[tuple[str, ...]] = ()  # any of "conv_layer", "baseline", "samples"
+    gradient: ClassVar[bool] = False  # a NoiseTunnel can wrap it
+
+    def __init__(self, probe: Probe) -> None:
+        self.probe = probe
+        self.layer: str | None = None
+
+    def attribute(self, inputs: np.ndarray, targets: Sequence[int]) -> np.ndarray:
+        """Raw relevance (N, H, W) of every pixel of ``inputs`` (in the model's range) for ``targets``."""
+        raise NotImplementedError
+
+    @classmethod
+    def build(cls, probe: Probe, **options: Any) -> Method:
+        """An instance with the ``options`` its constructor takes; the others are ignored."""
+        params = inspect.signature(cls.__init__).parameters
+        takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        return cls(probe, **{k: v for k, v in options.items() if (takes_all or k in params) and v is not None})
+
+
+def register(cls: type[Method]) -> type[Method]:
+    """Class decorator: make ``cls`` available by its ``name`` everywhere (API, CLI, dashboard, report)."""
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def method_names() -> list[str]:
+    """The registered names, in the order menus show them.
+
+    >>> method_names()[:2]
+    ['saliency', 'smoothgrad']
+    """
+    known = [n for n in ORDER if n in REGISTRY]
+    return known + sorted(n for n in REGISTRY if n not in ORDER)
+
+
+def method_title(name: str) -> str:
+    """The display title of a method name ("gradcam" -> "Grad-CAM"); unknown names are returned as they are.
+
+    >>> method_title("ig")
+    'Integrated Gradients'
+    """
+    cls = REGISTRY.get(name)
+    return cls.title if cls is not None else name
+
+
+def get_method(method: str | type[Method]) -> type[Method]:
+    """The method class registered as ``method`` (a class is returned as it is), or a ValueError listing the names."""
+    if isinstance(method, type) and issubclass(method, Method):
+        return method
+    if method not in REGISTRY:
+        raise ValueError(f"unknown attribution method {method!r}; use one of: {', '.join(method_names())}.")
+    return REGISTRY[method]
+
+
+def check_needs(cls: type[Method], probe: Probe, layer: str | None) -> str | None:
+    """The conv layer a method will use (None when it needs none); a clear ValueError when it cannot run."""
+    if "conv_layer" not in cls.needs:
+        return None
+    convs = probe.conv_layer_names
+    if not convs:
+        raise ValueError(f"{cls.name} needs a convolution layer, and this model has none "
+                         f"(layers: {', '.join(probe.layer_names)}); use method='saliency' or 'ig' instead.")
+    used = layer or getattr(probe, "last_conv_layer", None) or convs[-1]
+    if used not in convs:
+        probe.layer(used)  # unknown names: the list of layers
+        raise ValueError(f"{cls.name} needs a convolution layer; {used!r} is not one (conv layers: {', '.join(convs)}).")
+    return used
+
+
+def reduce_channels(grads: np.ndarray, how: str) -> np.ndarray:
+    """(N, H, W, C) -> (N, H, W): "absmax" (largest |value| over channels) or "sum" (signed sum)."""
+    if grads.ndim == 3:
+        return grads
+    if how == "absmax":
+        return np.abs(grads).max(axis=-1)
+    return grads.sum(axis=-1)
+
+
+def normalize(maps: np.ndarray) -> np.ndarray:
+    """Each map rescaled to [0, 1] (a constant map becomes 0).
+
+    >>> normalize(np.array([[[1.0, 3.0]]])).tolist()
+    [[[0.0, 1.0]]]
+    """
+    out = np.zeros_like(maps, dtype=np.float32)
+    for i, m in enumerate(maps):
+        lo, hi = float(m.min()), float(m.max())
+        out[i] = (m - lo) / (hi - lo) if hi > lo else 0.0
+    return out
