@@ -141,3 +141,18 @@ __all__ += [
     "plot_convolution_step",
     "time_batch_sizes",
 ]
+
+from . import callbacks  # noqa: E402
+from .callbacks import Snapshots  # noqa: E402
+from .replay import plot_snapshots, replay  # noqa: E402
+from .snapshots import Snapshot, SnapshotRun, load_snapshots  # noqa: E402
+
+__all__ += [
+    "Snapshot",
+    "SnapshotRun",
+    "Snapshots",
+    "callbacks",
+    "load_snapshots",
+    "plot_snapshots",
+    "replay",
+]

@@ -31,15 +31,34 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     data = "sample" if args.sample else args.data
     result = train(data, recipe=args.recipe, epochs=args.epochs, batch_size=args.batch_size,
-                   learning_rate=args.learning_rate, seed=args.seed, output=args.output, verbose=args.verbose)
+                   learning_rate=args.learning_rate, seed=args.seed, output=args.output, verbose=args.verbose,
+                   **_snapshots_option(args))
     print(f"trained {len(result.history['loss'])} epochs in {result.seconds:.1f} s "
           f"(recipe {result.recipe.name}); test accuracy {result.test_accuracy:.4f}, loss {result.test_loss:.4f}")
     print(f"saved {result.path} with its history and model card beside it")
+    if args.snapshots:
+        print(f"snapshots: {args.snapshots} (TensorBoard: tensorboard --logdir {args.snapshots}; "
+              f"replay: cnnviz replay {args.snapshots} -o learning.gif)")
     if args.curves:
         from .plots import plot_history, save_figure
 
         print(f"curves: {save_figure(plot_history(result.history), args.curves)}")
     return 0
+
+
+def _snapshots_option(args: argparse.Namespace) -> dict:
+    """``--snapshots DIR --snapshot-every N|Nb`` -> the ``snapshots=`` keyword of train (empty without DIR)."""
+    if not args.snapshots:
+        return {}
+    from .callbacks import Snapshots
+
+    text = str(args.snapshot_every).strip().lower()
+    unit = "batch" if text.endswith("b") else "epoch"
+    try:
+        every = int(text.rstrip("b"))
+    except ValueError:
+        raise ValueError(f"--snapshot-every takes N (epochs) or Nb (batches), e.g. 1 or 50b; got {args.snapshot_every!r}.") from None
+    return {"snapshots": Snapshots(args.snapshots, every=every, unit=unit)}
 
 
 @command
@@ -191,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="mnist_cnn.keras", help="where to save the model (default: mnist_cnn.keras)")
     p.add_argument("--curves", default=None, help="also save the accuracy/loss curves to this PNG/SVG/PDF")
     p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 silent, 1 progress bar, 2 a line per epoch")
+    p.add_argument("--snapshots", default=None, metavar="DIR",
+                   help="record filters, feature maps, class images and saliency while training (TensorBoard + cnnviz)")
+    p.add_argument("--snapshot-every", default="1", metavar="N",
+                   help="a snapshot every N epochs, or every N batches with a 'b' suffix (e.g. 50b); default 1")
 
     p = sub.add_parser("evaluate", help="test accuracy, loss, per-class accuracy and confusion matrix")
     p.add_argument("model", nargs="?", default=None, help="a .keras model (default: the shipped model)")

@@ -183,13 +183,16 @@ def train(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     on_epoch: Callable[[int, dict], None] | None = None,
     backup_dir: str | os.PathLike | None = None,
+    snapshots: str | os.PathLike | keras.callbacks.Callback | None = None,
 ) -> TrainResult:
     """Train the reference CNN (or ``model``) on MNIST with a recipe; defaults are the tutorial's.
 
     ``recipe``: "tutorial" (Adam, batch 128, 15 epochs), "fast" (warm-up + cosine, 2 epochs)
     or "augmented" (the shipped model's). ``seed`` makes the run reproducible. ``output``
     saves the model atomically with its history and model card as JSON beside it; a run
-    interrupted there resumes from its last finished epoch when started again.
+    interrupted there resumes from its last finished epoch when started again. ``snapshots``: a
+    folder (or a configured :class:`cnnviz.callbacks.Snapshots`) that records what the network
+    learns each epoch; read it back with :func:`cnnviz.load_snapshots`.
 
     >>> result = train("sample", recipe="fast", epochs=1, verbose=0)
     >>> 0.0 <= result.test_accuracy <= 1.0
@@ -231,6 +234,10 @@ def train(
         all_callbacks.append(keras.callbacks.BackupAndRestore(str(backup)))
     recorder = _EpochRecorder(backup / "history.partial.json" if backup else None, on_epoch)
     all_callbacks += [recorder, *callbacks]
+    if snapshots is not None:
+        from .callbacks import Snapshots
+
+        all_callbacks.append(snapshots if isinstance(snapshots, keras.callbacks.Callback) else Snapshots(snapshots))
 
     started = time.perf_counter()
     if recipe.augment:
