@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,13 +94,14 @@ class Snapshots(keras.callbacks.Callback):
     ``classes``: the classes to draw (default: the first ten). ``class_steps``: maximization
     steps per snapshot. ``layer``: the conv layer to record (default: the first).
     ``at_start``: also record the untrained network (step 0). ``tensorboard=False`` writes
-    only the folder. ``seconds`` lists the time each snapshot took.
+    only the folder. ``on_snapshot(snapshot)`` is called after each one is written (a live
+    view). ``seconds`` lists the time each snapshot took.
     """
 
     def __init__(self, log_dir: str | os.PathLike, *, every: int = 1, unit: str = "epoch", images: Any = None,
                  classes: Sequence[int] | None = None, class_steps: int = 20, layer: str | None = None,
                  attribution: str = "saliency", at_start: bool = True, tensorboard: bool = True,
-                 max_channels: int = 32, seed: int = 0):
+                 max_channels: int = 32, seed: int = 0, on_snapshot: Callable[[Snapshot], None] | None = None):
         super().__init__()
         if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
             raise ValueError(f"every must be a whole number >= 1 (got {every!r}).")
@@ -114,6 +115,7 @@ class Snapshots(keras.callbacks.Callback):
         self.every, self.unit, self.images, self.classes = int(every), unit, images, classes
         self.class_steps, self.layer, self.attribution = int(class_steps), layer, attribution
         self.at_start, self.tensorboard, self.max_channels, self.seed = at_start, tensorboard, max_channels, seed
+        self.on_snapshot = on_snapshot
         self.seconds: list[float] = []
         self.last: Snapshot | None = None
         self._writer = None
@@ -199,6 +201,8 @@ class Snapshots(keras.callbacks.Callback):
             self._write_tensorboard(snap)
         self.seconds.append(time.perf_counter() - started)
         self.last = snap
+        if self.on_snapshot is not None:
+            self.on_snapshot(snap)
         return snap
 
     def _display(self, x: np.ndarray) -> np.ndarray:

@@ -55,7 +55,9 @@ class Snapshot:
 
     @property
     def label(self) -> str:
-        """'epoch 3' or 'batch 400 (epoch 0.95)'."""
+        """'start (untrained)', 'epoch 3' or 'batch 400 (epoch 0.95)'."""
+        if self.step == 0:
+            return "start (untrained)"
         if self.unit == "epoch":
             return f"epoch {self.step}"
         return f"batch {self.step} (epoch {self.epoch:.2f})"
