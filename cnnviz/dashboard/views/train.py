@@ -115,31 +115,6 @@ if last:
         cols[1].download_button("Download the .keras file", file.read(), file_name="mnist_cnn_trained.keras",
                                 mime="application/octet-stream", key="download_trained", on_click="ignore")
 
-st.header("The batch-size experiment")
-st.markdown("How long does one epoch take for different batch sizes? Each batch is one parameter update: small "
-            "batches make many updates per epoch, large ones are computed in parallel. Each run here is a real "
-            "training (tutorial recipe) on the data chosen above; the first epoch (graph building) is not timed.")
-common.tutorial_note("batch_size = 1 会花166s; batch_size = 10每个epoch会花17s (batch size 1: 166 s an epoch; 10: 17 s).")
-sizes = st.multiselect("Batch sizes", [1, 4, 16, 32, 64, 128, 256, 512], default=[1, 16, 128, 512],
-                       key="batch_sizes")
-if st.button("Time the epochs", key="run_batch_experiment", disabled=not sizes):
-    data = cnnviz.load_sample() if datasets[dataset] == "sample" else full
-    bar = st.progress(0.0, text="Timing...")
-    done: list[int] = []
-
-    def on_result(size: int, row: dict) -> None:
-        done.append(size)
-        bar.progress(len(done) / len(sizes), text=f"batch size {size}: {row['seconds_per_epoch']:.2f} s per epoch")
-
-    try:
-        st.session_state["batch_timing"] = cnnviz.time_batch_sizes(sorted(sizes), data=data, on_result=on_result)
-    except (ValueError, cnnviz.DataError) as exc:
-        st.error(str(exc))
-timing = st.session_state.get("batch_timing")
-if timing:
-    st.image(common.figure_png(cnnviz.plot_batch_timing(timing)), width=800)
-    st.dataframe(pd.DataFrame(timing), hide_index=True)
-
 st.header("Watch it learn: replay a recorded run")
 st.markdown("Every training run above records **snapshots** (cnnviz's `Snapshots` callback): conv1's filters, its "
             "feature maps, the class images and a saliency map, about a dozen times. Pick a run and slide through "
@@ -166,3 +141,28 @@ if folder:
         st.image(_frame_png(folder, int(position), _version(folder)), width=900)
         with st.expander("All snapshots side by side"):
             st.image(_overview_png(folder, _version(folder)), width=1100)
+
+st.header("The batch-size experiment")
+st.markdown("How long does one epoch take for different batch sizes? Each batch is one parameter update: small "
+            "batches make many updates per epoch, large ones are computed in parallel. Each run here is a real "
+            "training (tutorial recipe) on the data chosen above; the first epoch (graph building) is not timed.")
+common.tutorial_note("batch_size = 1 会花166s; batch_size = 10每个epoch会花17s (batch size 1: 166 s an epoch; 10: 17 s).")
+sizes = st.multiselect("Batch sizes", [1, 4, 16, 32, 64, 128, 256, 512], default=[1, 16, 128, 512],
+                       key="batch_sizes")
+if st.button("Time the epochs", key="run_batch_experiment", disabled=not sizes):
+    data = cnnviz.load_sample() if datasets[dataset] == "sample" else full
+    bar = st.progress(0.0, text="Timing...")
+    done: list[int] = []
+
+    def on_result(size: int, row: dict) -> None:
+        done.append(size)
+        bar.progress(len(done) / len(sizes), text=f"batch size {size}: {row['seconds_per_epoch']:.2f} s per epoch")
+
+    try:
+        st.session_state["batch_timing"] = cnnviz.time_batch_sizes(sorted(sizes), data=data, on_result=on_result)
+    except (ValueError, cnnviz.DataError) as exc:
+        st.error(str(exc))
+timing = st.session_state.get("batch_timing")
+if timing:
+    st.image(common.figure_png(cnnviz.plot_batch_timing(timing)), width=800)
+    st.dataframe(pd.DataFrame(timing), hide_index=True)
