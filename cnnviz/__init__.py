@@ -13,6 +13,7 @@ from ._quiet import import_tensorflow_quietly as _import_tensorflow_quietly
 
 _import_tensorflow_quietly()
 
+from ._version import __version__ as __version__  # noqa: E402
 from .attribution import (  # noqa: E402
     Attribution,
     attribute,
@@ -60,8 +61,6 @@ from .plots import (  # noqa: E402
 from .probe import Probe, get_probe  # noqa: E402
 from .report import Report, export_figures, report, report_figures  # noqa: E402
 from .train import RECIPES, TrainResult, load_card, load_history, train  # noqa: E402
-
-__version__ = "0.1.0"
 
 __all__ = [
     "RECIPES",

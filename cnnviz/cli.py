@@ -195,8 +195,26 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(args.port)])
 
 
+@command
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .replay import plot_snapshots, replay
+    from .snapshots import load_snapshots
+
+    run = load_snapshots(args.dir)
+    print(f"{len(run)} snapshots in {run.directory}; drawing the frames...", flush=True)
+    print(f"animation: {replay(run, args.output, fps=args.fps)}")
+    if args.figure:
+        from .plots import save_figure
+
+        print(f"figure: {save_figure(plot_snapshots(run), args.figure)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnnviz", description="See what a convolutional neural network has learned.")
+    from ._version import __version__
+
+    parser.add_argument("--version", action="version", version=f"cnnviz {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("train", help="train the reference CNN on MNIST")
@@ -273,6 +291,12 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--formats", default="png,svg,pdf", help="comma-separated: png, svg, pdf (default: all three)")
             p.add_argument("-o", "--output", default="figures", help="directory for the files (default: figures)")
+
+    p = sub.add_parser("replay", help="an animated GIF (or MP4) of a run recorded with --snapshots, one frame per snapshot")
+    p.add_argument("dir", nargs="?", default=None, help="the snapshots folder (default: the run shipped with cnnviz)")
+    p.add_argument("-o", "--output", default="learning.gif", help="learning.gif, or .mp4 when ffmpeg is installed")
+    p.add_argument("--fps", type=float, default=4.0, help="frames per second (default: 4)")
+    p.add_argument("--figure", default=None, help="also save every snapshot side by side to this PNG/SVG/PDF")
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard")
     p.add_argument("--port", type=int, default=8501)

@@ -164,3 +164,27 @@ def test_a_killed_run_stays_readable(tmp_path):
     assert all(s.class_images.shape == (10, 28, 28, 1) for s in run)
     image_steps = {step for step, tag, _ in read_events(log_dir) if tag == "class_images"}
     assert set(run.steps[:-1]) <= image_steps <= set(run.steps)  # the last one may have been cut before its events
+
+
+def test_cli_replay_writes_one_frame_per_snapshot_and_reports_bad_folders(fitted, tmp_path, capsys):
+    from cnnviz.cli import main
+
+    out = tmp_path / "learning.gif"
+    assert main(["replay", str(fitted[3]), "-o", str(out), "--figure", str(tmp_path / "all.png")]) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == len(cnnviz.load_snapshots(fitted[3]))
+    assert (tmp_path / "all.png").stat().st_size > 10_000
+    assert main(["replay", str(tmp_path / "missing"), "-o", str(tmp_path / "x.gif")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not a folder" in err[0] and not (tmp_path / "x.gif").exists()
+
+
+def test_the_shipped_run_replays_out_of_the_box():
+    run = cnnviz.load_snapshots()
+    assert run.steps[0] == 0 and len(run) >= 10 and "skipped" not in run.info
+    size = sum(f.stat().st_size for f in run.directory.iterdir())
+    assert size < 5 * 2**20
+    # the run learned: the class images end up classified as their classes, the start's do not
+    end = run[-1]
+    assert (end.class_probabilities.argmax(1) == np.asarray(end.classes)).mean() >= 0.9
+    assert end.metrics["accuracy"] > 0.95 > run[1].metrics["accuracy"]
