@@ -155,3 +155,10 @@ __all__ += [
     "plot_snapshots",
     "replay",
 ]
+
+# results show their figure when they are the last line of a notebook cell (cnnviz.notebook's registry)
+import sys as _sys  # noqa: E402
+
+from .notebook import register_defaults as _register_defaults  # noqa: E402
+
+_register_defaults(_sys.modules[__name__])
