@@ -188,3 +188,31 @@ def test_the_shipped_run_replays_out_of_the_box():
     end = run[-1]
     assert (end.class_probabilities.argmax(1) == np.asarray(end.classes)).mean() >= 0.9
     assert end.metrics["accuracy"] > 0.95 > run[1].metrics["accuracy"]
+
+
+def test_any_classifier_color_logits_and_a_loaded_sequential(tmp_path):
+    rng = np.random.default_rng(0)
+    # a functional colour model with logits (no softmax) and 3 classes: the user's own classifier
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(8, 5, activation="relu", name="stem")(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    color = keras.Model(inputs, keras.layers.Dense(3, name="head")(x))
+    color.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    images = rng.uniform(0, 1, (2, 32, 32, 3)).astype("float32")
+    color.fit(rng.uniform(0, 1, (64, 32, 32, 3)), rng.integers(0, 3, 64), epochs=1, verbose=0,
+              callbacks=[Snapshots(tmp_path / "color", images=images, class_steps=3)])
+    snap = cnnviz.load_snapshots(tmp_path / "color")[-1]
+    assert snap.layer == "stem" and snap.classes == [0, 1, 2]
+    assert snap.class_images.shape == (3, 32, 32, 3) and snap.feature_maps.shape == (2, 28, 28, 8)
+    np.testing.assert_allclose(snap.probe_images, images, atol=1e-3)
+    np.testing.assert_array_equal(snap.filters, keras.ops.convert_to_numpy(color.get_layer("stem").kernel))
+    # a Sequential loaded from a .keras file: cnnviz looks through a clone, which must follow the training
+    path = tmp_path / "seq.keras"
+    cnnviz.reference_model().save(path)
+    loaded = keras.saving.load_model(path)
+    loaded.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+    loaded.fit(rng.uniform(0, 1, (64, 28, 28, 1)), rng.integers(0, 10, 64), epochs=2, verbose=0,
+               callbacks=[Snapshots(tmp_path / "seq", class_steps=2)])
+    run = cnnviz.load_snapshots(tmp_path / "seq")
+    np.testing.assert_array_equal(run[-1].filters, keras.ops.convert_to_numpy(loaded.get_layer("conv1").kernel))
+    assert np.abs(run[-1].filters - run[0].filters).max() > 1e-3  # and it did change
