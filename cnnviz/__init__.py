@@ -44,6 +44,7 @@ from .maximize import (  # noqa: E402
     maximize_filter,
 )
 from .model import ModelError, layer_table, load_model, reference_model, save_model  # noqa: E402
+from .model_plots import plot_architecture, plot_model_card  # noqa: E402
 from .plots import (  # noqa: E402
     figure_bytes,
     plot_attribution,
@@ -59,7 +60,7 @@ from .plots import (  # noqa: E402
     save_figure,
 )
 from .probe import Probe, get_probe  # noqa: E402
-from .report import Report, export_figures, report, report_figures  # noqa: E402
+from .report import Report, ReportOptions, export_figures, report, report_figures  # noqa: E402
 from .train import RECIPES, TrainResult, load_card, load_history, train  # noqa: E402
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "Probe",
     "Regularization",
     "Report",
+    "ReportOptions",
     "TopExamples",
     "TrainResult",
     "attribute",
@@ -94,6 +96,7 @@ __all__ = [
     "load_sample",
     "maximize",
     "maximize_filter",
+    "plot_architecture",
     "plot_attribution",
     "plot_confusion",
     "plot_fake_vs_constrained",
@@ -102,6 +105,7 @@ __all__ = [
     "plot_filters",
     "plot_history",
     "plot_maximization",
+    "plot_model_card",
     "plot_pooling",
     "plot_top_examples",
     "pool",

@@ -151,15 +151,29 @@ def cmd_attribution(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_options(args: argparse.Namespace) -> dict:
-    return {"model": args.model, "images": args.images, "classes": _parse_classes(args.classes),
-            "examples": args.examples, "data": "sample" if args.sample else args.data, "steps": args.steps,
-            "filter_steps": args.filter_steps, "dpi": args.dpi, "progress": not args.quiet}
+def _report_options(args: argparse.Namespace):
+    """The CLI's report flags as one :class:`~cnnviz.report.ReportOptions` (its checks give the error lines)."""
+    from .report import ReportOptions
+
+    return ReportOptions(classes=None if args.classes is None else _parse_classes(args.classes),
+                         examples=args.examples, data="sample" if args.sample else args.data, steps=args.steps,
+                         filter_steps=args.filter_steps, dpi=args.dpi,
+                         max_layers=None if args.all_layers else args.max_layers)
+
+
+def _failure_summary(failures) -> str:
+    """"; 1 input could not be used, 1 figure failed (listed in the report)" or ""."""
+    inputs = sum(1 for f in failures if getattr(f, "kind", "input") == "input")
+    figures = len(failures) - inputs
+    parts = ([f"{inputs} input{'s' if inputs != 1 else ''} could not be used"] if inputs else []) + \
+        ([f"{figures} figure{'s' if figures != 1 else ''} could not be built"] if figures else [])
+    return f"; {', '.join(parts)} (listed in the report)" if parts else ""
 
 
 def _print_failures(failures) -> int:
     for failure in failures:
-        print(f"  could not use {failure}", file=sys.stderr)
+        what = "could not use" if getattr(failure, "kind", "input") == "input" else "could not build"
+        print(f"  {what} {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -167,10 +181,9 @@ def _print_failures(failures) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import report
 
-    result = report(args.output, **_report_options(args))
+    result = report(args.output, args.model, args.images, options=_report_options(args), progress=not args.quiet)
     print(f"saved {result.path}: {result.pages} {'pages' if result.path.suffix == '.pdf' else 'figures'} "
-          f"in {result.seconds:.1f} s" + (f"; {len(result.failures)} input(s) could not be used (listed in the report)"
-                                           if result.failures else ""))
+          f"in {result.seconds:.1f} s" + _failure_summary(result.failures))
     return _print_failures(result.failures)
 
 
@@ -178,7 +191,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .report import export_figures
 
-    result = export_figures(args.output, args.formats, **_report_options(args))
+    result = export_figures(args.output, args.formats, args.model, args.images, options=_report_options(args),
+                            progress=not args.quiet)
     print(f"saved {len(result.files)} files ({len(result.figures)} figures as {args.formats}) to {result.directory}/ "
           f"in {result.seconds:.1f} s")
     return _print_failures(result.failures)
@@ -278,13 +292,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--images", nargs="+", default=None, metavar="FILE",
                        help="image files to show after the example digits (unreadable ones are listed, the rest built)")
         p.add_argument("--examples", type=int, default=4, help="example digits from the bundled sample (default: 4)")
-        p.add_argument("--classes", default="0-9", help="class images to draw: a class, a list (1,3,5) or a range (0-9)")
+        p.add_argument("--classes", default=None, help="class images to draw: a class, a list (1,3,5) or a range (0-9); "
+                                                       "default: the model's first 10")
         p.add_argument("--data", default=None, help="mnist.npz for the confusion matrix (default: the full MNIST if "
                                                     "found without a download, else the bundled test sample)")
         p.add_argument("--sample", action="store_true", help="confusion matrix on the bundled 1,000-image test sample")
         p.add_argument("--steps", type=int, default=200, help="maximization steps for the class images")
         p.add_argument("--filter-steps", type=int, default=150, help="maximization steps for the filter patterns")
         p.add_argument("--dpi", type=int, default=150, help="resolution of raster images (default: 150)")
+        p.add_argument("--max-layers", type=int, default=8, help="layers given filter, pattern and feature-map "
+                                                                 "figures, chosen across depth (default: 8)")
+        p.add_argument("--all-layers", action="store_true", help="every layer (slow on big models)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
         if name == "report":
             p.add_argument("-o", "--output", default="report.pdf", help="report.pdf or report.html (default: report.pdf)")

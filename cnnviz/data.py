@@ -125,6 +125,46 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = True) 
     )
 
 
+def resolve_data(data: MNIST | str | os.PathLike | None = None, *, download: bool = True,
+                 or_sample: bool = False) -> MNIST:
+    """The one way cnnviz turns a ``data=`` argument into MNIST (train, evaluate, the report, the CLI).
+
+    An :class:`MNIST` is used as it is; ``"sample"`` is the bundled sample; a path is that file
+    (a file that fails is the user's error to see). ``None`` is the full MNIST found by
+    :func:`load_mnist` (with a download when ``download``); when it cannot be found, the bundled
+    sample if ``or_sample``, else the :class:`DataError` that says where cnnviz looked.
+
+    >>> resolve_data("sample").is_sample
+    True
+    >>> resolve_data(None, download=False, or_sample=True).x_test.shape[1:]
+    (28, 28)
+    """
+    if isinstance(data, MNIST):
+        return data
+    if isinstance(data, str) and data == "sample":
+        return load_sample()
+    if data is not None:
+        return read_mnist_npz(data)
+    try:
+        return load_mnist(download=download)
+    except DataError:
+        if or_sample:
+            return load_sample()
+        raise
+
+
+def describe_data(mnist: MNIST) -> str:
+    """Which test set ``mnist`` is, as the end of a sentence ("on the full MNIST test set (...)").
+
+    >>> describe_data(load_sample()).startswith("on the 1,000-image test sample")
+    True
+    """
+    if mnist.is_sample:
+        return (f"on the {len(mnist.y_test):,}-image test sample bundled with cnnviz (the full MNIST was not "
+                "found; pass --data mnist.npz or set CNNVIZ_MNIST for all 10,000)")
+    return f"on the full MNIST test set ({len(mnist.y_test):,} images, {Path(mnist.source).name})"
+
+
 def _download_url() -> str:
     return os.environ.get("CNNVIZ_MNIST_URL", MNIST_URL)
 
@@ -202,7 +242,7 @@ def preprocess(image: Any, *, size: int = IMAGE_SIZE) -> np.ndarray:
 
     >>> preprocess(np.zeros((28, 28), np.uint8)).shape
     (1, 28, 28, 1)
-    >>> preprocess(np.full((100, 80, 3), 255, np.uint8)).max()  # a blank white page
+    >>> float(preprocess(np.full((100, 80, 3), 255, np.uint8)).max())  # a blank white page
     0.0
     """
     array = _to_array(image)

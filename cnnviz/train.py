@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .data import MNIST, load_mnist, load_sample, to_model_input
+from .data import MNIST, resolve_data, to_model_input
 from .model import read_sidecar, reference_model, save_model, sidecar, write_json
 
 TUTORIAL_TEST_ACCURACY = 0.9893
@@ -88,19 +88,6 @@ def configure_gpu() -> list[str]:
         except RuntimeError:  # already initialised: growth must be set before first use
             pass
     return [gpu.name for gpu in gpus]
-
-
-def resolve_data(data: MNIST | str | os.PathLike | None) -> MNIST:
-    """``None`` -> the full MNIST (see :func:`cnnviz.load_mnist`); ``"sample"`` -> the bundled sample; a path -> that file.
-
-    >>> resolve_data("sample").is_sample
-    True
-    """
-    if isinstance(data, MNIST):
-        return data
-    if data == "sample":
-        return load_sample()
-    return load_mnist(data)
 
 
 def _schedule(recipe: Recipe, steps_per_epoch: int, epochs: int, learning_rate: float):

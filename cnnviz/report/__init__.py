@@ -1,0 +1,151 @@
+"""One document that explains a CNN the way the tutorial does: a multi-page PDF, one offline HTML file,
+or every figure as separate files.
+
+The package: ``options.py`` (:class:`ReportOptions`, the results), ``context.py`` (what the sections
+are built from), ``registry.py`` (:data:`SECTIONS`), ``sections/`` (one file per section),
+``pdf.py`` / ``html.py`` / ``files.py`` (one writer per format).
+
+>>> import cnnviz
+>>> result = cnnviz.report("/tmp/cnnviz-doc-report.pdf", classes=[6], steps=20, filter_steps=10,
+...                        examples=1, progress=False)
+>>> result.pages > 10, result.failures
+(True, [])
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..model_plots import plot_architecture, plot_model_card
+from ..plots import FORMATS
+from . import sections as _sections  # noqa: F401  (registers every section)
+from .context import DEFAULT_EXAMPLE_DIGITS, Context, build_context
+from .files import parse_formats, write_files
+from .html import write_html
+from .options import Export, Failure, Progress, Report, ReportOptions, Section, progress_fn
+from .pdf import write_pdf
+from .registry import SECTIONS, Planned, build, register
+
+#: The document writers by file suffix (``cnnviz export`` writes figure files instead).
+WRITERS: dict[str, Callable[..., int]] = {".pdf": write_pdf, ".html": write_html, ".htm": write_html}
+
+__all__ = [
+    "DEFAULT_EXAMPLE_DIGITS",
+    "FORMATS",
+    "SECTIONS",
+    "WRITERS",
+    "Context",
+    "Export",
+    "Failure",
+    "Planned",
+    "Report",
+    "ReportOptions",
+    "Section",
+    "export_figures",
+    "plot_architecture",
+    "plot_model_card",
+    "register",
+    "report",
+    "report_figures",
+    "write_html",
+    "write_pdf",
+]
+
+
+def _options(classes: Iterable[int] | None, options: ReportOptions | None, settings: dict[str, Any]) -> ReportOptions:
+    if classes is not None:
+        settings["classes"] = classes
+    return ReportOptions.of(options, **settings)
+
+
+def report_figures(model: Any = None, images: Iterable[Any] | None = None, classes: Iterable[int] | None = None, *,
+                   options: ReportOptions | None = None, progress: bool | Progress = True,
+                   failures: list[Failure] | None = None, **settings: Any) -> Iterator[Section]:
+    """Build the report's sections in order, one at a time, printing ``[k/n] title ... seconds`` per section.
+
+    ``model``: a .keras path, a Keras model, or None for the shipped model (its training history and
+    model card are read from beside the file). ``images``: image files (or arrays) shown after the
+    example digits from the bundled sample; files that cannot be read are skipped and appended to
+    ``failures`` (pass a list to get them). ``classes``: the class images to draw (default: the
+    first ``min(10, classes)`` of the model). Every other setting is a field of
+    :class:`ReportOptions`, given as ``options=`` or by name (``steps=30``).
+    ``progress``: True (stderr), False, or a callable taking each line.
+
+    >>> [s.name for s in report_figures(classes=[], examples=0, filter_steps=5, progress=False)][:3]
+    ['architecture', 'model_card', 'training_curves']
+    """
+    opts = _options(classes, options, settings)
+    say = progress_fn(progress)
+    ctx = build_context(model, images, opts, say)
+    try:
+        yield from build(ctx, say)
+    finally:
+        if failures is not None:
+            failures.extend(ctx.failures)
+
+
+def report(output: str | os.PathLike, model: Any = None, images: Iterable[Any] | None = None,
+           classes: Iterable[int] | None = None, *, options: ReportOptions | None = None,
+           progress: bool | Progress = True, **settings: Any) -> Report:
+    """Write the report to ``output``: a multi-page PDF (``.pdf``) or one self-contained HTML file (``.html``).
+
+    The sections are those of :func:`report_figures` (same options). Image files that cannot be read
+    are listed on the first page and in ``failures``; the rest of the report is still built. An
+    output that cannot be written is refused before any work.
+
+    >>> r = report("/tmp/cnnviz-doc-report.html", classes=[6], steps=20, filter_steps=10, examples=1,
+    ...            progress=False)
+    >>> r.path.name, "architecture" in r.figures
+    ('cnnviz-doc-report.html', True)
+    """
+    from ..paths import check_writable
+
+    start = time.perf_counter()
+    path = Path(output)
+    kind = path.suffix.lower()
+    if kind not in WRITERS:
+        raise ValueError(f"cannot write a report as {path.name!r}: name it report.pdf or report.html "
+                         "(for separate figure files use cnnviz export).")
+    check_writable(path)
+    opts = _options(classes, options, settings)
+    say = progress_fn(progress)
+    ctx = build_context(model, images, opts, say)
+    sections = list(build(ctx, say))
+    written = time.perf_counter()
+    pages = WRITERS[kind](sections, path, ctx, dpi=opts.dpi)
+    seconds = time.perf_counter() - start
+    say(f"wrote {path} ({pages} {'pages' if kind == '.pdf' else 'figures'}) in {seconds:.1f} s "
+        f"(writing {time.perf_counter() - written:.1f} s)")
+    return Report(path=path, pages=pages, figures=[s.name for s in sections], failures=list(ctx.failures),
+                  seconds=seconds, notes=list(ctx.notes))
+
+
+def export_figures(directory: str | os.PathLike, formats: Sequence[str] | str = FORMATS, model: Any = None,
+                   images: Iterable[Any] | None = None, classes: Iterable[int] | None = None, *,
+                   options: ReportOptions | None = None, progress: bool | Progress = True,
+                   **settings: Any) -> Export:
+    """Write every figure of the report as ``directory/<stable_name>.<format>`` (png, svg, pdf; atomic saves),
+    plus ``figures.json`` listing each figure's title, caption and files.
+
+    >>> e = export_figures("/tmp/cnnviz-doc-figures", ["png"], classes=[6], steps=20, filter_steps=10,
+    ...                    examples=1, progress=False)
+    >>> sorted(p.name for p in e.files)[:2]
+    ['architecture.png', 'attribution_gradcam.png']
+    """
+    from ..paths import check_writable
+
+    start = time.perf_counter()
+    fmts = parse_formats(formats)
+    out = check_writable(directory, directory=True)
+    opts = _options(classes, options, settings)
+    say = progress_fn(progress)
+    ctx = build_context(model, images, opts, say)
+    files, index = write_files(build(ctx, say), out, fmts, ctx, say)
+    seconds = time.perf_counter() - start
+    say(f"wrote {len(files)} files ({len(index)} figures x {', '.join(fmts)}) to {out}/ in {seconds:.1f} s")
+    return Export(directory=out, files=files, figures=[e["name"] for e in index], failures=list(ctx.failures),
+                  seconds=seconds, notes=list(ctx.notes))

@@ -1,0 +1,14 @@
+"""The report's sections, one file each; importing a module registers its section (see ``registry.py``).
+To add a section: a new file here with an ``@register(name, order)`` function, and one import line below."""
+
+from . import (  # noqa: F401
+    architecture,
+    attribution,
+    class_images,
+    confusion,
+    feature_maps,
+    filters,
+    model_card,
+    pooling,
+    training,
+)
