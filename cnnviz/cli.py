@@ -48,9 +48,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _snapshots_option(args: argparse.Namespace) -> dict:
     """``--snapshots DIR --snapshot-every N|Nb`` -> the ``snapshots=`` keyword of train (empty without DIR)."""
-    if not args.snapshots:
+    if args.snapshots is None:
         return {}
     from .callbacks import Snapshots
+    from .snapshots import snapshots_beside
+
+    args.snapshots = args.snapshots or str(snapshots_beside(args.output))
 
     text = str(args.snapshot_every).strip().lower()
     unit = "batch" if text.endswith("b") else "epoch"
@@ -242,8 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="mnist_cnn.keras", help="where to save the model (default: mnist_cnn.keras)")
     p.add_argument("--curves", default=None, help="also save the accuracy/loss curves to this PNG/SVG/PDF")
     p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 silent, 1 progress bar, 2 a line per epoch")
-    p.add_argument("--snapshots", default=None, metavar="DIR",
-                   help="record filters, feature maps, class images and saliency while training (TensorBoard + cnnviz)")
+    p.add_argument("--snapshots", nargs="?", const="", default=None, metavar="DIR",
+                   help="record filters, feature maps, class images and saliency while training (TensorBoard + "
+                        "cnnviz) in DIR (no DIR: beside the model, e.g. mnist_cnn.snapshots/)")
     p.add_argument("--snapshot-every", default="1", metavar="N",
                    help="a snapshot every N epochs, or every N batches with a 'b' suffix (e.g. 50b); default 1")
 

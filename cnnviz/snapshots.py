@@ -155,6 +155,19 @@ def read_snapshot(path: str | os.PathLike) -> Snapshot:
                     layer=meta["layer"], seconds=float(meta.get("seconds", 0.0)), path=path, **arrays)
 
 
+def snapshots_beside(model_path: str | os.PathLike) -> Path:
+    """Where a model's training snapshots live by convention: ``model.keras`` -> ``model.snapshots/``.
+
+    ``cnnviz train -o model.keras --snapshots`` and the dashboard's Train page write there, and the
+    report shows "How it learned" when it finds them.
+
+    >>> snapshots_beside("out/mnist_cnn.keras").as_posix()
+    'out/mnist_cnn.snapshots'
+    """
+    path = Path(model_path)
+    return path.with_name(f"{path.stem}.snapshots")
+
+
 def shipped_snapshots_dir() -> Path:
     """The folder of the training run shipped with cnnviz (see ``info`` of :func:`load_snapshots`).
 

@@ -115,10 +115,23 @@ def test_train_keyword_and_cli_option(sample, tmp_path):
     from cnnviz.cli import main
 
     code = main(["train", "--sample", "--epochs", "1", "--verbose", "0", "-o", str(tmp_path / "m.keras"),
-                 "--snapshots", str(tmp_path / "b"), "--snapshot-every", "3b"])
+                 "--snapshots", "--snapshot-every", "3b"])  # no DIR: beside the model, m.snapshots/
     assert code == 0
-    assert cnnviz.load_snapshots(tmp_path / "b").steps == [0, 3, 6]  # 900 training images / 128 = 8 batches
+    run = cnnviz.load_snapshots(tmp_path / "m.snapshots")
+    assert run.steps == [0, 3, 6]  # 900 training images / 128 = 8 batches
     assert main(["train", "--sample", "--snapshots", str(tmp_path / "c"), "--snapshot-every", "x"]) == 2
+    # the report finds them beside the model: a "How it learned" section right after the training curves
+    from cnnviz.report import report_figures
+
+    names = []
+    for section in report_figures(tmp_path / "m.keras", classes=[], examples=0, progress=False):
+        names.append(section.name)
+        if section.name == "how_it_learned":
+            assert sum(1 for ax in section.figure.axes if ax.images) == 4 * len(run)
+            break
+    assert names[-2:] == ["training_curves", "how_it_learned"]
+    shipped = [s.name for _, s in zip(range(4), report_figures(classes=[], examples=0, progress=False))]
+    assert "how_it_learned" not in shipped  # the shipped model has no snapshots beside it
 
 
 def test_bad_settings_fail_before_training(tmp_path):

@@ -77,7 +77,7 @@ if submitted:
             right.line_chart(frame[["loss", "val_loss"]], height=220, y_label="loss")
 
     path = common.new_trained_path(recipe)
-    snapshot_dir = path.with_name(path.stem + ".snapshots")
+    snapshot_dir = cnnviz.snapshots.snapshots_beside(path)  # where the report finds them too
     live = st.empty()
 
     def on_snapshot(snapshot) -> None:  # the network as it is now: filters, maps, class images, saliency
