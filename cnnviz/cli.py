@@ -218,8 +218,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from .snapshots import load_snapshots
 
     run = load_snapshots(args.dir)
-    print(f"{len(run)} snapshots in {run.directory}; drawing the frames...", flush=True)
-    print(f"animation: {replay(run, args.output, fps=args.fps)}")
+    print(f"{len(run)} snapshots in {run.directory}", flush=True)
+    print(f"animation: {replay(run, args.output, fps=args.fps, verbose=True)}")
     if args.figure:
         from .plots import save_figure
 

@@ -2,9 +2,10 @@
 
 Both draw what :func:`cnnviz.load_snapshots` returns; nothing here runs TensorFlow.
 
->>> run = load_snapshots()
+>>> run = load_snapshots()                                   # the run shipped with cnnviz
 >>> fig = plot_snapshots(run, columns=4)
->>> replay(run, "/tmp/cnnviz-doc-learning.gif").suffix
+>>> first_two = SnapshotRun(run.snapshots[:2], run.directory)
+>>> replay(first_two, "/tmp/cnnviz-doc-learning.gif").suffix
 '.gif'
 """
 
@@ -157,8 +158,8 @@ def plot_snapshots(run: SnapshotRun | str | os.PathLike | None = None, *, column
 def snapshot_frame(run: SnapshotRun | str | os.PathLike | None, index: int, *, probe: int = 0, dpi: int = 80) -> Figure:
     """One animation frame: snapshot ``index``'s filters, feature maps, class images and saliency, curves so far.
 
-    >>> snapshot_frame(None, 0).get_dpi()
-    80.0
+    >>> snapshot_frame(None, 0).get_size_inches().tolist()
+    [9.6, 5.4]
     """
     run = _run(run)
     snap = run[index]
@@ -191,23 +192,31 @@ def _rgb(fig: Figure) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
-def replay_frames(run: SnapshotRun | str | os.PathLike | None = None, *, probe: int = 0, dpi: int = 80) -> list[np.ndarray]:
+def replay_frames(run: SnapshotRun | str | os.PathLike | None = None, *, probe: int = 0, dpi: int = 80,
+                  verbose: bool = False) -> list[np.ndarray]:
     """Every frame of the animation as an RGB array (H, W, 3), one per snapshot, all the same size.
 
-    >>> len(replay_frames()) == len(load_snapshots())
-    True
+    ``verbose``: a progress bar on stderr (drawing takes ~0.3-0.6 s a frame).
+
+    >>> run = load_snapshots()
+    >>> len(replay_frames(SnapshotRun(run.snapshots[:2], run.directory)))
+    2
     """
     run = _run(run)
-    return [_rgb(snapshot_frame(run, i, probe=probe, dpi=dpi)) for i in range(len(run))]
+    from .progress import progress
+
+    return [_rgb(snapshot_frame(run, i, probe=probe, dpi=dpi))
+            for i in progress(range(len(run)), label="frames", verbose=verbose)]
 
 
 def replay(run: SnapshotRun | str | os.PathLike | None = None, output: str | os.PathLike = "learning.gif", *,
-           fps: float = 4.0, probe: int = 0, dpi: int = 80) -> Path:
+           fps: float = 4.0, probe: int = 0, dpi: int = 80, verbose: bool = False) -> Path:
     """Write the run as an animated GIF (or an MP4 when ffmpeg is installed), one frame per snapshot.
 
-    The last frame is held for two seconds. Written atomically.
+    The last frame is held for two seconds. Written atomically. ``verbose``: a progress bar.
 
-    >>> replay(None, "/tmp/cnnviz-doc-replay.gif").name
+    >>> run = load_snapshots()
+    >>> replay(SnapshotRun(run.snapshots[-2:], run.directory), "/tmp/cnnviz-doc-replay.gif").name
     'cnnviz-doc-replay.gif'
     """
     output = Path(output)
@@ -219,7 +228,7 @@ def replay(run: SnapshotRun | str | os.PathLike | None = None, output: str | os.
         raise ValueError("writing .mp4 needs ffmpeg on the PATH, and it is not there; write a .gif instead.")
     if fps <= 0:
         raise ValueError(f"fps must be > 0 (got {fps}).")
-    frames = replay_frames(run, probe=probe, dpi=dpi)
+    frames = replay_frames(run, probe=probe, dpi=dpi, verbose=verbose)
     with atomic_path(output, suffix=suffix) as tmp:
         if suffix == ".gif":
             _write_gif(frames, tmp, fps)
