@@ -183,8 +183,12 @@ class Snapshots(keras.callbacks.Callback):
             probe.model.set_weights(self.model.get_weights())
         out = probe.forward(self._inputs)
         kernels = np.asarray(probe.layer(self.layer).get_weights()[0], np.float32)
+        start = self._class_images  # display images in [0, 1]; maximize's start= is read like any input image
+        to_model = getattr(probe, "to_model", None)  # the model contract (issue 8), when present
+        if start is not None and to_model is not None:
+            start = np.asarray(to_model(start))
         classes = cnnviz.maximize(list(self.classes), model=probe, steps=self.class_steps, seed=self.seed,
-                                  start=self._class_images)
+                                  start=start)
         self._class_images = classes.images
         saliency = cnnviz.attribute(self._inputs, method=self.attribution, model=probe)
         metrics = {k: float(v) for k, v in logs.items() if np.ndim(v) == 0}
