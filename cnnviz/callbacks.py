@@ -95,7 +95,9 @@ class Snapshots(keras.callbacks.Callback):
     steps per snapshot. ``layer``: the conv layer to record (default: the first).
     ``at_start``: also record the untrained network (step 0). ``tensorboard=False`` writes
     only the folder. ``on_snapshot(snapshot)`` is called after each one is written (a live
-    view). ``seconds`` lists the time each snapshot took.
+    view). ``seconds`` lists the time each snapshot took. A folder that already holds snapshots is
+    continued (a resumed run: no new start snapshot, class images warm-started from the last one);
+    give each new run its own folder.
     """
 
     def __init__(self, log_dir: str | os.PathLike, *, every: int = 1, unit: str = "epoch", images: Any = None,
@@ -123,6 +125,7 @@ class Snapshots(keras.callbacks.Callback):
         self._inputs: np.ndarray | None = None
         self._class_images: np.ndarray | None = None
         self._epoch = 0
+        self._batches = 0
 
     # -- Keras hooks ---------------------------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -140,6 +143,7 @@ class Snapshots(keras.callbacks.Callback):
         images = self.images if self.images is not None else default_probe_images()
         self._inputs = probe.prepare(images)
         self._probe = probe
+        self._batches = 0
         self.log_dir.mkdir(parents=True, exist_ok=True)
         if self.tensorboard:
             self._writer = tf.summary.create_file_writer(str(self.log_dir), filename_suffix=".cnnviz")
@@ -158,8 +162,10 @@ class Snapshots(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.unit != "batch":
             return
+        self._batches += 1
         steps = self.params.get("steps") or 0
-        step = self._epoch * steps + batch + 1 if steps else batch + 1
+        # batches since the start of training; a dataset of unknown length: counted in this run
+        step = self._epoch * steps + batch + 1 if steps else self._batches
         if step % self.every == 0:
             self.snapshot(step, self._epoch + (batch + 1) / steps if steps else float(self._epoch), logs or {})
 

@@ -187,6 +187,7 @@ def test_cli_replay_writes_one_frame_per_snapshot_and_reports_bad_folders(fitted
     with Image.open(out) as gif:
         assert gif.n_frames == len(cnnviz.load_snapshots(fitted[3]))
     assert (tmp_path / "all.png").stat().st_size > 10_000
+    assert capsys.readouterr().err.startswith("frames: 3/3 in ")  # the progress line (stderr is not a terminal)
     assert main(["replay", str(tmp_path / "missing"), "-o", str(tmp_path / "x.gif")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "is not a folder" in err[0] and not (tmp_path / "x.gif").exists()
