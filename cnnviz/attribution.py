@@ -84,7 +84,7 @@ def attribute(image: Any, method: str = "saliency", target: int | Sequence[int] 
         if not convs:
             raise ValueError(f"{method} needs a convolution layer, and this model has none "
                              f"(layers: {', '.join(probe.layer_names)}); use method='saliency' instead.")
-        used_layer = layer or convs[-1]
+        used_layer = layer or probe.last_conv_layer
         if used_layer not in convs:
             probe.layer(used_layer)  # unknown names: the list of layers
             raise ValueError(f"{method} needs a convolution layer; {used_layer!r} is not one (conv layers: {', '.join(convs)}).")
@@ -114,11 +114,14 @@ def _run(probe, method, score, inputs, layer, smooth_samples, smooth_noise, seed
         return Saliency(model, clone=False)(score, inputs, smooth_samples=smooth_samples, smooth_noise=smooth_noise,
                                             normalize_map=False)
     if method == "gradcam":
-        return Gradcam(model, clone=False)(score, inputs, penultimate_layer=layer, normalize_cam=False)
+        return Gradcam(model, clone=False)(score, inputs, penultimate_layer=layer, normalize_cam=False,
+                                                seek_penultimate_conv_layer=False)
     if method == "gradcam++":
-        return GradcamPlusPlus(model, clone=False)(score, inputs, penultimate_layer=layer, normalize_cam=False)
+        return GradcamPlusPlus(model, clone=False)(score, inputs, penultimate_layer=layer, normalize_cam=False,
+                                                seek_penultimate_conv_layer=False)
     with _quiet_keras():
-        return Scorecam(model, clone=False)(score, inputs, penultimate_layer=layer, normalize_cam=False)
+        return Scorecam(model, clone=False)(score, inputs, penultimate_layer=layer, normalize_cam=False,
+                                                seek_penultimate_conv_layer=False)
 
 
 def _normalize(maps: np.ndarray) -> np.ndarray:

@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import keras
 import numpy as np
 
+from .contract import conv_kernels, is_conv
 from .data import load_sample
 from .probe import Probe, get_probe
 
@@ -31,35 +32,48 @@ class FeatureMaps:
     inputs: np.ndarray
     maps: dict[str, np.ndarray]
     probabilities: np.ndarray
+    notes: list[str] = field(default_factory=list)
 
     @property
     def predicted(self) -> np.ndarray:
         return self.probabilities.argmax(axis=1)
 
 
-def feature_maps(image: Any, model: keras.Model | None = None, layers: Sequence[str] | None = None) -> FeatureMaps:
+def feature_maps(image: Any, model: keras.Model | None = None, layers: Sequence[str] | None = None, *,
+                 input_range: tuple[float, float] | None = None) -> FeatureMaps:
     """The activations of each conv/pool layer (or ``layers``) for one image or a batch, in one forward pass.
+
+    ``inputs`` is the batch in the model's range; ``notes`` say what was adapted (grey -> RGB, resize).
 
     >>> feature_maps(load_sample().x_test[:3], layers=["conv1"]).maps["conv1"].shape
     (3, 26, 26, 32)
     """
-    probe = get_probe(model)
+    probe = get_probe(model, input_range=input_range)
     names = list(layers) if layers is not None else probe.spatial_layer_names
     for name in names:
         probe.layer(name)  # raises with the valid names
-    inputs = probe.prepare(image)
+    inputs, notes = probe.prepare_with_notes(image)
     out = probe.forward(inputs)
-    return FeatureMaps(inputs=inputs, maps={n: out[n] for n in names}, probabilities=out["probabilities"])
+    return FeatureMaps(inputs=inputs, maps={n: out[n] for n in names}, probabilities=out["probabilities"], notes=notes)
 
 
-def predict(image: Any, model: keras.Model | None = None) -> np.ndarray:
-    """Softmax probabilities (N, classes) for one image or a batch of anything :func:`cnnviz.preprocess` reads.
+def predict(image: Any, model: keras.Model | None = None, *, input_range: tuple[float, float] | None = None,
+            batch_size: int = 256) -> np.ndarray:
+    """Class probabilities (N, classes) for one image or a batch: the model's own input, or anything
+    :func:`cnnviz.preprocess` reads (converted into the model's range). A sigmoid or one-logit model gives
+    two columns, (not c, c).
 
     >>> predict(load_sample().x_test[:2]).shape
     (2, 10)
     """
-    probe = get_probe(model)
-    return probe.forward(probe.prepare(image))["probabilities"]
+    probe = get_probe(model, input_range=input_range)
+    inputs = probe.prepare(image)
+    key = "predict_head"
+    if key not in probe.cache:
+        probe.cache[key] = keras.Model(probe.model.inputs[0], probe.tensor("probabilities"))
+    head = probe.cache[key]
+    return np.concatenate([keras.ops.convert_to_numpy(head(inputs[i : i + batch_size], training=False))
+                           for i in range(0, max(len(inputs), 1), batch_size)])
 
 
 def pool(feature_map: np.ndarray, kind: str = "max", size: int = 2) -> np.ndarray:
@@ -96,17 +110,35 @@ def pooling(feature_map: np.ndarray, size: int = 2) -> dict[str, np.ndarray]:
 
 
 def filters(layer: str = "conv1", model: keras.Model | None = None) -> np.ndarray:
-    """The kernel weights of a conv layer: (kh, kw, in_channels, filters).
+    """The kernel of a convolution-like layer as an ordinary convolution's: (kh, kw, in_channels, filters).
+
+    SeparableConv2D: depthwise and pointwise kernels multiplied into the one Conv2D kernel that computes
+    the same; DepthwiseConv2D: the equivalent Conv2D kernel (each filter non-zero on its own input channel
+    only); Conv2DTranspose: its kernel with the in/out axes in this order.
 
     >>> filters("conv1").shape
     (3, 3, 1, 32)
     """
     probe = get_probe(model)
     target = probe.layer(layer)
-    if not isinstance(target, keras.layers.Conv2D):
+    if not is_conv(target):
         raise ValueError(f"layer {layer!r} is a {type(target).__name__}, not a convolution; conv layers are: "
                          f"{', '.join(probe.conv_layer_names) or 'none'}.")
-    return keras.ops.convert_to_numpy(target.kernel).copy()
+    kernels = conv_kernels(target)
+    if "pointwise" in kernels:
+        dw, pw = kernels["depthwise"], kernels["pointwise"]  # (kh, kw, in, m), (1, 1, in * m, out)
+        kh, kw, cin, mult = dw.shape
+        return np.einsum("hwim,imo->hwio", dw, pw[0, 0].reshape(cin, mult, -1)).astype(np.float32)
+    if "depthwise" in kernels:
+        dw = kernels["depthwise"]
+        kh, kw, cin, mult = dw.shape
+        full = np.zeros((kh, kw, cin, cin * mult), np.float32)
+        for i in range(cin):
+            full[:, :, i, i * mult : (i + 1) * mult] = dw[:, :, i, :]
+        return full
+    if isinstance(target, keras.layers.Conv2DTranspose):
+        return np.transpose(kernels["kernel"], (0, 1, 3, 2)).copy()
+    return kernels["kernel"]
 
 
 @dataclass
@@ -137,8 +169,9 @@ def top_examples(layer: str, index: int, k: int = 9, *, images: Any = None, labe
     True
     """
     probe = get_probe(model)
-    target = probe.layer(layer)
-    channels = int(target.output.shape[-1])
+    probe.layer(layer)
+    target_shape = probe.tensor(layer).shape
+    channels = int(target_shape[-1])
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < channels:
         raise ValueError(f"filter {index!r} is out of range: layer {layer!r} has filters 0..{channels - 1}.")
     if images is None:
@@ -163,7 +196,7 @@ def top_examples(layer: str, index: int, k: int = 9, *, images: Any = None, labe
     values, positions = np.concatenate(best_values), np.concatenate(best_positions)
     order = np.argsort(-values, kind="stable")[:k]
     h, w, _ = probe.input_shape
-    if len(target.output.shape) == 4:
+    if len(target_shape) == 4:
         size_h, size_w, jump_h, jump_w = receptive_field_of(probe, layer)
         tops, lefts = positions[order, 0] * jump_h, positions[order, 1] * jump_w
         boxes = np.stack([tops, lefts, np.minimum(tops + size_h, h), np.minimum(lefts + size_w, w)], axis=1)
@@ -183,7 +216,7 @@ def receptive_field_of(probe: Probe, layer: str) -> tuple[int, int, int, int]:
     rf_h = rf_w = 1
     jump_h = jump_w = 1
     for name in probe.layer_names:
-        current = probe.model.get_layer(name)
+        current = probe.layer(name)
         kernel = getattr(current, "kernel_size", None) or getattr(current, "pool_size", None)
         strides = getattr(current, "strides", None)
         if kernel is not None and strides is not None:
@@ -200,5 +233,5 @@ def receptive_field_of(probe: Probe, layer: str) -> tuple[int, int, int, int]:
 def _layer_model(probe: Probe, layer: str) -> keras.Model:
     key = ("layer_model", layer)
     if key not in probe.cache:
-        probe.cache[key] = keras.Model(probe.model.inputs[0], probe.model.get_layer(layer).output)
+        probe.cache[key] = keras.Model(probe.model.inputs[0], probe.tensor(layer))
     return probe.cache[key]

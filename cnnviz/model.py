@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
+import weakref
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,32 +66,78 @@ def pretrained_dir() -> Path:
     return PACKAGE_DIR.parent / "pretrained"
 
 
-_default_model: keras.Model | None = None
+_shipped_lock = threading.Lock()
+_shipped: keras.Model | None = None
+
+# facts cnnviz keeps about a model object: the card it was loaded with, and what the user said (input_range)
+_cards: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_remembered: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def load_model(path: str | os.PathLike | None = None) -> keras.Model:
     """Load a Keras model safely (``safe_mode=True``: no arbitrary code); no path -> the shipped model.
 
-    The shipped model is loaded once and then shared. Errors are :class:`ModelError`s that
-    say what was wrong.
+    Every call returns a model of the caller's own (changing or training it affects no one else).
+    The model card beside the file (``<name>.card.json``) is kept with the model: its ``input_range``
+    and ``class_names`` are part of the model contract (see :func:`cnnviz.get_probe`).
+    Errors are :class:`ModelError`s that say what was wrong.
 
     >>> load_model().count_params()
     34826
+    >>> load_model() is load_model()
+    False
     """
-    global _default_model
     if path is None:
-        if _default_model is None:
-            default = pretrained_dir() / PRETRAINED_NAME
-            if not default.is_file():
-                raise ModelError(
-                    f"the shipped model {default} is missing. Reinstall cnnviz, or train one with `cnnviz train`."
-                )
-            _default_model = _load(default)
-        return _default_model
+        default = pretrained_dir() / PRETRAINED_NAME
+        if not default.is_file():
+            raise ModelError(
+                f"the shipped model {default} is missing. Reinstall cnnviz, or train one with `cnnviz train`."
+            )
+        return _load(default)
     return _load(Path(path).expanduser())
 
 
+def load_shipped() -> keras.Model:
+    """The shipped model, loaded once and shared read-only by library calls given no model (``model=None``).
+
+    Callers who want to change a model use :func:`load_model`, which gives them their own.
+
+    >>> load_shipped() is load_shipped()
+    True
+    """
+    global _shipped
+    with _shipped_lock:
+        if _shipped is None:
+            _shipped = load_model()
+            _shipped.trainable = False
+        return _shipped
+
+
+def card_of(model: keras.Model) -> dict | None:
+    """The card a model was loaded with, merged with what the user told cnnviz about it (``input_range``).
+
+    >>> card_of(load_model())["parameters"]
+    34826
+    """
+    card = dict(_cards.get(model) or {})
+    card.update(_remembered.get(model) or {})
+    return card or None
+
+
+def remember(model: keras.Model, **facts: Any) -> None:
+    """Keep ``facts`` (``input_range=(lo, hi)``, ``class_names=[...]``) with ``model``; saved into its card.
+
+    >>> m = reference_model(); remember(m, input_range=(0, 255)); card_of(m)["input_range"]
+    [0.0, 255.0]
+    """
+    entry = _remembered.setdefault(model, {})
+    for key, value in facts.items():
+        entry[key] = [float(v) for v in value] if key == "input_range" else list(value)
+
+
 def _load(path: Path) -> keras.Model:
+    if path.is_dir():
+        raise ModelError(f"{path} is a folder; give the path of a '.keras' model file.")
     if not path.is_file():
         raise ModelError(f"model file {path} does not exist.")
     size = path.stat().st_size
@@ -100,19 +148,21 @@ def _load(path: Path) -> keras.Model:
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:
-        raise ModelError(f"{path.name} could not be loaded as a Keras model: {exc.__class__.__name__}: {_first_line(exc)}") from None
+        text = _first_line(exc)
+        if "Could not locate class" in text or "custom_objects" in text:
+            raise ModelError(
+                f"{path.name} holds a model with a class of its own (a subclassed keras.Model or custom layer: "
+                f"{text}). A file cannot carry that code. In Python, import the module that defines the class "
+                "(decorated with @keras.saving.register_keras_serializable()) and pass the model object "
+                "(model=...); for the CLI and the dashboard, rebuild the network with the functional API "
+                "(keras.Input -> layers -> keras.Model), copy the weights, and save that."
+            ) from None
+        raise ModelError(f"{path.name} could not be loaded as a Keras model: {exc.__class__.__name__}: {text}") from None
     check_classifier(model, name=path.name)
+    card = read_sidecar(path, "card")
+    if card:
+        _cards[model] = card
     return model
-
-
-def _single_graph(model: keras.Model) -> keras.Model:
-    """A loaded Sequential calls its layers once per rebuild, so ``layer.output`` (node 0) is not on the graph
-    the model runs; Grad-CAM's gradients then come back None. A clone calls each layer once."""
-    if not isinstance(model, keras.Sequential) or all(len(layer._inbound_nodes) <= 1 for layer in model.layers):
-        return model
-    clean = keras.models.clone_model(model)
-    clean.set_weights(model.get_weights())
-    return clean
 
 
 def _first_line(exc: BaseException) -> str:
@@ -127,14 +177,18 @@ def check_classifier(model: Any, name: str = "the model") -> None:
     """
     if not isinstance(model, keras.Model):
         raise ModelError(f"{name} is a {type(model).__name__}, not a Keras model.")
-    inputs, outputs = model.inputs or [], model.outputs or []
+    try:
+        inputs, outputs = model.inputs or [], model.outputs or []
+    except AttributeError:
+        return  # a subclassed model: the probe traces it (or says what it cannot show)
     if len(inputs) != 1 or len(outputs) != 1:
         raise ModelError(f"{name} has {len(inputs)} inputs and {len(outputs)} outputs; cnnviz shows models with one image input and one class output.")
     in_shape, out_shape = tuple(inputs[0].shape), tuple(outputs[0].shape)
     if len(in_shape) != 4 or (in_shape[-1] not in (1, 3)):
         raise ModelError(f"{name} takes input of shape {in_shape}; cnnviz needs images (batch, height, width, 1 or 3 channels).")
-    if len(out_shape) != 2 or (out_shape[-1] or 0) < 2:
-        raise ModelError(f"{name} outputs shape {out_shape}; cnnviz needs a classifier that outputs (batch, classes).")
+    if len(out_shape) != 2 or (out_shape[-1] or 0) < 1:
+        raise ModelError(f"{name} outputs shape {out_shape}; cnnviz needs a classifier that outputs (batch, classes) "
+                         "(one sigmoid unit counts as two classes).")
 
 
 @contextmanager
@@ -171,6 +225,10 @@ def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
         raise ModelError(f"save to a '.keras' file (got {path.name}); Keras 3 saves models in its .keras format.")
     with atomic_path(path, suffix=".keras") as tmp:
         model.save(tmp)
+    facts = _remembered.get(model)
+    if facts:  # what the user told cnnviz (input_range=...) goes into the card beside the file
+        card = read_sidecar(path, "card") or {}
+        write_json({**card, **facts}, sidecar(path, "card"))
     return path
 
 

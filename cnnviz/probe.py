@@ -1,63 +1,66 @@
-"""A probe wraps any Keras image classifier into the clean functional models cnnviz needs.
+"""A probe wraps any Keras image classifier into the clean functional models cnnviz needs: the model contract.
 
-Built once per model and cached. It names every layer, exposes a logits (pre-softmax)
-head that shares the classifier's weights, and a multi-output model that returns every
-layer's activation in one forward pass. tf-keras-vis 0.8.7 breaks on Keras 3 Sequential
-models and on re-called layers; the probe's models are what it can work with.
+Built once per model and cached. It replays the model as one flat graph that shares the model's
+weights (nested sub-models opened up, subclassed models traced; see :mod:`cnnviz.graph`), names
+every layer, and knows the contract (see :mod:`cnnviz.contract`):
+
+- ``input_range`` / ``input_range_source``: the pixel values the model expects and where that was read;
+  ``to_model`` / ``to_display`` map between display images in [0, 1] and that range (numpy or tf);
+  ``prepare(image)`` returns a batch in the MODEL's range: the one place where images are converted;
+- ``output_kind`` ("softmax", "logits", "sigmoid"), ``num_classes``, ``class_names``, and the
+  ``"logits"`` / ``"probabilities"`` tensors, right for every kind;
+- ``conv_layer_names`` (Conv2D, SeparableConv2D, DepthwiseConv2D, Conv2DTranspose, also nested) and
+  ``last_conv_layer``.
 
 >>> probe = get_probe()
 >>> probe.layer_names
 ['conv1', 'pool1', 'conv2', 'pool2', 'flatten', 'predictions']
+>>> probe.input_range, probe.output_kind, probe.last_conv_layer
+((0.0, 1.0), 'softmax', 'conv2')
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import keras
 import numpy as np
 
-from .data import DataError, preprocess
-from .model import _single_graph, check_classifier, load_model
+from . import contract
+from .contract import PreActivation, Range
+from .data import DataError
+from .graph import FlatGraph, NotTraceable, flatten, input_spec, is_graph_model
+from .model import ModelError, card_of, check_classifier, load_shipped, remember
+
+__all__ = ["PreActivation", "Probe", "get_probe"]
 
 SPATIAL_TYPES = ("Conv", "Pool", "Activation", "ReLU", "BatchNormalization", "Dropout")
 
 
-@keras.saving.register_keras_serializable(package="cnnviz")
-class PreActivation(keras.layers.Layer):
-    """A Conv2D or Dense layer's output before its activation (same weights, shared, not copied).
-
-    On the classifier's last Dense layer this is the logits head: the scores before the softmax."""
-
-    def __init__(self, layer: keras.layers.Layer, **kwargs):
-        super().__init__(**kwargs)
-        self.wrapped = layer
-
-    def call(self, x):
-        layer = self.wrapped
-        if isinstance(layer, keras.layers.Conv2D):
-            y = keras.ops.conv(x, layer.kernel, strides=layer.strides, padding=layer.padding,
-                               dilation_rate=layer.dilation_rate, data_format=layer.data_format)
-        else:
-            y = keras.ops.matmul(x, layer.kernel)
-        if layer.bias is not None:
-            y = y + layer.bias
-        return y
-
-
 @dataclass(eq=False)
 class Probe:
-    """The models cnnviz looks through. Build with :func:`get_probe`."""
+    """The models cnnviz looks through and the model's contract. Build with :func:`get_probe`."""
 
-    model: keras.Model
+    model: keras.Model  # the flat graph (input -> the model's output), sharing the source's weights
     layer_names: list[str]
     logits_model: keras.Model
     activations_model: keras.Model
-    logits_from_softmax: bool
-    _layer_index: dict[str, int] = field(default_factory=dict)
+    source: keras.Model  # the model as the user gave it
+    input_range: Range
+    input_range_source: str
+    output_kind: str
+    binary: bool
+    class_names: list[str]
+    traced: str = ""  # how a subclassed model was traced ("" otherwise)
+    opaque: str = ""  # why per-layer views are not available ("" when they are)
+    _records: dict[str, Any] = field(default_factory=dict, repr=False)
+    _tensors: dict[str, Any] = field(default_factory=dict, repr=False)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)  # compiled helpers built on this probe
+
+    # ------------------------------------------------------------------ input side
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -65,39 +68,77 @@ class Probe:
         return tuple(int(d) for d in self.model.inputs[0].shape[1:])
 
     @property
+    def input_range_assumed(self) -> bool:
+        """True when nothing in the model, its card or the user said the range: [0, 1] is a guess."""
+        return self.input_range_source.startswith("assumed")
+
+    def to_model(self, images_01: Any) -> Any:
+        """Display images in [0, 1] -> the model's range (affine; numpy arrays or tf tensors, also in a graph).
+
+        >>> get_probe().to_model(np.array([0.0, 1.0]))
+        array([0., 1.])
+        """
+        lo, hi = self.input_range
+        return images_01 * (hi - lo) + lo if (lo, hi) != (0.0, 1.0) else images_01
+
+    def to_display(self, x: Any) -> Any:
+        """The inverse of :meth:`to_model`: model-range values -> display values (1 = the top of the range)."""
+        lo, hi = self.input_range
+        return (x - lo) / (hi - lo) if (lo, hi) != (0.0, 1.0) else x
+
+    def prepare(self, image: Any) -> np.ndarray:
+        """``image`` as a float32 batch (N, H, W, C) in the MODEL's range (what the model takes as is).
+
+        A float array already shaped like the model's input and within its range is taken as model
+        input; anything else (uint8, files, PIL images, other sizes, grey for colour) is read as pixels,
+        adapted (see :meth:`prepare_with_notes`) and mapped with :meth:`to_model`.
+
+        >>> get_probe().prepare(np.zeros((2, 28, 28), np.uint8)).shape
+        (2, 28, 28, 1)
+        """
+        return self.prepare_with_notes(image)[0]
+
+    def prepare_with_notes(self, image: Any) -> tuple[np.ndarray, list[str]]:
+        """:meth:`prepare`, and what was adapted to fit the model (grey -> RGB, resize, 0-255 floats)."""
+        h, w, c = self.input_shape
+        lo, hi = self.input_range
+        if isinstance(image, np.ndarray) or hasattr(image, "numpy"):
+            array = np.asarray(image.numpy() if hasattr(image, "numpy") else image)
+            if array.dtype != object and np.issubdtype(array.dtype, np.floating) and array.shape[-3:] == (h, w, c):
+                if not np.isfinite(array).all():
+                    raise DataError("the image contains NaN or infinite values; pass finite pixel values.")
+                batch = array.reshape((-1, h, w, c)).astype(np.float32)
+                slack = 0.01 * (hi - lo)
+                if batch.size == 0 or (batch.min() >= lo - slack and batch.max() <= hi + slack):
+                    return batch, []
+                if batch.min() < 0 or batch.max() > 255:
+                    raise DataError(f"the images hold values {batch.min():.3g}..{batch.max():.3g}; this model takes "
+                                    f"{lo:g}..{hi:g} ({self.input_range_source}). Pass pixels in 0-255 or 0-1, or "
+                                    "model input in its range.")
+                return self.to_model(batch / 255.0).astype(np.float32), [
+                    f"float images in 0-255 given to a model taking {lo:g}..{hi:g}: read as pixels"]
+        batch, notes = contract.display_batch(image, (h, w, c))
+        return np.asarray(self.to_model(batch), np.float32), notes
+
+    # ------------------------------------------------------------------ output side
+
+    @property
     def num_classes(self) -> int:
-        return int(self.model.outputs[0].shape[-1])
+        """Number of classes; a single sigmoid (or logit) unit counts as two: "not c" and "c"."""
+        return int(self.logits_model.outputs[0].shape[-1])
 
     @property
-    def conv_layer_names(self) -> list[str]:
-        """Names of the convolution layers, input side first."""
-        return [n for n in self.layer_names if isinstance(self.model.get_layer(n), keras.layers.Conv2D)]
+    def logits_from_softmax(self) -> bool:
+        """True when the model ends in a softmax whose logits the probe exposes."""
+        return self.output_kind == "softmax"
 
-    @property
-    def spatial_layer_names(self) -> list[str]:
-        """Layers whose output is a stack of 2-D maps (conv, pooling, ...), input side first."""
-        return [n for n in self.layer_names if len(self.layer(n).output.shape) == 4]
+    def default_classes(self, limit: int = 10) -> list[int]:
+        """The first ``min(limit, num_classes)`` classes (what the report and CLI show by default).
 
-    def layer(self, name: str) -> keras.layers.Layer:
-        """The layer called ``name``, or a ValueError listing the valid names."""
-        if name not in self._layer_index:
-            raise ValueError(f"layer {name!r} not found; layers are: {', '.join(self.layer_names)}.")
-        return self.model.get_layer(name)
-
-    def tensor(self, name: str):
-        """The symbolic tensor called ``name``: a layer's output, "logits", or "<layer>:pre" (a conv or
-        dense layer before its activation, which still has gradients where a ReLU is off)."""
-        if name == "logits":
-            return self.logits_model.outputs[0]
-        if name.endswith(":pre"):
-            layer = self.layer(name[:-4])
-            if not isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
-                return layer.output
-            key = ("pre", layer.name)
-            if key not in self.cache:
-                self.cache[key] = PreActivation(layer, name=f"{layer.name}_pre")(layer.input)
-            return self.cache[key]
-        return self.layer(name).output
+        >>> get_probe().default_classes(3)
+        [0, 1, 2]
+        """
+        return list(range(min(int(limit), self.num_classes)))
 
     def check_class(self, index: int) -> int:
         """``index`` as an int, or a ValueError if it is not a class of this model."""
@@ -107,104 +148,168 @@ class Probe:
             raise ValueError(f"class {index} is out of range: this model has classes 0..{self.num_classes - 1}.")
         return int(index)
 
-    def prepare(self, image: Any) -> np.ndarray:
-        """Turn ``image`` into a float32 batch (N, H, W, C) this model takes; raises ValueError when it cannot.
+    # ------------------------------------------------------------------ layers
 
-        For single-channel square models, anything :func:`cnnviz.preprocess` reads works.
-        An array already shaped like the model's input is passed through as it is.
-        """
-        h, w, c = self.input_shape
-        if isinstance(image, np.ndarray) or hasattr(image, "numpy"):
-            array = np.asarray(image.numpy() if hasattr(image, "numpy") else image)
-            if array.dtype != object and np.issubdtype(array.dtype, np.floating) and array.shape[-3:] == (h, w, c):
-                if not np.isfinite(array).all():
-                    raise DataError("the image contains NaN or infinite values; pass finite pixel values.")
-                return array.reshape((-1, h, w, c)).astype(np.float32)
-        if c == 1 and h == w:
-            return preprocess(image, size=h)
-        return _prepare_color(image, h, w, c)
+    @property
+    def conv_layer_names(self) -> list[str]:
+        """Convolution-like layers (Conv2D, SeparableConv2D, DepthwiseConv2D, Conv2DTranspose), input side first."""
+        return [n for n in self.layer_names if contract.is_conv(self._records[n].layer)]
+
+    @property
+    def last_conv_layer(self) -> str | None:
+        """The convolution-like layer nearest the output (Grad-CAM's default), or None."""
+        convs = self.conv_layer_names
+        return convs[-1] if convs else None
+
+    @property
+    def spatial_layer_names(self) -> list[str]:
+        """Layers whose output is a stack of 2-D maps (conv, pooling, ...), input side first."""
+        return [n for n in self.layer_names if len(self._tensors[n].shape) == 4]
+
+    def layer(self, name: str) -> keras.layers.Layer:
+        """The model's own layer called ``name`` (nested ones too), or a ValueError listing the valid names."""
+        self._check_open()
+        if name not in self._records:
+            raise ValueError(f"layer {name!r} not found; layers are: {', '.join(self.layer_names)}.")
+        return self._records[name].layer
+
+    def tensor(self, name: str):
+        """The symbolic tensor called ``name`` on the probe's graph: a layer's output, "logits", "probabilities",
+        or "<layer>:pre" (a conv-like or dense layer before its activation)."""
+        if name in ("logits", "probabilities"):
+            return self._tensors[name]
+        if name.endswith(":pre"):
+            layer = self.layer(name[:-4])
+            record = self._records[name[:-4]]
+            if contract.pre_activation_fn(layer) is None:
+                return record.output
+            key = ("pre", name[:-4])
+            if key not in self.cache:
+                self.cache[key] = PreActivation(layer, name=f"{name[:-4]}_pre")(record.input)
+            return self.cache[key]
+        self.layer(name)
+        return self._tensors[name]
+
+    def _check_open(self) -> None:
+        if self.opaque:
+            raise ModelError(self.opaque)
+
+    # ------------------------------------------------------------------ running
 
     def forward(self, images: np.ndarray) -> dict[str, np.ndarray]:
         """Every layer's activation for a prepared batch, plus 'logits' and 'probabilities', in one pass."""
         outputs = self.activations_model(images, training=False)
-        names = [*self.layer_names, "logits"]
-        result = {name: keras.ops.convert_to_numpy(out) for name, out in zip(names, outputs)}
-        result["probabilities"] = result[self.layer_names[-1]]
-        if not self.logits_from_softmax:
-            result["probabilities"] = keras.ops.convert_to_numpy(keras.ops.softmax(result["logits"], axis=-1))
-        return result
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
+        names = [*self.layer_names, "logits", "probabilities"]
+        return {name: keras.ops.convert_to_numpy(out) for name, out in zip(names, outputs)}
 
-
-def _prepare_color(image: Any, h: int, w: int, c: int) -> np.ndarray:
-    from PIL import Image
-
-    from .data import _to_array
-
-    array = _to_array(image)
-    if array.ndim == 2:
-        array = array[..., None]
-    if array.ndim == 3:
-        array = array[None]
-    if array.ndim != 4:
-        raise DataError(f"an image of shape {array.shape} cannot be read; expected (H, W, C) or (N, H, W, C).")
-    values = array.astype(np.float32)
-    if not np.isfinite(values).all():
-        raise DataError("the image contains NaN or infinite values; pass finite pixel values.")
-    out = []
-    for img in values:
-        mode_img = img[..., :3] if img.shape[-1] >= 3 else np.repeat(img[..., :1], 3, axis=-1)
-        scale = 255.0 if mode_img.max() > 1.0 else 1.0
-        pil = Image.fromarray(np.clip(mode_img / scale * 255, 0, 255).astype(np.uint8)).resize((w, h))
-        arr = np.asarray(pil, np.float32) / 255.0
-        out.append(arr if c == 3 else arr.mean(axis=-1, keepdims=True))
-    return np.stack(out)
+    def with_input_range(self, input_range: Range | None) -> Probe:
+        """This probe with another input range (its own cache of compiled helpers)."""
+        found, source = contract.detect_input_range(None, self.source, None, input_range) if input_range else (
+            self.input_range, self.input_range_source)
+        return replace(self, input_range=found, input_range_source=source, cache={})
 
 
 def _build(model: keras.Model) -> Probe:
-    check_classifier(model)
-    # a Sequential that Keras rebuilt (e.g. loaded with keras.saving.load_model) has layers on two graphs:
-    # look through a single-graph clone instead (its weights are a copy taken now)
-    model = _single_graph(model)
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    names = [layer.name for layer in layers]
-    if len(set(names)) != len(names):
-        raise ValueError(f"the model's layer names are not unique ({', '.join(names)}); give each layer its own name.")
-    inputs = model.inputs[0]
-    last = layers[-1]
-    activation = getattr(last, "activation", None)
-    act_name = getattr(activation, "__name__", "")
-    if isinstance(last, keras.layers.Dense) and act_name == "softmax":
-        logits = PreActivation(last, name="logits")(last.input)
-        from_softmax = True
-    elif isinstance(last, (keras.layers.Softmax, keras.layers.Activation)) and (
-        isinstance(last, keras.layers.Softmax) or getattr(last.activation, "__name__", "") == "softmax"
-    ):
-        logits = last.input
-        from_softmax = True
-    else:  # no softmax at the end: the outputs are already logits
-        logits = model.outputs[0]
-        from_softmax = False
+    if is_graph_model(model):
+        check_classifier(model)
+    try:
+        graph = flatten(model)
+    except NotTraceable as exc:
+        if is_graph_model(model):
+            raise ModelError(f"the model could not be read layer by layer ({exc}).") from None
+        return _opaque(model, str(exc))
+    return _from_graph(model, graph)
+
+
+def _from_graph(model: keras.Model, graph: FlatGraph) -> Probe:
+    if len(graph.inputs.shape) != 4 or graph.inputs.shape[-1] not in (1, 3):
+        raise ModelError(f"the model takes input of shape {tuple(graph.inputs.shape)}; cnnviz needs images "
+                         "(batch, height, width, 1 or 3 channels).")
+    if len(graph.output.shape) != 2:
+        raise ModelError(f"the model outputs shape {tuple(graph.output.shape)}; cnnviz needs a classifier that "
+                         "outputs (batch, classes).")
+    kind, logits, probabilities, binary = contract.output_head(graph)
+    names = list(graph.layers)
+    tensors = {n: r.output for n, r in graph.layers.items()}
+    tensors.update(logits=logits, probabilities=probabilities)
+    inputs = graph.inputs
+    flat = keras.Model(inputs, graph.output, name=f"{model.name}_flat")
     logits_model = keras.Model(inputs, logits, name=f"{model.name}_logits")
-    activations_model = keras.Model(inputs, [layer.output for layer in layers] + [logits], name=f"{model.name}_probe")
-    return Probe(model=model, layer_names=names, logits_model=logits_model, activations_model=activations_model,
-                 logits_from_softmax=from_softmax, _layer_index={n: i for i, n in enumerate(names)})
+    activations_model = keras.Model(inputs, [tensors[n] for n in names] + [logits, probabilities],
+                                    name=f"{model.name}_probe")
+    card = card_of(model)
+    found, source = contract.detect_input_range(graph, model, card)
+    num = int(logits.shape[-1])
+    return Probe(model=flat, layer_names=names, logits_model=logits_model, activations_model=activations_model,
+                 source=model, input_range=found, input_range_source=source, output_kind=kind, binary=binary,
+                 class_names=contract.class_names(num, binary, card, model), traced=graph.traced,
+                 _records=dict(graph.layers), _tensors=tensors)
 
 
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _opaque(model: keras.Model, why: str) -> Probe:
+    """A subclassed model cnnviz cannot trace: predictions and input attributions only."""
+    spec = input_spec(model)
+    if spec is None:
+        raise ModelError(f"{type(model).__name__} has not been called yet, so its input shape is unknown: call it "
+                         "on one batch (model(x)) before giving it to cnnviz.")
+    shape = spec[0]
+    inputs = keras.Input(shape=shape, name="image")
+    output = model(inputs)
+    x = np.random.default_rng(0).uniform(0, 1, size=(4, *shape)).astype(np.float32)
+    values = keras.ops.convert_to_numpy(model(x, training=False))
+    looks_softmax = values.shape[-1] > 1 and values.min() >= 0 and np.allclose(values.sum(-1), 1, atol=1e-3)
+    looks_sigmoid = values.shape[-1] == 1 and values.min() >= 0 and values.max() <= 1
+    if looks_softmax:
+        kind, logits, probabilities, binary = "softmax", keras.ops.log(keras.ops.maximum(output, 1e-12)), output, False
+    elif looks_sigmoid:
+        z = keras.ops.log(keras.ops.maximum(output, 1e-12)) - keras.ops.log(keras.ops.maximum(1 - output, 1e-12))
+        kind, logits, probabilities, binary = "sigmoid", contract._binary(z), keras.ops.concatenate(
+            [1 - output, output], axis=-1), True
+    else:
+        graph = FlatGraph(inputs=inputs, output=output)
+        kind, logits, probabilities, binary = contract.output_head(graph)
+    message = (f"{type(model).__name__} is a subclassed model whose call() cnnviz could not trace into layers ({why}). "
+               "What works: predict, evaluate, and attribution on the input (saliency, SmoothGrad). What does not: "
+               "per-layer views (feature maps, filters, Grad-CAM, filter images). To get them, build the network "
+               "with the functional API (keras.Input -> layers -> keras.Model) or as a keras.Sequential.")
+    flat = keras.Model(inputs, output, name=f"{model.name}_flat")
+    card = card_of(model)
+    found, source = contract.detect_input_range(FlatGraph(inputs=inputs, output=output), model, card)
+    return Probe(model=flat, layer_names=[], logits_model=keras.Model(inputs, logits),
+                 activations_model=keras.Model(inputs, [logits, probabilities]), source=model, input_range=found,
+                 input_range_source=source, output_kind=kind, binary=binary,
+                 class_names=contract.class_names(int(logits.shape[-1]), binary, card, model), opaque=message,
+                 _tensors={"logits": logits, "probabilities": probabilities})
 
 
-def get_probe(model: keras.Model | None = None) -> Probe:
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {input range or None: Probe}
+_lock = threading.RLock()
+
+
+def get_probe(model: keras.Model | Probe | None = None, *, input_range: Range | None = None) -> Probe:
     """The (cached) probe of ``model``; ``None`` -> the shipped model.
+
+    ``input_range=(lo, hi)`` overrides the range read from the model; it is remembered for this model
+    (later calls without it get the same) and written into the model card by :func:`cnnviz.save_model`.
 
     >>> get_probe().num_classes
     10
     """
-    if model is None:
-        model = load_model()
     if isinstance(model, Probe):
-        return model
-    probe = _cache.get(model)
-    if probe is None:
-        probe = _build(model)
-        _cache[model] = probe
-    return probe
+        return model if input_range is None else model.with_input_range(contract.check_range(input_range))
+    if model is None:
+        model = load_shipped()
+    if input_range is not None:
+        input_range = contract.check_range(input_range)
+    with _lock:
+        probes = _cache.get(model)
+        if probes is None:
+            base = _build(model)
+            probes = _cache[model] = {None: base}
+            _cache[base.model] = probes  # the probe's own flat model maps back to the same probes
+        if input_range is not None:
+            remember(model, input_range=input_range)
+            probes["override"] = probes[None].with_input_range(input_range)
+        return probes.get("override") or probes[None]

@@ -111,10 +111,19 @@ def test_any_keras_classifier_works_functional_rgb_other_size():
 
 
 def test_a_model_that_is_not_a_classifier_is_refused():
-    regressor = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
-                                  keras.layers.Dense(1)])
+    segmenter = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(2, 3)])  # maps out, not classes
     with pytest.raises(ValueError, match="classifier"):
-        cnnviz.feature_maps(np.zeros((28, 28)), model=regressor)
+        cnnviz.feature_maps(np.zeros((28, 28)), model=segmenter)
+
+
+def test_a_single_output_unit_is_a_binary_classifier():
+    one_logit = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+                                  keras.layers.Dense(1)])
+    probe = cnnviz.get_probe(one_logit)
+    assert (probe.output_kind, probe.num_classes, probe.binary) == ("logits", 2, True)
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
+    p1 = 1 / (1 + np.exp(-one_logit.predict(x, verbose=0)[:, 0]))
+    np.testing.assert_allclose(cnnviz.predict(x, model=one_logit), np.stack([1 - p1, p1], axis=1), atol=1e-6)
 
 
 def test_maximize_and_attribution_on_a_functional_rgb_model():

@@ -88,7 +88,7 @@ def test_load_errors_are_clear(tmp_path):
 
 
 def test_non_classifier_is_refused(tmp_path):
-    regressor = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    regressor = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(2, 3)])  # maps, not class scores
     path = tmp_path / "regressor.keras"
     regressor.save(path)
     with pytest.raises(ModelError, match="classifier"):
