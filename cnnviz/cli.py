@@ -22,7 +22,13 @@ def command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 def _model(args: argparse.Namespace):
     from .model import load_model
 
-    return load_model(getattr(args, "model", None))
+    model = load_model(getattr(args, "model", None))
+    if getattr(args, "input_range", None):  # --input-range LO,HI: kept with the model for every call below
+        from .contract import parse_range
+        from .probe import get_probe
+
+        get_probe(model, input_range=parse_range(args.input_range))
+    return model
 
 
 @command
@@ -322,6 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard")
     p.add_argument("--port", type=int, default=8501)
+
+    for p in sub.choices.values():  # every command that takes a model takes its input range too
+        if any(action.dest == "model" for action in p._actions) and p.prog.split()[-1] not in ("report", "export"):
+            p.add_argument("--input-range", default=None, metavar="LO,HI",
+                           help="pixel values the model expects: 0,255 or, with =, --input-range=-1,1 (default: read from the model)")
 
     return parser
 

@@ -78,12 +78,11 @@ def evaluate(model: keras.Model | Probe | str | os.PathLike | None = None, data:
     loss_fn = loss_for(probe)
     losses, predicted, labels, notes = [], [], [], []
     n = probe.num_classes
-    head = _head_model(probe)
     for x, y in batches:
         prepared, batch_notes = probe.prepare_with_notes(x)
         notes += [m for m in batch_notes if m not in notes]
         y = _labels(y, len(prepared), n)
-        raw, probs = (keras.ops.convert_to_numpy(t) for t in head(prepared, training=False))
+        raw, probs = probe.classify(prepared, batch_size)
         target = _loss_target(probe, y, n)
         if probe.binary:  # logits (0, z): the single unit's logit is z
             raw = raw[:, 1:] - raw[:, :1]
@@ -104,13 +103,6 @@ def evaluate(model: keras.Model | Probe | str | os.PathLike | None = None, data:
                       per_class_accuracy=per_class, confusion=confusion, images=len(labels_all), source=source,
                       loss_name=type(loss_fn).__name__, output_kind=probe.output_kind,
                       class_names=names or list(probe.class_names), notes=notes)
-
-
-def _head_model(probe: Probe) -> keras.Model:
-    key = "evaluate_head"
-    if key not in probe.cache:
-        probe.cache[key] = keras.Model(probe.model.inputs[0], [probe.tensor("logits"), probe.tensor("probabilities")])
-    return probe.cache[key]
 
 
 def _loss_target(probe: Probe, y: np.ndarray, n: int) -> np.ndarray:
@@ -160,7 +152,7 @@ def _batches(data: Any, probe: Probe, batch_size: int) -> tuple[Iterator, str, l
 
 
 def _mnist(data: Any) -> MNIST:
-    from .train import resolve_data
+    from .data import resolve_data
 
     return resolve_data(data)
 

@@ -49,6 +49,7 @@ def feature_maps(image: Any, model: keras.Model | None = None, layers: Sequence[
     (3, 26, 26, 32)
     """
     probe = get_probe(model, input_range=input_range)
+    probe.require_layers()
     names = list(layers) if layers is not None else probe.spatial_layer_names
     for name in names:
         probe.layer(name)  # raises with the valid names
@@ -67,22 +68,15 @@ def predict(image: Any, model: keras.Model | None = None, *, input_range: tuple[
     (2, 10)
     """
     probe = get_probe(model, input_range=input_range)
-    inputs = probe.prepare(image)
-    key = "predict_head"
-    if key not in probe.cache:
-        probe.cache[key] = keras.Model(probe.model.inputs[0], probe.tensor("probabilities"))
-    head = probe.cache[key]
-    return np.concatenate([keras.ops.convert_to_numpy(head(inputs[i : i + batch_size], training=False))
-                           for i in range(0, max(len(inputs), 1), batch_size)])
+    return probe.classify(probe.prepare(image), batch_size)[1]
 
 
 def pool(feature_map: np.ndarray, kind: str = "max", size: int = 2) -> np.ndarray:
     """Pool one 2-D map the tutorial's four ways: "max", "average" (``size`` x ``size`` windows,
     stride ``size``) or "global max", "global average" (one number, returned as a 1x1 array).
 
-    >>> pool(np.arange(16.0).reshape(4, 4), "max")
-    array([[ 5.,  7.],
-           [13., 15.]])
+    >>> pool(np.arange(16.0).reshape(4, 4), "max").tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
     """
     fmap = np.asarray(feature_map, dtype=np.float32)
     if fmap.ndim != 2:

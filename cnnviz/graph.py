@@ -89,12 +89,27 @@ def input_spec(model: keras.Model) -> tuple[tuple, str] | None:
         inputs = None
     if inputs:
         return tuple(inputs[0].shape[1:]), str(inputs[0].dtype)
-    shapes = getattr(model, "_build_shapes_dict", None) or {}
-    if len(shapes) == 1:
+    candidates = [getattr(model, "_build_shapes_dict", None) or {}]
+    # a model built by an eager call without its own build(): its layers' build shapes, checked by a call below
+    candidates += [getattr(layer, "_build_shapes_dict", None) or {} for layer in model.layers]
+    for shapes in candidates:
+        if len(shapes) != 1:
+            continue
         shape = next(iter(shapes.values()))
-        if isinstance(shape, (tuple, list)) and len(shape) >= 2 and all(isinstance(d, (int, type(None))) for d in shape):
+        if not (isinstance(shape, (tuple, list)) and len(shape) == 4 and all(isinstance(d, (int, type(None)))
+                                                                             for d in shape)):
+            continue
+        if shapes is candidates[0] or _runs_on(model, tuple(shape[1:])):
             return tuple(shape[1:]), "float32"
     return None
+
+
+def _runs_on(model: keras.Model, shape: tuple) -> bool:
+    try:
+        out = model(np.zeros((1, *shape), np.float32), training=False)
+    except Exception:  # not the model's input shape
+        return False
+    return len(getattr(out, "shape", ())) == 2
 
 
 def flatten(model: keras.Model, input_shape: tuple | None = None, dtype: str | None = None) -> FlatGraph:

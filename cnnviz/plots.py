@@ -169,6 +169,9 @@ def _image_axes(fig: Figure, n: int, rows: int, cols: int) -> list:
 
 def _digit(ax, image: np.ndarray, title: str | None = None) -> None:
     img = np.asarray(image)
+    lo, hi = (float(img.min()), float(img.max())) if img.size else (0.0, 1.0)
+    if lo < -0.01 or hi > 1.01:  # a model's own input range (0-255, [-1, 1]): shown stretched to its extremes
+        img = (img - lo) / ((hi - lo) or 1.0)
     if img.ndim == 3 and img.shape[-1] == 1:
         img = img[..., 0]
     if img.ndim == 2:

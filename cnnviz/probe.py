@@ -22,7 +22,6 @@ every layer, and knows the contract (see :mod:`cnnviz.contract`):
 from __future__ import annotations
 
 import threading
-import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -56,6 +55,7 @@ class Probe:
     class_names: list[str]
     traced: str = ""  # how a subclassed model was traced ("" otherwise)
     opaque: str = ""  # why per-layer views are not available ("" when they are)
+    _shape: tuple = ()  # an untraceable model's input shape (it has no .inputs)
     _records: dict[str, Any] = field(default_factory=dict, repr=False)
     _tensors: dict[str, Any] = field(default_factory=dict, repr=False)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)  # compiled helpers built on this probe
@@ -65,7 +65,7 @@ class Probe:
     @property
     def input_shape(self) -> tuple[int, int, int]:
         """(height, width, channels) of one input image."""
-        return tuple(int(d) for d in self.model.inputs[0].shape[1:])
+        return tuple(int(d) for d in (self._shape or self.model.inputs[0].shape[1:]))
 
     @property
     def input_range_assumed(self) -> bool:
@@ -90,7 +90,7 @@ class Probe:
         """``image`` as a float32 batch (N, H, W, C) in the MODEL's range (what the model takes as is).
 
         A float array already shaped like the model's input and within its range is taken as model
-        input; anything else (uint8, files, PIL images, other sizes, grey for colour) is read as pixels,
+        input (except [0, 1] floats for a 0-255 model: those are scaled, with a note); anything else (uint8, files, PIL images, other sizes, grey for colour) is read as pixels,
         adapted (see :meth:`prepare_with_notes`) and mapped with :meth:`to_model`.
 
         >>> get_probe().prepare(np.zeros((2, 28, 28), np.uint8)).shape
@@ -109,6 +109,9 @@ class Probe:
                     raise DataError("the image contains NaN or infinite values; pass finite pixel values.")
                 batch = array.reshape((-1, h, w, c)).astype(np.float32)
                 slack = 0.01 * (hi - lo)
+                if hi - lo > 10 and batch.size and batch.min() >= 0 and 0 < batch.max() <= 1.0:
+                    return self.to_model(batch).astype(np.float32), [
+                        f"float images in [0, 1] given to a model taking {lo:g}..{hi:g}: scaled into its range"]
                 if batch.size == 0 or (batch.min() >= lo - slack and batch.max() <= hi + slack):
                     return batch, []
                 if batch.min() < 0 or batch.max() > 255:
@@ -117,7 +120,12 @@ class Probe:
                                     "model input in its range.")
                 return self.to_model(batch / 255.0).astype(np.float32), [
                     f"float images in 0-255 given to a model taking {lo:g}..{hi:g}: read as pixels"]
-        batch, notes = contract.display_batch(image, (h, w, c))
+        try:
+            batch, notes = contract.display_batch(image, (h, w, c))
+        except DataError as exc:
+            if "this model takes" in str(exc):
+                raise
+            raise DataError(f"{str(exc).rstrip('.')}; this model takes {h}x{w}x{c} images.") from None
         return np.asarray(self.to_model(batch), np.float32), notes
 
     # ------------------------------------------------------------------ output side
@@ -176,6 +184,7 @@ class Probe:
     def tensor(self, name: str):
         """The symbolic tensor called ``name`` on the probe's graph: a layer's output, "logits", "probabilities",
         or "<layer>:pre" (a conv-like or dense layer before its activation)."""
+        self._check_open()
         if name in ("logits", "probabilities"):
             return self._tensors[name]
         if name.endswith(":pre"):
@@ -190,11 +199,27 @@ class Probe:
         self.layer(name)
         return self._tensors[name]
 
-    def _check_open(self) -> None:
+    def require_layers(self) -> None:
+        """Raise :class:`ModelError` (what works, what does not, what to do) when the layers cannot be shown."""
         if self.opaque:
             raise ModelError(self.opaque)
 
+    _check_open = require_layers
+
     # ------------------------------------------------------------------ running
+
+    def classify(self, images: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+        """(logits, probabilities) for a prepared batch, in batches; cheaper than :meth:`forward` on big models."""
+        key = "classify_head"
+        if key not in self.cache:
+            self.cache[key] = self.activations_model if self.opaque else keras.Model(
+                self.model.inputs[0], [self._tensors["logits"], self._tensors["probabilities"]])
+        head = self.cache[key]
+        parts = [[keras.ops.convert_to_numpy(t) for t in head(images[i : i + batch_size], training=False)]
+                 for i in range(0, len(images), batch_size)]
+        if not parts:
+            return np.zeros((0, self.num_classes), np.float32), np.zeros((0, self.num_classes), np.float32)
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def forward(self, images: np.ndarray) -> dict[str, np.ndarray]:
         """Every layer's activation for a prepared batch, plus 'logits' and 'probabilities', in one pass."""
@@ -248,44 +273,85 @@ def _from_graph(model: keras.Model, graph: FlatGraph) -> Probe:
                  _records=dict(graph.layers), _tensors=tensors)
 
 
+class _EagerHead(keras.Model):
+    """An untraceable model's output as (logits, probabilities), run eagerly (its call needs real values).
+
+    ``inputs``/``outputs`` give tf-keras-vis and the probe the shapes they ask for."""
+
+    def __init__(self, source: keras.Model, shape: tuple, kind: str, units: int, which: str):
+        super().__init__(name=f"{source.name}_{which}")
+        self.source, self._shape, self._kind, self._units, self._which = source, tuple(shape), kind, units, which
+
+    @property
+    def inputs(self):
+        return [keras.KerasTensor((None, *self._shape))]
+
+    @property
+    def outputs(self):
+        n = 2 if self._units == 1 else self._units
+        return [keras.KerasTensor((None, n))]
+
+    def call(self, x, training=False):
+        if isinstance(x, (list, tuple)):
+            x = x[0]
+        out = self.source(x, training=False)
+        ops, eps = keras.ops, 1e-7
+        if self._kind == "softmax":
+            logits, probabilities = ops.log(ops.maximum(out, 1e-30)), out
+        elif self._kind == "sigmoid":
+            p = ops.clip(out, eps, 1 - eps)
+            logits, probabilities = contract._binary(ops.log(p) - ops.log(1 - p)), ops.concatenate([1 - out, out], -1)
+        elif self._units == 1:
+            logits = contract._binary(out)
+            probabilities = ops.softmax(logits, axis=-1)
+        else:
+            logits, probabilities = out, ops.softmax(out, axis=-1)
+        return logits if self._which == "logits" else [logits, probabilities]
+
+
 def _opaque(model: keras.Model, why: str) -> Probe:
-    """A subclassed model cnnviz cannot trace: predictions and input attributions only."""
+    """A subclassed model cnnviz cannot trace: predictions and input attributions only (run eagerly)."""
     spec = input_spec(model)
     if spec is None:
         raise ModelError(f"{type(model).__name__} has not been called yet, so its input shape is unknown: call it "
                          "on one batch (model(x)) before giving it to cnnviz.")
     shape = spec[0]
-    inputs = keras.Input(shape=shape, name="image")
-    output = model(inputs)
     x = np.random.default_rng(0).uniform(0, 1, size=(4, *shape)).astype(np.float32)
     values = keras.ops.convert_to_numpy(model(x, training=False))
-    looks_softmax = values.shape[-1] > 1 and values.min() >= 0 and np.allclose(values.sum(-1), 1, atol=1e-3)
-    looks_sigmoid = values.shape[-1] == 1 and values.min() >= 0 and values.max() <= 1
-    if looks_softmax:
-        kind, logits, probabilities, binary = "softmax", keras.ops.log(keras.ops.maximum(output, 1e-12)), output, False
-    elif looks_sigmoid:
-        z = keras.ops.log(keras.ops.maximum(output, 1e-12)) - keras.ops.log(keras.ops.maximum(1 - output, 1e-12))
-        kind, logits, probabilities, binary = "sigmoid", contract._binary(z), keras.ops.concatenate(
-            [1 - output, output], axis=-1), True
+    if values.ndim != 2:
+        raise ModelError(f"the model outputs shape {values.shape}; cnnviz needs a classifier that outputs "
+                         "(batch, classes).")
+    units = values.shape[-1]
+    if units > 1 and values.min() >= 0 and np.allclose(values.sum(-1), 1, atol=1e-3):
+        kind = "softmax"
+    elif units == 1 and values.min() >= 0 and values.max() <= 1:
+        kind = "sigmoid"
     else:
-        graph = FlatGraph(inputs=inputs, output=output)
-        kind, logits, probabilities, binary = contract.output_head(graph)
+        kind = "logits"
     message = (f"{type(model).__name__} is a subclassed model whose call() cnnviz could not trace into layers ({why}). "
                "What works: predict, evaluate, and attribution on the input (saliency, SmoothGrad). What does not: "
-               "per-layer views (feature maps, filters, Grad-CAM, filter images). To get them, build the network "
-               "with the functional API (keras.Input -> layers -> keras.Model) or as a keras.Sequential.")
-    flat = keras.Model(inputs, output, name=f"{model.name}_flat")
+               "per-layer views (feature maps, filters, Grad-CAM, class and filter images). To get them, build the "
+               "network with the functional API (keras.Input -> layers -> keras.Model) or as a keras.Sequential.")
     card = card_of(model)
-    found, source = contract.detect_input_range(FlatGraph(inputs=inputs, output=output), model, card)
-    return Probe(model=flat, layer_names=[], logits_model=keras.Model(inputs, logits),
-                 activations_model=keras.Model(inputs, [logits, probabilities]), source=model, input_range=found,
+    found, source = contract.detect_input_range(FlatGraph(inputs=None, output=None), model, card)
+    binary = units == 1
+    n = 2 if binary else units
+    return Probe(model=model, layer_names=[], logits_model=_EagerHead(model, shape, kind, units, "logits"),
+                 activations_model=_EagerHead(model, shape, kind, units, "both"), source=model, input_range=found,
                  input_range_source=source, output_kind=kind, binary=binary,
-                 class_names=contract.class_names(int(logits.shape[-1]), binary, card, model), opaque=message,
-                 _tensors={"logits": logits, "probabilities": probabilities})
+                 class_names=contract.class_names(n, binary, card, model), opaque=message, _shape=tuple(shape))
 
 
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {input range or None: Probe}
+_ATTR = "_cnnviz_probes"  # {None: probe, "override": probe}, kept on the model so it lives as long as the model
 _lock = threading.RLock()
+
+
+def _probes_of(model: keras.Model) -> dict | None:
+    return model.__dict__.get(_ATTR)
+
+
+def _keep(model: keras.Model, probes: dict) -> None:
+    object.__setattr__(model, _ATTR, probes)  # past Keras' attribute tracking: not a sub-layer, not saved
 
 
 def get_probe(model: keras.Model | Probe | None = None, *, input_range: Range | None = None) -> Probe:
@@ -304,11 +370,13 @@ def get_probe(model: keras.Model | Probe | None = None, *, input_range: Range | 
     if input_range is not None:
         input_range = contract.check_range(input_range)
     with _lock:
-        probes = _cache.get(model)
+        probes = _probes_of(model)
         if probes is None:
             base = _build(model)
-            probes = _cache[model] = {None: base}
-            _cache[base.model] = probes  # the probe's own flat model maps back to the same probes
+            probes = {None: base}
+            _keep(model, probes)
+            if base.model is not model:
+                _keep(base.model, probes)  # the probe's own flat model maps back to the same probes
         if input_range is not None:
             remember(model, input_range=input_range)
             probes["override"] = probes[None].with_input_range(input_range)

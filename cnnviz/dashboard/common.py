@@ -170,7 +170,35 @@ def layer_table(model_ref: str) -> list[dict[str, Any]]:
 def layer_names(model_ref: str) -> dict[str, list[str]]:
     probe = cnnviz.get_probe(get_model(model_ref))
     return {"all": probe.layer_names, "conv": probe.conv_layer_names, "spatial": probe.spatial_layer_names,
-            "input_shape": list(probe.input_shape), "classes": probe.num_classes}
+            "input_shape": list(probe.input_shape), "classes": probe.num_classes,
+            "class_names": list(probe.class_names), "input_range": list(probe.input_range),
+            "input_range_source": probe.input_range_source, "output_kind": probe.output_kind,
+            "opaque": probe.opaque, "first_layer": probe.layer_names[0] if probe.layer_names else "",
+            "first_conv_is_input_conv2d": _first_conv_reads_input(probe)}
+
+
+def _first_conv_reads_input(probe) -> bool:
+    """True when the first layer is a plain Conv2D on the input (what the convolution page can show)."""
+    import keras
+
+    if not probe.layer_names or probe.opaque:
+        return False
+    first = probe.layer(probe.layer_names[0])
+    return type(first) is keras.layers.Conv2D and probe.input_range == (0.0, 1.0)
+
+
+def needs_layers(model_ref: str, what: str) -> None:
+    """Stop the page with one line when the model's layers cannot be shown (an untraceable subclassed model)."""
+    opaque = layer_names(model_ref)["opaque"]
+    if opaque:
+        st.info(f"{what} needs the model's layers, and this model does not expose them: {opaque}")
+        st.stop()
+
+
+def to_display(model_ref: str, batch: np.ndarray) -> np.ndarray:
+    """Images in the model's range -> [0, 1] for showing (a 0-255 or [-1, 1] model's input looks right)."""
+    probe = cnnviz.get_probe(get_model(model_ref))
+    return np.clip(probe.to_display(np.asarray(batch, np.float32)), 0.0, 1.0)
 
 
 @st.cache_data(max_entries=16)
@@ -277,9 +305,9 @@ def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
 
 
 def gray(image: np.ndarray, factor: int = 8) -> np.ndarray:
-    """A (H, W[, 1]) image in [0, 1] as an enlarged uint8 grey picture."""
+    """A (H, W[, 1]) image in [0, 1] as an enlarged uint8 grey picture; (H, W, 3) stays in colour."""
     img = np.asarray(image, np.float32)
-    img = img[..., 0] if img.ndim == 3 else img
+    img = img[..., 0] if img.ndim == 3 and img.shape[-1] != 3 else img
     return enlarge((np.clip(img, 0, 1) * 255).astype(np.uint8), factor)
 
 

@@ -21,11 +21,16 @@ common.load_current_model()
 names = common.layer_names(ref)
 first_conv = names["conv"][0] if names["conv"] else None
 if first_conv is None:
-    st.error("This model has no convolution layer to show.")
+    st.info("This page shows a convolution layer, and this model has none.")
+    st.stop()
+if not names["first_conv_is_input_conv2d"]:
+    st.info(f"This page shows a Conv2D that reads the [0, 1] input image directly; this model starts with "
+            f"{names['first_layer'] or 'no readable layer'} (input range {names['input_range'][0]:g}.."
+            f"{names['input_range'][1]:g}), so there is no such filter to slide.")
     st.stop()
 kernel, bias = common.kernel_and_bias(ref, first_conv)
 if kernel.shape[2] != 1:
-    st.error(f"{first_conv} reads {kernel.shape[2]} input channels; this page shows single-channel (grey) inputs.")
+    st.info(f"{first_conv} reads {kernel.shape[2]} input channels; this page shows single-channel (grey) inputs.")
     st.stop()
 
 sample = common.sample()

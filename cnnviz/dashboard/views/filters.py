@@ -13,9 +13,10 @@ st.markdown(
 common.tutorial_note("滤波器中的值其实是learn出来的 (the values in a filter are learned).")
 ref = common.current_model_ref()
 common.load_current_model()
+common.needs_layers(ref, "The Filters page")
 convs = common.layer_names(ref)["conv"]
 if not convs:
-    st.error("This model has no convolution layers.")
+    st.info("This page shows convolution layers, and this model has none.")
     st.stop()
 
 controls = st.columns(3)
@@ -35,7 +36,7 @@ st.caption("Each image was optimized from noise to raise the filter's mean activ
 
 st.subheader("One filter up close")
 channels = len(patterns.targets)
-index = st.slider("Filter", 0, channels - 1, 0, key="filters_index")
+index = st.slider("Filter", 0, channels - 1, 0, key="filters_index") if channels > 1 else 0
 left, right = st.columns([1, 3])
 left.image(common.gray(patterns.images[index], 6), caption=f"{layer} #{index}: its maximized pattern",
            output_format="PNG")

@@ -16,6 +16,7 @@ st.title("Look inside")
 ref = common.current_model_ref()
 common.load_current_model()
 names = common.layer_names(ref)
+shape_text = "x".join(str(d) for d in names["input_shape"])
 
 left, right = st.columns([1, 2], gap="large")
 with left:
@@ -52,22 +53,35 @@ with left:
         st.error(f"This image cannot be read: {exc}")
         st.stop()
     maps = common.feature_maps(ref, prepared)
-    st.image(common.gray(maps.inputs[0], 6), caption="What the model sees: 28x28, white ink on black",
+    shown = common.to_display(ref, maps.inputs)
+    lo, hi = names["input_range"]
+    st.image(common.gray(shown[0], 6), caption=f"What the model sees: {shape_text}, values {lo:g}..{hi:g}",
              output_format="PNG", width=168)
+    if names["input_range_source"].startswith("assumed"):
+        st.caption(f"Input range {lo:g}..{hi:g} is assumed: nothing in the model says what it was trained on.")
 
 probabilities = maps.probabilities[0]
 predicted = int(probabilities.argmax())
 with right:
-    st.metric("Prediction", str(predicted), f"softmax {probabilities[predicted]:.3f}", delta_color="off")
-    chart = pd.DataFrame({"probability": probabilities}, index=[str(i) for i in range(len(probabilities))])
-    chart.index.name = "digit"
-    st.bar_chart(chart, y="probability", height=260, y_label="softmax probability", x_label="digit")
+    class_names = names["class_names"]
+    st.metric("Prediction", class_names[predicted], f"probability {probabilities[predicted]:.3f}", delta_color="off")
+    chart = pd.DataFrame({"probability": probabilities}, index=class_names)
+    chart.index.name = "class"
+    st.bar_chart(chart, y="probability", height=260, y_label="probability", x_label="class")
+
+common.needs_layers(ref, "Feature maps and pooling")
 
 st.header("Feature maps of every layer")
 st.caption("Each small square is one channel of the layer (bright = strong activation, one colour scale per layer). "
            "Convolutions find strokes and edges; pooling keeps the strongest response of each 2x2 window.")
+MAX_LAYERS = 12  # a MobileNet has ~150 layers of maps: a few across the depth unless asked for all
+spatial = names["spatial"]
+if len(spatial) > MAX_LAYERS and not st.checkbox(f"Show all {len(spatial)} layers", key="all_layers"):
+    picks = np.unique(np.linspace(0, len(spatial) - 1, MAX_LAYERS).round().astype(int))
+    spatial = [spatial[i] for i in picks]
+    st.caption(f"{len(spatial)} of {len(names['spatial'])} layers, spread across the depth.")
 shapes = []
-for name in names["spatial"]:
+for name in spatial:
     layer_maps = maps.maps[name][0]
     h, w, c = layer_maps.shape
     shapes.append(f"{h}x{w}x{c}")
@@ -81,7 +95,11 @@ common.tutorial_note("池化所做的跟滤波器一样在矩阵上平移，只�
 pool_left, pool_mid, pool_right = st.columns(3)
 layer = pool_left.selectbox("Feature map of layer", names["spatial"], key="pool_layer")
 channels = maps.maps[layer].shape[-1]
-channel = pool_mid.slider("Channel", 0, channels - 1, 0, key="pool_channel")
+if channels > 1:
+    channel = pool_mid.slider("Channel", 0, channels - 1, 0, key="pool_channel")
+else:
+    channel = 0
+    pool_mid.caption(f"{layer} has one channel.")
 size = pool_right.select_slider("Window", [2, 3, 4], value=2, key="pool_size")
 fmap = maps.maps[layer][0, :, :, channel]
 pooled = common.pooling(fmap, size)
@@ -100,10 +118,14 @@ methods = st.multiselect("Methods", list(METHODS), default=["saliency", "gradcam
                          key="attribution_methods")
 if methods:
     columns = st.columns(len(methods) + 1)
-    columns[0].image(common.gray(maps.inputs[0], 6), caption=f"input (model says {predicted})", output_format="PNG")
+    columns[0].image(common.gray(shown[0], 6), caption=f"input (model says {class_names[predicted]})",
+                     output_format="PNG")
     for column, method in zip(columns[1:], methods):
+        if method in ("gradcam", "gradcam++", "scorecam") and not names["conv"]:
+            column.info(f"{METHODS[method]} needs a convolution layer; this model has none.")
+            continue
         result = common.attribution(ref, maps.inputs, method)
-        column.image(common.overlay(maps.inputs[0], result.maps[0], factor=6),
+        column.image(common.overlay(shown[0].mean(axis=-1), result.maps[0], factor=6),
                      caption=f"{METHODS[method]} for class {result.targets[0]}", output_format="PNG")
     st.caption("Bright yellow: pixels that raise the predicted class's score most; dark: pixels that matter little. "
                "Grad-CAM looks through the last convolution layer, so its map is coarser.")

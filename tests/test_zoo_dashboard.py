@@ -1,0 +1,57 @@
+"""Every dashboard page on zoo models (tests/zoo.py), through Streamlit's AppTest: no exception, and a page that
+cannot apply to a model says so in one line instead of crashing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+from zoo import build  # noqa: E402
+
+import cnnviz  # noqa: E402
+
+APP = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
+PAGES = ["look_inside", "convolution", "filters", "class_images"]
+LOW_STEPS = {"filters_steps": 10, "class_steps": 10, "input_source": "Gallery"}
+
+
+@pytest.fixture(scope="module")
+def zoo_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("zoo")
+    files = {}
+    for name in ("rescaling", "rgb_separable", "sigmoid_binary"):
+        files[name] = str(cnnviz.save_model(build(name).model, folder / f"{name}.keras"))
+    return files
+
+
+def run_page(ref: str, page: str | None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=240)
+    at.session_state["models"] = {"zoo model": ref}
+    at.session_state["model_label"] = "zoo model"
+    for key, value in LOW_STEPS.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("name", ["rescaling", "rgb_separable", "sigmoid_binary"])
+def test_every_page_runs_on_a_zoo_model(zoo_files, name):
+    ref = zoo_files[name]
+    probe = cnnviz.get_probe(cnnviz.load_model(ref))
+    model_page = run_page(ref, None)
+    assert model_page.dataframe[0].value["layer"].tolist()[1:] == [r["name"] for r in cnnviz.layer_table(probe.source)]
+    look = run_page(ref, "look_inside")
+    assert look.metric[0].value in probe.class_names  # a class of this model, by its name
+    assert not look.error
+    for page in PAGES[1:]:
+        at = run_page(ref, page)
+        assert not at.error, [e.value for e in at.error]
+        if page == "convolution" and name == "rescaling":  # no Conv2D reads the image directly: one line says so
+            assert any("rescale" in i.value for i in at.info)
