@@ -18,12 +18,13 @@ install: $(STAMP)
 dashboard: $(STAMP)
 	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true
 
-# Debian's Chromium for the real-browser tests (Playwright cannot download its own browser here).
+# Debian's Chromium for the real-browser tests (Playwright cannot download its own browser here),
+# and poppler-utils (pdftoppm) so the report test renders the PDF's pages.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
+	@{ command -v chromium && command -v pdftoppm; } >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and poppler-utils for the browser and report tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
 test: $(STAMP) browser
 	$(BIN)/ruff check cnnviz dashboards tests bench scripts

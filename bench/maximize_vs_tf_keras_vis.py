@@ -1,6 +1,6 @@
 """Activation maximization: tf-keras-vis vs cnnviz, and feature-map throughput, in one run.
 
-    python bench/maximize_vs_tf_keras_vis.py [--data ../shared/data/mnist.npz]
+    python bench/maximize_vs_tf_keras_vis.py [--data path/to/mnist.npz]
 
 (a) tf-keras-vis 0.8.7 `ActivationMaximization` with its documented defaults (input
 modifiers Jitter(4) + Rotate2D(1), regularizers TotalVariation2D(1.0) + Norm(0.3, p=1),

@@ -1,6 +1,6 @@
 """Training speed: the tutorial's script as written vs cnnviz's recipes, in one run on one machine.
 
-    python bench/train_vs_tutorial.py [--data ../shared/data/mnist.npz] [--epochs 15]
+    python bench/train_vs_tutorial.py [--data path/to/mnist.npz] [--epochs 15]
 
 Prints, for (a) the tutorial's script (its Sequential model, model.fit on numpy arrays,
 batch 128, 15 epochs, validation_split 0.1), (b) `cnnviz.train()` with the default
@@ -71,15 +71,12 @@ class TestAccuracyPerEpoch(keras.callbacks.Callback):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=None, help="mnist.npz (default: $CNNVIZ_MNIST, Keras' cache, ../shared/data)")
+    parser.add_argument("--data", default=None, help="mnist.npz (default: $CNNVIZ_MNIST, Keras' cache, the download)")
     parser.add_argument("--epochs", type=int, default=15, help="tutorial epochs (15 as written)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", default=None, help="also write the numbers here")
     args = parser.parse_args()
-    try:
-        mnist = cnnviz.load_mnist(args.data, download=False)
-    except cnnviz.DataError:
-        mnist = cnnviz.load_mnist("../shared/data/mnist.npz")
+    mnist = cnnviz.load_mnist(args.data)
     keras.utils.set_random_seed(args.seed)
     print(f"machine: {platform.platform()}, {platform.machine()}, cpus={__import__('os').cpu_count()}; "
           f"TensorFlow {__import__('tensorflow').__version__}, Keras {keras.__version__}; data {mnist.source}")

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -87,17 +89,60 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+_CLASS_PART = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
 def _parse_classes(text: str) -> list[int]:
-    """'6' -> [6]; '0-9' -> [0..9]; '1,3,5' -> [1, 3, 5]."""
+    """'6' -> [6]; '0-9' -> [0..9]; '1,3,5' -> [1, 3, 5]; anything else is a ValueError that says what to write.
+
+    >>> _parse_classes("1,3-5")
+    [1, 3, 4, 5]
+    >>> _parse_classes("-1")
+    Traceback (most recent call last):
+    ...
+    ValueError: class '-1' is not a class number: classes are numbered from 0; write a class (6), a list (1,3,5) or a range (0-9).
+    """
     out: list[int] = []
     for part in text.split(","):
-        part = part.strip()
-        if "-" in part:
-            lo, hi = part.split("-", 1)
-            out.extend(range(int(lo), int(hi) + 1))
-        elif part:
-            out.append(int(part))
+        if not part.strip():
+            continue
+        match = _CLASS_PART.match(part)
+        if not match:
+            raise ValueError(f"class {part.strip()!r} is not a class number: classes are numbered from 0; "
+                             "write a class (6), a list (1,3,5) or a range (0-9).")
+        lo, hi = int(match.group(1)), int(match.group(2) or match.group(1))
+        if hi < lo:
+            raise ValueError(f"class range {part.strip()!r} runs backwards; write it low-high, e.g. 0-9.")
+        if hi - lo >= 10_000:
+            raise ValueError(f"class range {part.strip()!r} is too long (at most 10,000 classes at once).")
+        out.extend(range(lo, hi + 1))
+    if not out:
+        raise ValueError(f"no class given in {text!r}; write a class (6), a list (1,3,5) or a range (0-9).")
     return out
+
+
+def _number(kind: type, lo: float, hi: float) -> Callable[[str], float]:
+    """An argparse type: a ``kind`` (int or float) within lo..hi, else one line saying the allowed range."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if not (lo <= value <= hi):  # also refuses nan
+            raise argparse.ArgumentTypeError(f"{text} is out of range: use {lo:g} to {hi:g}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _note_blank(images) -> None:
+    """Print the blank-image note for the prepared images that are blank."""
+    from .data import BLANK_NOTE, is_blank
+
+    if len(images) and is_blank(images).any():
+        print(f"note: {BLANK_NOTE}")
 
 
 @command
@@ -105,8 +150,13 @@ def cmd_maximize(args: argparse.Namespace) -> int:
     from .maximize import fake_vs_constrained, maximize
     from .plots import plot_fake_vs_constrained, plot_maximization, save_figure
 
-    classes = _parse_classes(args.classes)
     model = _model(args)
+    if args.classes is None:
+        from .probe import get_probe
+
+        classes = get_probe(model).default_classes()
+    else:
+        classes = _parse_classes(args.classes)
     if args.compare:
         experiment = fake_vs_constrained(model, classes=classes, steps=args.steps, seed=args.seed)
         for name, result in (("no constraint", experiment.plain), ("L1 constraint", experiment.constrained)):
@@ -131,6 +181,7 @@ def cmd_features(args: argparse.Namespace) -> int:
     fmaps = feature_maps(args.image, model=_model(args), layers=args.layers)
     probs = fmaps.probabilities[0]
     print(f"prediction: {probs.argmax()} (softmax {probs.max():.4f})")
+    _note_blank(fmaps.inputs)
     for name, maps in fmaps.maps.items():
         print(f"  {name}: {maps.shape[1]}x{maps.shape[2]} x {maps.shape[3]} maps")
     print(f"saved {save_figure(plot_feature_maps(fmaps, max_maps=args.max_maps), args.output)}")
@@ -156,6 +207,7 @@ def cmd_attribution(args: argparse.Namespace) -> int:
 
     result = attribute(args.image, method=args.method, target=args.target, model=_model(args))
     print(f"{args.method} for class {result.targets[0]} (softmax {result.probabilities[0, result.targets[0]]:.4f})")
+    _note_blank(getattr(result, "inputs", []))
     print(f"saved {save_figure(plot_attribution(result), args.output)}")
     return 0
 
@@ -242,12 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train the reference CNN on MNIST")
     p.add_argument("--recipe", default="tutorial", help="tutorial (default), fast or augmented")
-    p.add_argument("--epochs", type=int, default=None, help="epochs (default: the recipe's)")
-    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: the recipe's)")
-    p.add_argument("--learning-rate", type=float, default=None, help="peak learning rate (default: the recipe's)")
+    p.add_argument("--epochs", type=_number(int, 1, 1000), default=None, help="epochs (default: the recipe's)")
+    p.add_argument("--batch-size", type=_number(int, 1, 65536), default=None, help="mini-batch size (default: the recipe's)")
+    p.add_argument("--learning-rate", type=_number(float, 1e-8, 10), default=None, help="peak learning rate (default: the recipe's)")
     p.add_argument("--data", default=None, help="path to a Keras-style mnist.npz (default: $CNNVIZ_MNIST, Keras' cache, download)")
     p.add_argument("--sample", action="store_true", help="train on the 1,000-image sample bundled with cnnviz")
-    p.add_argument("--seed", type=int, default=None, help="random seed for a reproducible run")
+    p.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=None, help="random seed for a reproducible run")
     p.add_argument("-o", "--output", default="mnist_cnn.keras", help="where to save the model (default: mnist_cnn.keras)")
     p.add_argument("--curves", default=None, help="also save the accuracy/loss curves to this PNG/SVG/PDF")
     p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 silent, 1 progress bar, 2 a line per epoch")
@@ -264,15 +316,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="save the confusion matrix figure here (PNG/SVG/PDF)")
 
     p = sub.add_parser("maximize", help="the image each class (or filter) likes most")
-    p.add_argument("--class", "-c", dest="classes", default="0-9", help="a class, a list (1,3,5) or a range (0-9)")
+    p.add_argument("--class", "-c", dest="classes", default=None,
+                   help="a class, a list (1,3,5) or a range (0-9); default: the model's first 10")
     p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
-    p.add_argument("--steps", type=int, default=200)
-    p.add_argument("--learning-rate", type=float, default=0.1)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=_number(int, 1, 10_000), default=200)
+    p.add_argument("--learning-rate", type=_number(float, 1e-8, 1000), default=0.1)
+    p.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
     p.add_argument("--regularization", default="default", help="default, none (fake digits) or l1 (the tutorial's constraint)")
     for name in ("l1", "l2", "tv", "blur"):
-        p.add_argument(f"--{name}", type=float, default=None, help=f"{name} weight (overrides the preset)")
-    p.add_argument("--jitter", type=int, default=None, help="random shift in pixels per step")
+        p.add_argument(f"--{name}", type=_number(float, 0, 1e6), default=None, help=f"{name} weight (overrides the preset)")
+    p.add_argument("--jitter", type=_number(int, 0, 1000), default=None, help="random shift in pixels per step")
     p.add_argument("--compare", action="store_true", help="the tutorial's experiment: no constraint vs L1, side by side")
     p.add_argument("-o", "--output", default="maximize.png")
 
@@ -280,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image", help="an image file (PNG, JPEG, ...)")
     p.add_argument("--model", default=None)
     p.add_argument("--layers", nargs="*", default=None, help="layer names (default: every conv and pooling layer)")
-    p.add_argument("--max-maps", type=int, default=16)
+    p.add_argument("--max-maps", type=_number(int, 1, 256), default=16)
     p.add_argument("-o", "--output", default="features.png")
 
     p = sub.add_parser("filters", help="the kernels of a conv layer")
@@ -291,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("attribution", help="saliency, SmoothGrad, Grad-CAM, Grad-CAM++ or Score-CAM for an image")
     p.add_argument("image")
     p.add_argument("--method", default="gradcam", choices=("saliency", "smoothgrad", "gradcam", "gradcam++", "scorecam"))
-    p.add_argument("--target", type=int, default=None, help="class to explain (default: the predicted one)")
+    p.add_argument("--target", type=_number(int, 0, 1_000_000), default=None, help="class to explain (default: the predicted one)")
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="attribution.png")
 
@@ -301,16 +354,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
         p.add_argument("--images", nargs="+", default=None, metavar="FILE",
                        help="image files to show after the example digits (unreadable ones are listed, the rest built)")
-        p.add_argument("--examples", type=int, default=4, help="example digits from the bundled sample (default: 4)")
+        p.add_argument("--examples", type=_number(int, 0, 50), default=4, help="example digits from the bundled sample (default: 4)")
         p.add_argument("--classes", default=None, help="class images to draw: a class, a list (1,3,5) or a range (0-9); "
                                                        "default: the model's first 10")
         p.add_argument("--data", default=None, help="mnist.npz for the confusion matrix (default: the full MNIST if "
                                                     "found without a download, else the bundled test sample)")
         p.add_argument("--sample", action="store_true", help="confusion matrix on the bundled 1,000-image test sample")
-        p.add_argument("--steps", type=int, default=200, help="maximization steps for the class images")
-        p.add_argument("--filter-steps", type=int, default=150, help="maximization steps for the filter patterns")
-        p.add_argument("--dpi", type=int, default=150, help="resolution of raster images (default: 150)")
-        p.add_argument("--max-layers", type=int, default=8, help="layers given filter, pattern and feature-map "
+        p.add_argument("--steps", type=_number(int, 1, 10_000), default=200, help="maximization steps for the class images")
+        p.add_argument("--filter-steps", type=_number(int, 1, 10_000), default=150, help="maximization steps for the filter patterns")
+        p.add_argument("--dpi", type=_number(int, 30, 600), default=150, help="resolution of raster images (default: 150)")
+        p.add_argument("--max-layers", type=_number(int, 1, 1000), default=8, help="layers given filter, pattern and feature-map "
                                                                  "figures, chosen across depth (default: 8)")
         p.add_argument("--all-layers", action="store_true", help="every layer (slow on big models)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
@@ -327,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figure", default=None, help="also save every snapshot side by side to this PNG/SVG/PDF")
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard")
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--port", type=_number(int, 1, 65535), default=8501)
 
     for p in sub.choices.values():  # every command that takes a model takes its input range too
         if any(action.dest == "model" for action in p._actions) and p.prog.split()[-1] not in ("report", "export"):
@@ -337,20 +390,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The flags that name a file to write, and whether it is a folder of files (export) or a figure file.
+OUTPUTS = ("output", "out", "curves")
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output that has the wrong kind of name or cannot be written there."""
+    from .paths import check_writable
+    from .plots import FORMATS
+
+    for flag in OUTPUTS:
+        value = getattr(args, flag, None)
+        if value is None:
+            continue
+        if args.command == "export":
+            check_writable(value, directory=True)
+            continue
+        check_writable(value)
+        suffix = Path(value).suffix.lower()
+        if args.command == "train" and flag == "output":
+            if suffix != ".keras":
+                raise ValueError(f"cannot save the model as {Path(value).name!r}: Keras 3 saves models as .keras "
+                                 "files; name it e.g. mnist_cnn.keras.")
+        elif args.command != "report" and suffix.lstrip(".") not in FORMATS:
+            raise ValueError(f"cannot save a figure as {Path(value).name!r}: name it .png, .svg or .pdf.")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``cnnviz`` console script."""
+    """Entry point of the ``cnnviz`` console script: every error is one line on stderr (exit 2), never a
+    traceback (set CNNVIZ_DEBUG=1 to see one)."""
+    import warnings
+
+    from PIL import Image
+
+    # the console script owns its process: PIL's warning about large images is noise next to cnnviz's own line
+    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
     args = build_parser().parse_args(argv)
     from .data import DataError
+    from .messages import describe_error, one_line
     from .model import ModelError
 
     try:
+        check_outputs(args)
         return COMMANDS[args.command](args)
     except (DataError, ModelError, ValueError, FileNotFoundError) as exc:
-        print(f"cnnviz {args.command}: error: {exc}", file=sys.stderr)
+        print(f"cnnviz {args.command}: error: {one_line(exc, 2000)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"cnnviz {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # anything else: still one line, with a way to see more
+        if os.environ.get("CNNVIZ_DEBUG"):
+            raise
+        print(f"cnnviz {args.command}: error: {describe_error(exc)} (set CNNVIZ_DEBUG=1 to see the traceback)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

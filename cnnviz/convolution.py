@@ -12,7 +12,7 @@ the bias and applies ReLU.
 >>> convolve(image, kernel)
 array([[-5., -5., -5.],
        [-5., -5., -5.],
-       [-5., -5., -5.]])
+       [-5., -5., -5.]], dtype=float32)
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,12 @@ KERAS_CACHE = Path("~/.keras/datasets/mnist.npz")
 ENV_VAR = "CNNVIZ_MNIST"
 IMAGE_SIZE = 28
 KEYS = ("x_train", "y_train", "x_test", "y_test")
+#: The largest image cnnviz decodes (width x height), checked from the file's header before decoding:
+#: a 100 KB PNG can hold 900 million pixels (a "decompression bomb") and take gigabytes to open.
+MAX_PIXELS = 50_000_000
+#: An image whose values all lie within this range of each other is blank: the model can only guess.
+BLANK_TOLERANCE = 1 / 255
+BLANK_NOTE = "the image is blank (one value everywhere): the model is guessing, its answer means nothing"
 
 
 class DataError(ValueError):
@@ -92,7 +99,7 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = True) 
     cache ``~/.keras/datasets/mnist.npz``; then Keras' own download (when ``download``).
     Raises :class:`DataError` saying where it looked and how to point cnnviz at a file.
 
-    >>> mnist = load_mnist("../shared/data/mnist.npz")  # doctest: +SKIP
+    >>> mnist = load_mnist("path/to/mnist.npz")  # doctest: +SKIP
     >>> mnist.x_train.shape  # doctest: +SKIP
     (60000, 28, 28)
     """
@@ -251,24 +258,19 @@ def preprocess(image: Any, *, size: int = IMAGE_SIZE) -> np.ndarray:
 
 
 def _to_array(image: Any) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     if isinstance(image, (str, os.PathLike)):
         path = Path(image).expanduser()
+        if path.is_dir():
+            raise DataError(f"{path} is a folder, not an image file; give the path of a PNG, JPEG, BMP or GIF file.")
         if not path.is_file():
             raise DataError(f"image file {path} does not exist.")
-        try:
-            with Image.open(path) as img:
-                return _pil_to_array(img)
-        except (UnidentifiedImageError, OSError) as exc:
-            raise DataError(f"{path} is not an image cnnviz can read ({exc}). Use a PNG, JPEG, BMP or GIF file.") from None
+        return _open_image(path, str(path), "Use a PNG, JPEG, BMP or GIF file.")
     if isinstance(image, (bytes, bytearray)):
-        try:
-            with Image.open(io.BytesIO(image)) as img:
-                return _pil_to_array(img)
-        except (UnidentifiedImageError, OSError) as exc:
-            raise DataError(f"these bytes are not an image cnnviz can read ({exc}). Use PNG or JPEG.") from None
+        return _open_image(io.BytesIO(image), "the image file", "Use PNG or JPEG.")
     if isinstance(image, Image.Image):
+        check_pixels(*image.size)
         return _pil_to_array(image)
     if hasattr(image, "numpy"):  # a tf.Tensor
         image = image.numpy()
@@ -281,9 +283,79 @@ def _to_array(image: Any) -> np.ndarray:
     return array
 
 
+def check_pixels(width: int, height: int, what: str = "the image") -> None:
+    """Refuse an image larger than :data:`MAX_PIXELS` (width x height) before it is decoded.
+
+    >>> check_pixels(30_000, 30_000)
+    Traceback (most recent call last):
+    ...
+    cnnviz.data.DataError: the image is 30000x30000 pixels (900 Mpx); cnnviz opens images up to 50 Mpx. Scale it down first.
+    """
+    if width * height > MAX_PIXELS:
+        raise DataError(f"{what} is {width}x{height} pixels ({width * height / 1e6:.0f} Mpx); cnnviz opens images "
+                        f"up to {MAX_PIXELS / 1e6:.0f} Mpx. Scale it down first.")
+
+
+def _open_image(source: Any, what: str, hint: str) -> np.ndarray:
+    """Open an image file (a path or a file object): its size is checked from the header, then it is decoded."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(source) as img:  # reads the header only
+            check_pixels(*img.size, what=what)
+            return _pil_to_array(img)
+    except DataError:
+        raise
+    except Image.DecompressionBombError as exc:  # PIL's own limit (above ours) fires while reading the header
+        size = re.search(r"\((\d+) pixels\)", str(exc))
+        mpx = f" ({int(size.group(1)) / 1e6:.0f} Mpx)" if size else ""
+        raise DataError(f"{what} is too large{mpx}; cnnviz opens images up to {MAX_PIXELS / 1e6:.0f} Mpx. "
+                        "Scale it down first.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DataError(f"{what} is not an image cnnviz can read ({exc}). {hint}") from None
+
+
+#: The integer image modes PIL opens 16- and 32-bit files in.
+_WIDE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+
+
 def _pil_to_array(img) -> np.ndarray:
-    """A PIL image as an array; palette and grey+alpha modes become RGBA so colour and alpha survive."""
+    """A PIL image as an array; palette and grey+alpha modes become RGBA so colour and alpha survive;
+    16-bit grey (PNG, TIFF) becomes float in [0, 1], scaled by the 16-bit range."""
+    if img.mode in _WIDE_MODES:
+        return _scale_wide(np.asarray(img))
+    if img.mode == "F":
+        return np.asarray(img, dtype=np.float32)
     return np.asarray(img.convert("RGBA") if img.mode in ("P", "LA", "PA") else img)
+
+
+def _scale_wide(array: np.ndarray) -> np.ndarray:
+    """16-bit (or 32-bit integer) pixels -> float32 in [0, 1] by the 16-bit range (65535); values that only
+    use 0-255 are taken as 8-bit, which is what such a file means."""
+    values = array.astype(np.float32)
+    if values.min(initial=0) < 0:
+        raise DataError(f"the image has negative values (min {values.min():.3g}); pass pixels in 0-255 or 0-1.")
+    top = float(values.max(initial=0))
+    scale = 255.0 if top <= 255 else 65535.0 if top <= 65535 else top
+    return values / scale
+
+
+def is_blank(images: Any, tolerance: float = BLANK_TOLERANCE) -> np.ndarray:
+    """For a batch (N, ...) of images (display or model range alike): True where an image holds one value
+    everywhere (all black, all white, an empty canvas), so a model can only guess.
+
+    >>> is_blank(np.stack([np.zeros((28, 28)), np.eye(28)])).tolist()
+    [True, False]
+    """
+    batch = np.asarray(images, dtype=np.float32)
+    if batch.ndim < 3:
+        batch = batch[None]
+    flat = batch.reshape(len(batch), -1)
+    if flat.shape[1] == 0:
+        return np.ones(len(batch), bool)
+    span = flat.max(axis=1) - flat.min(axis=1)
+    scale = np.maximum(1.0, np.abs(flat).max(axis=1))  # model ranges like 0-255 are as blank as 0-1
+    return span <= tolerance * scale
 
 
 def _to_gray_batch(array: np.ndarray) -> np.ndarray:
@@ -308,9 +380,12 @@ def _to_gray_batch(array: np.ndarray) -> np.ndarray:
         raise DataError("the image contains NaN or infinite values; pass finite pixel values (0-255 or 0-1).")
     if values.min() < 0:
         raise DataError(f"the image has negative values (min {values.min():.3g}); pass pixels in 0-255 or 0-1.")
-    if array.dtype == np.uint8 or values.max() > 1.0:
+    if array.dtype == np.uint16 or (array.dtype.kind in "iu" and values.max() > 255):
+        values = _scale_wide(values)  # 16-bit pixels: scaled by the 16-bit range
+    elif array.dtype == np.uint8 or values.max() > 1.0:
         if values.max() > 255:
-            raise DataError(f"the image has values up to {values.max():.4g}; pass pixels in 0-255 or 0-1.")
+            raise DataError(f"the image has values up to {values.max():.4g}; pass pixels in 0-255 (16-bit: "
+                            "0-65535 as integers) or 0-1.")
         values = values / 255.0
     channels = values.shape[-1]
     if channels == 1:

@@ -38,6 +38,14 @@ class FeatureMaps:
     def predicted(self) -> np.ndarray:
         return self.probabilities.argmax(axis=1)
 
+    @property
+    def blank(self) -> np.ndarray:
+        """True for each input that is blank (one value everywhere): there the model is only guessing
+        (see :data:`cnnviz.data.BLANK_NOTE`)."""
+        from .data import is_blank
+
+        return is_blank(self.inputs)
+
 
 def feature_maps(image: Any, model: keras.Model | None = None, layers: Sequence[str] | None = None, *,
                  input_range: tuple[float, float] | None = None) -> FeatureMaps:

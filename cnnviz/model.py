@@ -12,6 +12,7 @@ import os
 import tempfile
 import threading
 import weakref
+import zipfile
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,7 +138,7 @@ def remember(model: keras.Model, **facts: Any) -> None:
 
 def _load(path: Path) -> keras.Model:
     if path.is_dir():
-        raise ModelError(f"{path} is a folder; give the path of a '.keras' model file.")
+        raise ModelError(f"{path} is a folder, not a model file; give the path of a .keras file.")
     if not path.is_file():
         raise ModelError(f"model file {path} does not exist.")
     size = path.stat().st_size
@@ -145,24 +146,39 @@ def _load(path: Path) -> keras.Model:
         raise ModelError(f"model file {path} is {size / 2**20:.0f} MiB; cnnviz reads models up to {MAX_MODEL_BYTES / 2**20:.0f} MiB.")
     if path.suffix not in (".keras", ".h5", ".hdf5"):
         raise ModelError(f"{path.name}: cnnviz reads Keras 3 '.keras' files (or legacy '.h5'); save with model.save('x.keras').")
+    if path.suffix == ".keras" and not zipfile.is_zipfile(path):
+        raise ModelError(f"{path.name} is not a valid .keras file (truncated or not a zip); "
+                         "save the model again with model.save('name.keras').")
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:
-        text = _first_line(exc)
-        if "Could not locate class" in text or "custom_objects" in text:
-            raise ModelError(
-                f"{path.name} holds a model with a class of its own (a subclassed keras.Model or custom layer: "
-                f"{text}). A file cannot carry that code. In Python, import the module that defines the class "
-                "(decorated with @keras.saving.register_keras_serializable()) and pass the model object "
-                "(model=...); for the CLI and the dashboard, rebuild the network with the functional API "
-                "(keras.Input -> layers -> keras.Model), copy the weights, and save that."
-            ) from None
-        raise ModelError(f"{path.name} could not be loaded as a Keras model: {exc.__class__.__name__}: {text}") from None
+        raise ModelError(_load_error(path, exc)) from None
     check_classifier(model, name=path.name)
     card = read_sidecar(path, "card")
     if card:
         _cards[model] = card
     return model
+
+
+def _load_error(path: Path, exc: BaseException) -> str:
+    """One line that says why ``path`` could not be loaded (Keras' own message kept whole, without colour codes)."""
+    from .messages import one_line
+
+    text = one_line(exc)
+    if "Could not locate class" in text or "custom_objects" in text:
+        return (f"{path.name} holds a model with a class of its own (a subclassed keras.Model or custom layer: "
+                f"{one_line(text, 300)}). A file cannot carry that code. In Python, import the module that defines "
+                "the class (decorated with @keras.saving.register_keras_serializable()) and pass the model object "
+                "(model=...); for the CLI and the dashboard, rebuild the network with the functional API "
+                "(keras.Input -> layers -> keras.Model), copy the weights, and save that.")
+    if "safe_mode" in text or "unsafe_deserialization" in text:
+        return (f"{path.name} holds Python code (a Lambda layer or a custom object), and cnnviz loads models in safe "
+                "mode, so it never runs code from a file. Rebuild the model without Lambda layers, or, if you trust "
+                "the file, load it yourself with keras.saving.load_model(path, safe_mode=False) and pass the model "
+                f"object. Keras said: {text}")
+    if isinstance(exc, (zipfile.BadZipFile, EOFError)) or "zip" in text.lower():
+        return f"{path.name} is not a valid .keras file (truncated or not a zip): {text}"
+    return f"{path.name} could not be loaded as a Keras model: {exc.__class__.__name__}: {text}"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -46,30 +46,52 @@ def _describe(layer, shape_in: tuple, shape_out: tuple) -> str:
     return ""
 
 
-def plot_architecture(model: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[float, float] | None = None) -> Figure:
+def plot_architecture(model: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[float, float] | None = None,
+                      max_rows: int = 40, max_boxes: int = 12) -> Figure:
     """The layer table (name, type, what it does, output shape, parameters) under a diagram of the shapes.
+
+    Big models stay readable: the table shows the first and last ``max_rows / 2`` layers with one row
+    counting the rest by type, and the diagram at most ``max_boxes`` shapes (where the shape changes,
+    chosen across depth).
 
     >>> import cnnviz
     >>> fig = plot_architecture(cnnviz.load_model())
     >>> fig.cnnviz_caption.startswith("The layers")
     True
     """
+    from collections import Counter
+
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
     from .model import _layers, layer_table
 
-    rows = layer_table(model)
-    layers = list(_layers(model))
+    all_rows = layer_table(model)
+    all_layers = list(_layers(model))
     in_shape = tuple(model.inputs[0].shape[1:])
-    shapes = [in_shape] + [row["output_shape"] for row in rows]
-    fig = figure(figsize=figsize or (7.4, 1.9 + 0.3 * (len(rows) + 2)), dpi=dpi)
-    grid = fig.add_gridspec(2, 1, height_ratios=[1.6, 0.3 * (len(rows) + 2)])
+    all_shapes = [in_shape] + [row["output_shape"] for row in all_rows]
+    total = sum(row["parameters"] for row in all_rows)
+    if len(all_rows) > max_rows:
+        half = max_rows // 2
+        kept = [*range(half), *range(len(all_rows) - half, len(all_rows))]
+        skipped = Counter(all_rows[i]["type"] for i in range(half, len(all_rows) - half))
+        left_out = (f"... {sum(skipped.values())} more layers: "
+                    + ", ".join(f"{count} {kind}" for kind, count in skipped.most_common(3))
+                    + (", ..." if len(skipped) > 3 else ""))
+    else:
+        kept, left_out = list(range(len(all_rows))), ""
+    rows = [all_rows[i] for i in kept]
+    table_lines = len(rows) + 2 + (1 if left_out else 0)
+    fig = figure(figsize=figsize or (7.4, 1.9 + 0.3 * table_lines), dpi=dpi)
+    grid = fig.add_gridspec(2, 1, height_ratios=[1.6, 0.3 * table_lines])
+
+    boxes = _diagram_indices(all_shapes, max_boxes)
+    shapes = [all_shapes[i] for i in boxes]
+    names = [("input" if i == 0 else all_rows[i - 1]["name"]) for i in boxes]
+    n = len(all_shapes)
 
     # the shapes, left to right: boxes sized by height x width, stacked by channels
     ax = fig.add_subplot(grid[0])
     ax.axis("off")
-    names = ["input"] + [row["name"] for row in rows]
-    n = len(shapes)
     biggest = max(s[0] for s in shapes if len(s) == 3) if any(len(s) == 3 for s in shapes) else 1
     x = 0.0
     centers = []
@@ -90,7 +112,8 @@ def plot_architecture(model: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[floa
                                    linewidth=0.8))
             label = f"{units}"
         centers.append((x, x + width))
-        ax.text(x + width / 2, -0.2, f"{name}\n{label}", ha="center", va="top", fontsize=7.5)
+        short = name if len(name) <= 12 or len(boxes) <= 6 else name[:11] + "."
+        ax.text(x + width / 2, -0.2, f"{short}\n{label}", ha="center", va="top", fontsize=7.5 if len(boxes) <= 8 else 6.5)
         x += max(width, 0.45) + 0.5
     for (_, right), (left, _) in zip(centers[:-1], centers[1:]):
         ax.add_patch(FancyArrowPatch((right + 0.05, 0.5), (left - 0.05, 0.5), arrowstyle="-|>", mutation_scale=8,
@@ -102,17 +125,20 @@ def plot_architecture(model: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[floa
     # the table
     ax = fig.add_subplot(grid[1])
     ax.axis("off")
-    cells = [["input", "Input", f"a {shapes[0][0]}x{shapes[0][1]} image, {shapes[0][2]} channel(s)",
-              "x".join(map(str, shapes[0])), "0"]]
-    for row, layer, before in zip(rows, layers, shapes[:-1]):
-        cells.append([row["name"], row["type"], _describe(layer, before, row["output_shape"]),
+    cells = [["input", "Input", f"a {in_shape[0]}x{in_shape[1]} image, {in_shape[2]} channel(s)",
+              "x".join(map(str, in_shape)), "0"]]
+    for k, i in enumerate(kept):
+        if left_out and k == len(kept) // 2:
+            cells.append(["", "", left_out, "", ""])
+        row = all_rows[i]
+        cells.append([row["name"], row["type"], _describe(all_layers[i], all_shapes[i], row["output_shape"]),
                       "x".join(map(str, row["output_shape"])), f"{row['parameters']:,}"])
-    total = sum(row["parameters"] for row in rows)
     cells.append(["", "", "total", "", f"{total:,}"])
     with cnnviz_style():
         table = ax.table(cellText=cells, colLabels=["layer", "type", "what it does", "output", "parameters"],
                          colLoc="left", cellLoc="left", loc="upper center",
-                         colWidths=[0.11, 0.14, 0.52, 0.11, 0.12])
+                         colWidths=[0.11, 0.14, 0.52, 0.11, 0.12] if max(len(r["name"]) for r in rows) <= 12
+                         else [0.21, 0.17, 0.39, 0.11, 0.12])
     table.auto_set_font_size(False)
     table.set_fontsize(7.5)
     table.scale(1.0, 1.25)
@@ -130,6 +156,23 @@ def plot_architecture(model: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[floa
     fig.suptitle(f"Architecture of {model.name}: {n - 1} layers, {total:,} parameters")
     return caption(fig, "The layers in order, with the shape of what each one outputs (height x width x maps) and "
                         "its number of learned weights; the boxes above draw the same shapes to scale.")
+
+
+def _diagram_indices(shapes: list[tuple], limit: int) -> list[int]:
+    """Which shapes the diagram draws: all when few; else the input, every change of shape and the output,
+    thinned evenly across depth to ``limit``.
+
+    >>> _diagram_indices([(8, 8, 1), (8, 8, 4), (8, 8, 4), (4, 4, 4), (16,)], 3)
+    [0, 3, 4]
+    """
+    if len(shapes) <= limit:
+        return list(range(len(shapes)))
+    changes = [0] + [i for i in range(1, len(shapes)) if shapes[i] != shapes[i - 1]]
+    if changes[-1] != len(shapes) - 1:
+        changes.append(len(shapes) - 1)
+    if len(changes) <= limit:
+        return changes
+    return [changes[round(k * (len(changes) - 1) / (limit - 1))] for k in range(limit)]
 
 
 def card_rows(card: dict | None, model: Any) -> list[tuple[str, str]]:

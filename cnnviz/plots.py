@@ -416,7 +416,7 @@ def plot_attribution(attribution: Attribution, *, index: int | None = None, alph
     """
     indices = range(len(attribution.maps)) if index is None else [index]
     n = len(indices)
-    fig = figure(figsize=figsize or (3.4, 1.75 * n + 0.5) if n > 1 else (3.6, 2.2), dpi=dpi)
+    fig = figure(figsize=figsize or ((3.4, 1.75 * n + 0.5) if n > 1 else (3.6, 2.2)), dpi=dpi)
     axes = np.atleast_2d(fig.subplots(n, 2))
     im = None
     for row, i in enumerate(indices):

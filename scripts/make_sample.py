@@ -1,6 +1,6 @@
 """Rebuild the MNIST sample bundled in cnnviz/_sample/ from a full MNIST npz.
 
-Usage: python scripts/make_sample.py ../shared/data/mnist.npz
+Usage: python scripts/make_sample.py [path/to/mnist.npz]   (default: $CNNVIZ_MNIST, Keras' cache, the download)
 
 Takes 100 images of each digit from the training set and 100 of each digit from the
 test set (seeded, so the sample is the same every time) and writes them compressed.
@@ -33,4 +33,6 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/mnist.npz")
+    import cnnviz
+
+    main(sys.argv[1] if len(sys.argv) > 1 else cnnviz.load_mnist().source)

@@ -1,6 +1,8 @@
 """Train the model shipped in pretrained/ (reference architecture, "augmented" recipe).
 
-Usage: python scripts/train_shipped.py ../shared/data/mnist.npz
+Usage: python scripts/train_shipped.py [path/to/mnist.npz] [output.keras]
+
+Without a path, MNIST is found as cnnviz.load_mnist finds it: $CNNVIZ_MNIST, Keras' cache, the download.
 """
 
 import sys

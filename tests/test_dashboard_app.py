@@ -191,7 +191,7 @@ def test_uploaded_models_are_checked_and_selectable(keras_files):
     uploader = at.sidebar.file_uploader[0]
     uploader.upload("garbage.keras", b"this is not a zip file", "application/octet-stream").run()
     assert not at.exception
-    assert at.sidebar.error and "could not be loaded" in at.sidebar.error[0].value
+    assert at.sidebar.error and "not a valid .keras file" in at.sidebar.error[0].value
     uploader = at.sidebar.file_uploader[0]
     uploader.upload("feature_extractor.keras", keras_files["not_classifier"].read_bytes(),
                     "application/octet-stream").run()

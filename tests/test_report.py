@@ -141,14 +141,14 @@ def test_html_is_self_contained_and_every_image_decodes(html_report):
     parser.feed(text)
     assert "script" not in parser.tags and "link" not in parser.tags and "iframe" not in parser.tags
     for tag, name, value in parser.refs:
-        assert value.startswith(("data:image/png;base64,", "#")), (tag, name, value[:80])
+        assert value.startswith(("data:image/png;base64,", "data:image/jpeg;base64,", "#")), (tag, name, value[:80])
     assert "url(" not in parser.style and "@import" not in parser.style
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", text, re.I)
     assert len(parser.images) == html_report.pages == len(html_report.figures) - 1  # the card is an HTML table
     for src in parser.images:
         with Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1], validate=True))) as img:
             img.load()
-            assert img.format == "PNG" and img.width > 200 and img.height > 100
+            assert img.format in ("PNG", "JPEG") and img.width > 200 and img.height > 100
     for section in html_report.figures:
         if section != "model_card":
             assert f'id="{section}"' in text and f'href="#{section}"' in text

@@ -31,7 +31,7 @@ def main() -> None:
     st.session_state["model_ref"] = common.model_picker()
     with st.sidebar:
         st.caption("cnnviz brings the CNN tutorial to life: conv 3x3 -> pool 2x2 -> conv 3x3 -> pool 2x2 -> softmax.")
-    page.run()
+    common.run_page(page)
 
 
 if __name__ == "__main__":

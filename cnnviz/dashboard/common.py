@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import re
 import tempfile
 import time
 import warnings
@@ -37,7 +38,8 @@ SHIPPED = "shipped"
 SHIPPED_LABEL = "shipped model (pretrained/mnist_cnn.keras)"
 MODELS_DIR = Path(tempfile.gettempdir()) / "cnnviz-dashboard"
 MAX_UPLOAD_MB = 50
-FIGURE_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+_MIME_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+FIGURE_FORMATS = {fmt: _MIME_TYPES[fmt] for fmt in cnnviz.plots.FORMATS}  # the one list of formats lives in plots
 
 # --------------------------------------------------------------------------- models
 
@@ -70,18 +72,61 @@ def register_model(label: str, model_ref: str, *, select: bool = False) -> None:
         st.session_state["model_label"] = label
 
 
+#: Uploaded models kept on disk at most (count and total size); the oldest used go first.
+MAX_KEPT_UPLOADS = 20
+MAX_KEPT_UPLOADS_MB = 400
+
+
+def uploads_dir() -> Path:
+    return MODELS_DIR / "uploads"
+
+
 def save_upload(data: bytes, name: str) -> str:
-    """Write an uploaded model to a file named by its content hash; return the path (the model reference)."""
+    """Write an uploaded model to a file named by its content hash; return the path (the model reference).
+    Keeps at most :data:`MAX_KEPT_UPLOADS` files and :data:`MAX_KEPT_UPLOADS_MB` MiB of uploads."""
     if len(data) > MAX_UPLOAD_MB * 2**20:
         raise cnnviz.ModelError(f"{name} is {len(data) / 2**20:.0f} MiB; the dashboard takes models up to {MAX_UPLOAD_MB} MiB.")
     if not name.endswith(".keras"):
         raise cnnviz.ModelError(f"{name} is not a .keras file; save your model with model.save('name.keras').")
     digest = hashlib.sha256(data).hexdigest()[:16]
-    path = MODELS_DIR / "uploads" / f"upload-{digest}.keras"
-    if not path.is_file():
+    path = uploads_dir() / f"upload-{digest}.keras"
+    if path.is_file():
+        path.touch()  # used again: it is now the newest
+    else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        tmp = path.with_name(f".{path.name}.{time.time_ns()}.part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    prune_uploads(keep=path)
     return str(path)
+
+
+def discard_upload(path: str | Path) -> None:
+    """Delete an uploaded file that was refused (it stays on disk for nobody)."""
+    Path(path).unlink(missing_ok=True)
+
+
+def prune_uploads(keep: Path | None = None, *, max_files: int | None = None, max_mb: float | None = None) -> list[Path]:
+    """Delete the oldest uploads (by last use) beyond the count and size bounds; never ``keep``. Returns what went."""
+    max_files = MAX_KEPT_UPLOADS if max_files is None else max_files
+    max_bytes = (MAX_KEPT_UPLOADS_MB if max_mb is None else max_mb) * 2**20
+    files = []
+    for path in uploads_dir().glob("upload-*.keras"):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # another session pruned it
+            continue
+        files.append((stat.st_mtime, stat.st_size, path))
+    files.sort(key=lambda item: item[0], reverse=True)  # newest first
+    kept_count, kept_bytes, removed = 0, 0, []
+    for _, size, path in files:
+        if path == keep or (kept_count < max_files and kept_bytes + size <= max_bytes):
+            kept_count += 1
+            kept_bytes += size
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
 
 
 def new_trained_path(recipe: str) -> Path:
@@ -103,12 +148,16 @@ def model_picker() -> str:
                                   help=f"Loaded with Keras safe_mode (no code runs); up to {MAX_UPLOAD_MB} MiB.")
         if upload is not None and st.session_state.get("upload_seen") != upload.file_id:
             st.session_state["upload_seen"] = upload.file_id
+            ref = None
             try:
                 ref = save_upload(upload.getvalue(), upload.name)
                 model = get_model(ref)
                 cnnviz.get_probe(model)  # layer names, one image input, one class output
-            except (cnnviz.ModelError, ValueError) as exc:
-                st.session_state["upload_error"] = f"{upload.name}: {exc}"
+            except Exception as exc:  # refused: say why in one line, and keep nothing on disk
+                if ref is not None:
+                    get_model.clear()  # a half-accepted model must not stay cached under a deleted file
+                    discard_upload(ref)
+                st.session_state["upload_error"] = f"{upload.name}: {short_message(exc)}"
             else:
                 st.session_state.pop("upload_error", None)
                 register_model(f"uploaded: {upload.name}", ref)
@@ -341,6 +390,48 @@ def overlay(image: np.ndarray, heat: np.ndarray, alpha: float = 0.5, factor: int
     return enlarge(((1 - alpha) * base + alpha * color) * 255, factor).astype(np.uint8)
 
 
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][\w.@+-]+){2,}[/\\]?")
+
+
+def scrub_paths(text: str) -> str:
+    """Server file paths replaced by their last part (the user has no business with the server's folders).
+
+    >>> scrub_paths("cannot read /tmp/cnnviz-dashboard/uploads/upload-1.keras now")
+    'cannot read upload-1.keras now'
+    """
+    return _PATH.sub(lambda m: re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1], text)
+
+
+def short_message(exc: BaseException) -> str:
+    """One line for the user: cnnviz's own errors as they are, anything else with its type; no server paths."""
+    from cnnviz.messages import describe_error, one_line
+
+    if isinstance(exc, (cnnviz.DataError, cnnviz.ModelError, ValueError)):
+        return scrub_paths(one_line(exc, 400))
+    return scrub_paths(describe_error(exc, 400))
+
+
+def show_error(exc: BaseException) -> None:
+    """A page failed: a short message, and the details (type, whole message; never a traceback or a server
+    path) in an expander that is closed by default."""
+    from cnnviz.messages import one_line
+
+    st.error(f"This page could not be shown: {short_message(exc)}", icon=":material/error:")
+    with st.expander("Details", expanded=False):
+        st.code(scrub_paths(f"{type(exc).__module__}.{type(exc).__qualname__}: {one_line(exc, 4000)}"),
+                language=None, wrap_lines=True)
+        st.caption("Try another model or input; if it keeps failing, report the details above.")
+
+
+def run_page(page) -> None:
+    """Run a Streamlit page; any exception becomes :func:`show_error` (Streamlit's rerun/stop pass through:
+    they are not Exceptions)."""
+    try:
+        page.run()
+    except Exception as exc:
+        show_error(exc)
+
+
 def tutorial_note(text: str) -> None:
-    """A quote from the tutorial, to tie a page to the text it brings to life."""
+    """A note, in our own words, that ties a page to the part of the tutorial it brings to life."""
     st.caption(f"Tutorial: {text}")

@@ -44,6 +44,12 @@ class Context:
     def dpi(self) -> int:
         return self.options.dpi
 
+    def blank(self, index: int) -> bool:
+        """Whether example ``index`` is blank (one value everywhere): the model can only guess on it."""
+        from ..data import is_blank
+
+        return bool(is_blank(self.examples[index : index + 1])[0])
+
     def feature_maps(self):
         """The feature maps of every example image on the chosen layers (computed once, shared by sections)."""
         from ..features import feature_maps
@@ -140,18 +146,21 @@ def example_images(probe, images: Iterable[Any] | None, examples: int,
 
 def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptions, progress: Progress) -> Context:
     """Resolve everything the sections need, and fail now (before minutes of work) on what the user must fix."""
-    from ..data import resolve_data
+    from ..data import BLANK_NOTE, is_blank, resolve_data
     from ..probe import get_probe
 
     loaded, label, history, card = resolve_model(model, options.history, options.card)
     probe = get_probe(loaded)
     if options.classes is None:
-        classes = list(range(min(DEFAULT_CLASSES, probe.num_classes)))
+        classes = probe.default_classes(DEFAULT_CLASSES)
     else:
         classes = [probe.check_class(c) for c in options.classes]
     batch, labels, failures = example_images(probe, images, options.examples, progress)
     ctx = Context(model=loaded, model_label=label, probe=probe, options=options, history=history, card=card,
                   examples=batch, example_labels=labels, classes=classes, failures=failures)
+    for name, blank in zip(labels, is_blank(batch) if len(batch) else []):
+        if blank:
+            ctx.note(f"{name}: {BLANK_NOTE}.")
     if options.data is not None and not (isinstance(options.data, str) and options.data == "sample"):
         ctx.cache["mnist"] = resolve_data(options.data)  # an explicit --data file that cannot be read: say so now
     if isinstance(model, (str, os.PathLike)):

@@ -34,21 +34,51 @@ footer{margin-top:3rem;color:#777;font-size:.85rem}
 """
 
 
-def _png(fig: Figure, dpi: int) -> bytes:
+#: The most pixels one HTML figure is rendered with (its dpi is lowered for bigger figures).
+MAX_IMAGE_PIXELS = 6_000_000
+#: Figures whose plain PNG is larger than this are also tried as a 256-colour PNG and a JPEG; the smallest wins.
+COMPRESS_ABOVE = 150_000
+
+
+def encode_figure(fig: Figure, dpi: int) -> tuple[str, bytes, int]:
+    """(mime type, image bytes, width in CSS pixels) of a figure for the HTML file: at most
+    :data:`MAX_IMAGE_PIXELS`; a plain PNG when small, else the smallest of a 256-colour PNG and a JPEG
+    (a JPEG only when it is much smaller: plots have sharp lines that JPEG blurs).
+
+    >>> import matplotlib.figure
+    >>> mime, data, width = encode_figure(matplotlib.figure.Figure(figsize=(2, 1)), 100)
+    >>> mime, data[:4], width
+    ('image/png', b'\x89PNG', 192)
+    """
     import io
 
+    from PIL import Image
+
+    w, h = fig.get_size_inches()
+    used = max(30, min(dpi, int((MAX_IMAGE_PIXELS / max(w * h, 1e-6)) ** 0.5)))
     buffer = io.BytesIO()
     with page_style():
-        fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
-def _png_size(data: bytes) -> tuple[int, int]:
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        fig.savefig(buffer, format="png", dpi=used)
+    data = buffer.getvalue()
+    width_px = int.from_bytes(data[16:20], "big")
+    css_width = round(width_px * 96 / used)
+    if len(data) <= COMPRESS_ABOVE:
+        return "image/png", data, css_width
+    with Image.open(io.BytesIO(data)) as img:
+        rgb = img.convert("RGB")
+    palette = io.BytesIO()
+    rgb.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(palette, format="PNG", optimize=True)
+    jpeg = io.BytesIO()
+    rgb.save(jpeg, format="JPEG", quality=88, optimize=True)
+    candidates = [("image/png", data), ("image/png", palette.getvalue())]
+    if jpeg.tell() < 0.6 * min(len(data), palette.tell()):
+        candidates.append(("image/jpeg", jpeg.getvalue()))
+    mime, best = min(candidates, key=lambda item: len(item[1]))
+    return mime, best, css_width
 
 
 def write_html(sections: Sequence[Section], path: str | os.PathLike, ctx: Context, *, dpi: int = DEFAULT_DPI) -> int:
-    """Write one self-contained HTML file: inline CSS, every figure a base64 PNG, no external reference
+    """Write one self-contained HTML file: inline CSS, every figure a base64 PNG (or JPEG when much smaller), no external reference
     (no scripts, fonts, styles or images from elsewhere); it opens offline. Atomic. Returns the number of figures."""
     esc = html.escape
     parts = [
@@ -76,13 +106,12 @@ def write_html(sections: Sequence[Section], path: str | os.PathLike, ctx: Contex
     parts += [f'<li><a href="#{esc(s.name)}">{esc(s.title)}</a></li>' for s in shown]
     parts.append("</ol></nav>")
     for number, section in enumerate(shown, 1):
-        data = _png(section.figure, dpi)
-        width, _ = _png_size(data)
+        mime, data, width = encode_figure(section.figure, dpi)
         encoded = base64.b64encode(data).decode("ascii")
         parts += [
             f'<section id="{esc(section.name)}">', f"<h2>{number}. {esc(section.title)}</h2>",
             f"<p>{esc(section.text)}</p>" if section.text else "",
-            f'<figure><img src="data:image/png;base64,{encoded}" width="{round(width * 96 / dpi)}" '
+            f'<figure><img src="data:{mime};base64,{encoded}" width="{width}" '
             f'alt="{esc(section.caption)}"></figure>', "</section>",
         ]
     parts += ["<footer>Made with cnnviz. Every figure of this report is also available on its own: "

@@ -10,7 +10,6 @@ ValueError: steps must be 1..10000 (got 0).
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
@@ -31,6 +30,8 @@ LIMITS = {
     "max_maps": (1, 256),
     "max_layers": (1, 1_000),
     "max_channels": (1, 1_024),
+    "pattern_values": (1_000, 1_000_000_000),
+    "pattern_layers": (1, 1_000),
     "dpi": (30, 600),
 }
 
@@ -46,7 +47,10 @@ class ReportOptions:
     maximization steps for class images / filter patterns. ``max_maps``: maps per layer in a
     feature-map figure. ``max_layers``: convolution layers given filter and pattern pages, and
     layers shown in feature-map figures, chosen evenly across depth (``None``: all).
-    ``max_channels``: filter patterns per layer. ``history``/``card``: the training history and
+    ``max_channels``: filter patterns per layer, at most; ``pattern_values``: the input values optimized
+    at once per layer (channels x height x width x colours), which lowers the channels shown for large
+    inputs (64 for 28x28 grey, 9 for 96x96 colour, 4 for 224x224 colour); ``pattern_layers``: the layers
+    (of those with filter pages) that get pattern pages, chosen across depth (``None``: all of them). ``history``/``card``: the training history and
     model card (``None``: read from beside a model file).
     """
 
@@ -58,6 +62,8 @@ class ReportOptions:
     max_maps: int = 16
     max_layers: int | None = 8
     max_channels: int = 64
+    pattern_values: int = 250_000
+    pattern_layers: int | None = 4
     dpi: int = DEFAULT_DPI
     history: dict | None = field(default=None, compare=False)
     card: dict | None = field(default=None, compare=False)
@@ -69,7 +75,7 @@ class ReportOptions:
             object.__setattr__(self, "classes", tuple(self.classes))
         for name, (lo, hi) in LIMITS.items():
             value = getattr(self, name)
-            if value is None and name == "max_layers":
+            if value is None and name in ("max_layers", "pattern_layers"):
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
                 raise ValueError(f"{name} must be {lo}..{hi} (got {value!r}).")
@@ -142,18 +148,15 @@ class Export:
     notes: list[str] = field(default_factory=list)
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def clean_error(exc: BaseException, limit: int = 300) -> str:
-    """``Type: message`` on one line, without terminal colour codes (Keras colours its errors), at most ``limit`` chars.
+def clean_error(exc: BaseException, limit: int = 400) -> str:
+    """``Type: message`` on one line, without terminal colour codes (Keras colours its errors).
 
     >>> clean_error(ValueError("\\x1b[1mbad\\x1b[0m shape\\n  more"))
     'ValueError: bad shape more'
     """
-    text = " ".join(_ANSI.sub("", str(exc)).split())
-    text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+    from ..messages import describe_error
+
+    return describe_error(exc, limit)
 
 
 def _print_progress(line: str) -> None:

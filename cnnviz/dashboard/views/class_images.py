@@ -22,7 +22,7 @@ st.markdown(
     "given digit (activation maximization). Without constraints the result fools the network but looks like "
     "noise; asking for **fewer lit pixels** (L1) and smooth strokes (total variation) makes it readable."
 )
-common.tutorial_note("那么，好奇的是到底计算机看到了什么？是一个一个的数字吗？ (what does the computer actually see?)")
+common.tutorial_note("The natural question: what does the computer actually see? Does it see digits at all?")
 ref = common.current_model_ref()
 common.load_current_model()
 classes_available = list(range(common.layer_names(ref)["classes"]))

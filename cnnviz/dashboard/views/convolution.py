@@ -14,8 +14,8 @@ st.markdown(
     "multiplied element by element with the **kernel**, and the products are **summed** (then the bias is added "
     "and ReLU keeps only positive values). The **stride** is how far the filter moves each step."
 )
-common.tutorial_note("实际卷积的时候是拿一个滤波器与代表图片像素的矩阵做乘积然后相加 (convolution multiplies a filter "
-                     "with the pixel matrix and adds the products).")
+common.tutorial_note("A convolution multiplies a filter, value by value, with a patch of the pixel matrix and "
+                     "adds up the products; then it moves on to the next patch.")
 ref = common.current_model_ref()
 common.load_current_model()
 names = common.layer_names(ref)

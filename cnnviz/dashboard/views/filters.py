@@ -10,7 +10,7 @@ st.markdown(
     "responds to most (found by optimizing an input, like the class images), and the sample images that "
     "excite it most."
 )
-common.tutorial_note("滤波器中的值其实是learn出来的 (the values in a filter are learned).")
+common.tutorial_note("Nobody writes the numbers in a filter by hand: training learns them.")
 ref = common.current_model_ref()
 common.load_current_model()
 common.needs_layers(ref, "The Filters page")

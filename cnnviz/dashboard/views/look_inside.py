@@ -65,6 +65,8 @@ predicted = int(probabilities.argmax())
 with right:
     class_names = names["class_names"]
     st.metric("Prediction", class_names[predicted], f"probability {probabilities[predicted]:.3f}", delta_color="off")
+    if maps.blank[0]:
+        st.warning(f"Note: {cnnviz.data.BLANK_NOTE}.", icon=":material/warning:")
     chart = pd.DataFrame({"probability": probabilities}, index=class_names)
     chart.index.name = "class"
     st.bar_chart(chart, y="probability", height=260, y_label="probability", x_label="class")
@@ -91,7 +93,8 @@ for name in spatial:
 st.caption(f"Shapes: {'x'.join(str(d) for d in names['input_shape'])} -> " + " -> ".join(shapes))
 
 st.header("Four kinds of pooling")
-common.tutorial_note("池化所做的跟滤波器一样在矩阵上平移，只不过作用是取最大 (pooling slides like a filter, but takes the maximum).")
+common.tutorial_note("Pooling moves over the map the way a filter does, but instead of weighting the values it "
+                     "keeps the largest one of each window.")
 pool_left, pool_mid, pool_right = st.columns(3)
 layer = pool_left.selectbox("Feature map of layer", names["spatial"], key="pool_layer")
 channels = maps.maps[layer].shape[-1]

@@ -65,4 +65,5 @@ if png:
     st.image(png, width=900)
 else:
     st.info("This model has no training history saved beside it.")
-common.tutorial_note("在机器学习中画精确度和loss的图很有必要 (plotting accuracy and loss shows whether training went wrong).")
+common.tutorial_note("Always plot accuracy and loss while training: the two curves are the quickest way to see "
+                     "that something went wrong.")

@@ -36,7 +36,7 @@ def _overview_png(folder: str, version: float) -> bytes:
 st.title("Train")
 st.markdown("Train the tutorial's CNN yourself. The trained model is saved and joins the model picker in the "
             "sidebar, so every page can show it.")
-common.tutorial_note("一个epoch就等于将所有的mini-batch都遍历一遍 (one epoch goes through every mini-batch once).")
+common.tutorial_note("One epoch is one pass over every mini-batch of the training set.")
 
 sample_label = "bundled sample (1,000 train + 1,000 test images)"
 with st.expander("Where is the full MNIST?", expanded=False):
@@ -146,7 +146,8 @@ st.header("The batch-size experiment")
 st.markdown("How long does one epoch take for different batch sizes? Each batch is one parameter update: small "
             "batches make many updates per epoch, large ones are computed in parallel. Each run here is a real "
             "training (tutorial recipe) on the data chosen above; the first epoch (graph building) is not timed.")
-common.tutorial_note("batch_size = 1 会花166s; batch_size = 10每个epoch会花17s (batch size 1: 166 s an epoch; 10: 17 s).")
+common.tutorial_note("Batch size matters for speed: in the tutorial an epoch took 166 s with batch size 1 and "
+                     "17 s with batch size 10.")
 sizes = st.multiselect("Batch sizes", [1, 4, 16, 32, 64, 128, 256, 512], default=[1, 16, 128, 512],
                        key="batch_sizes")
 if st.button("Time the epochs", key="run_batch_experiment", disabled=not sizes):

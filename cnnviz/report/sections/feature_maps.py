@@ -26,7 +26,8 @@ def feature_maps(ctx: Context) -> Iterator[Planned]:
     for i in range(len(ctx.examples)):
         def draw(i: int = i) -> Figure:
             fig = plot_feature_maps(ctx.feature_maps(), index=i, max_maps=ctx.options.max_maps, dpi=ctx.dpi)
-            fig.suptitle(f"Feature maps of {ctx.example_labels[i]}")
+            blank = " (a blank image: the model is guessing)" if ctx.blank(i) else ""
+            fig.suptitle(f"Feature maps of {ctx.example_labels[i]}{blank}")
             return fig
 
         yield Planned(f"feature_maps_{i + 1}", f"Feature maps: example {i + 1}", TEXT, draw)

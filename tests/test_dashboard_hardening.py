@@ -1,0 +1,85 @@
+"""The dashboard under bad input: page errors become a short message with closed details (no traceback,
+no server path), refused uploads leave nothing on disk, kept uploads are bounded, blank images are named."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+import cnnviz
+from cnnviz.dashboard import common
+
+APP = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
+
+
+def _failing_page_script():
+    from cnnviz.dashboard import common
+
+    class Page:
+        def run(self):
+            raise RuntimeError("boom while reading /srv/cnnviz/secret/models/upload-1.keras")
+
+    common.run_page(Page())
+
+
+def test_a_failing_page_shows_a_short_message_and_closed_details():
+    at = AppTest.from_function(_failing_page_script, default_timeout=60).run()
+    assert not at.exception  # caught: no traceback on the page
+    [error] = at.error
+    assert "boom while reading upload-1.keras" in error.value and "/srv" not in error.value
+    [details] = at.expander
+    assert details.label == "Details" and details.proto.expanded is False
+    shown = " ".join(code.value for code in at.code)
+    assert "RuntimeError" in shown and "/srv" not in shown and "Traceback" not in shown
+
+
+@pytest.fixture
+def uploads(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(common, "MODELS_DIR", tmp_path)
+    return tmp_path / "uploads"
+
+
+def test_refused_uploads_are_deleted(uploads, tmp_path):
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    uploader = at.sidebar.file_uploader[0]
+    uploader.upload("garbage.keras", b"PK\x03\x04 but not really a zip", "application/octet-stream").run()
+    assert not at.exception and at.sidebar.error
+    assert list(uploads.glob("*")) == []  # nothing refused stays on disk
+    good = cnnviz.save_model(cnnviz.reference_model(), tmp_path / "fresh.keras")
+    at.sidebar.file_uploader[0].upload("fresh.keras", good.read_bytes(), "application/octet-stream").run()
+    assert not at.exception and not at.sidebar.error
+    assert len(list(uploads.glob("upload-*.keras"))) == 1  # what is accepted is kept
+
+
+def test_kept_uploads_are_bounded_oldest_first(uploads):
+    uploads.mkdir(parents=True)
+    paths = []
+    for k in range(6):
+        path = uploads / f"upload-{k:016x}.keras"
+        path.write_bytes(b"x" * 1000)
+        os.utime(path, (1_000_000 + k, 1_000_000 + k))  # k = 0 is the oldest
+        paths.append(path)
+    removed = common.prune_uploads(max_files=4)
+    assert sorted(removed) == paths[:2]
+    assert sorted(uploads.iterdir()) == paths[2:]
+    removed = common.prune_uploads(keep=paths[2], max_files=10, max_mb=2500 / 2**20)  # room for 2.5 files
+    assert sorted(removed) == paths[3:4]  # the newest two fit; the oldest is kept because it is in use
+    assert sorted(uploads.iterdir()) == [paths[2], paths[4], paths[5]]
+
+
+def test_look_inside_names_a_blank_image():
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.session_state["input_source"] = "Upload"
+    at.run()
+    at.switch_page("views/look_inside.py").run()
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((60, 60), 255, np.uint8)).save(buffer, format="PNG")
+    at.file_uploader(key="digit_upload").upload("white.png", buffer.getvalue(), "image/png").run()
+    assert not at.exception
+    assert at.warning and "blank" in at.warning[0].value and "guessing" in at.warning[0].value
