@@ -391,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: The flags that name a file to write, and whether it is a folder of files (export) or a figure file.
-OUTPUTS = ("output", "out", "curves")
+OUTPUTS = ("output", "out", "curves", "figure")
 
 
 def check_outputs(args: argparse.Namespace) -> None:
@@ -412,6 +412,9 @@ def check_outputs(args: argparse.Namespace) -> None:
             if suffix != ".keras":
                 raise ValueError(f"cannot save the model as {Path(value).name!r}: Keras 3 saves models as .keras "
                                  "files; name it e.g. mnist_cnn.keras.")
+        elif args.command == "replay" and flag == "output":
+            if suffix not in (".gif", ".mp4"):
+                raise ValueError(f"cannot write an animation to {Path(value).name!r}: name it .gif (or .mp4 with ffmpeg).")
         elif args.command != "report" and suffix.lstrip(".") not in FORMATS:
             raise ValueError(f"cannot save a figure as {Path(value).name!r}: name it .png, .svg or .pdf.")
 
