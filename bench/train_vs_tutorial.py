@@ -6,8 +6,9 @@ Prints, for (a) the tutorial's script (its Sequential model, model.fit on numpy 
 batch 128, 15 epochs, validation_split 0.1), (b) `cnnviz.train()` with the default
 (tutorial) recipe and (c) `cnnviz.train(recipe="fast")`: wall time of training and test
 accuracy; then the ratios:
-  - fast: time until the test accuracy first reaches the tutorial's reported 0.9893,
-    over the tutorial's 15-epoch time (goal <= 0.20); also the whole fast recipe's time;
+  - fast, over 5 seeds: test accuracy >= 0.990 for every seed; the time until the test accuracy
+    first reaches the tutorial's reported 0.9893, and the whole recipe's time, slowest seed,
+    over the tutorial's 15-epoch time (goal <= 0.20);
   - default: cnnviz.train() time over the tutorial's time (goal <= 1.05: no overhead).
 The per-epoch test evaluation used to find "time to reach" is not counted as training time.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 
@@ -74,6 +76,8 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="mnist.npz (default: $CNNVIZ_MNIST, Keras' cache, the download)")
     parser.add_argument("--epochs", type=int, default=15, help="tutorial epochs (15 as written)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fast-seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5],
+                        help="seeds of the fast recipe (goal: test accuracy >= 0.990 for every one)")
     parser.add_argument("--json", default=None, help="also write the numbers here")
     args = parser.parse_args()
     mnist = cnnviz.load_mnist(args.data)
@@ -90,30 +94,45 @@ def main() -> None:
     default_acc = cnnviz.evaluate(default.model, mnist).accuracy
     print(f"(b) cnnviz.train() default recipe: {default_seconds:.1f} s, test accuracy {default_acc:.4f}")
 
-    started = time.perf_counter()
-    fast_tracker = TestAccuracyPerEpoch(to_model_input(mnist.x_test), mnist.y_test, started)
-    fast = cnnviz.train(mnist, recipe="fast", seed=args.seed, verbose=0, evaluate=False, callbacks=[fast_tracker])
-    fast.test_accuracy = fast_tracker.accuracy[-1]
-    cumulative = np.array(fast_tracker.elapsed)
-    reached = [i for i, acc in enumerate(fast_tracker.accuracy) if acc >= TUTORIAL_TEST_ACCURACY]
-    to_reach = float(cumulative[reached[0]]) if reached else float("nan")
-    print(f"(c) cnnviz.train(recipe='fast'): {len(cumulative)} epochs in {cumulative[-1]:.1f} s, test accuracy "
-          f"{fast.test_accuracy:.4f}; test accuracy per epoch {[round(a, 4) for a in fast_tracker.accuracy]}")
-    print(f"    reached {TUTORIAL_TEST_ACCURACY} after epoch {reached[0] + 1 if reached else 'never'}: {to_reach:.1f} s")
+    fast_runs = []
+    for seed in args.fast_seeds:
+        started = time.perf_counter()
+        tracker = TestAccuracyPerEpoch(to_model_input(mnist.x_test), mnist.y_test, started)
+        cnnviz.train(mnist, recipe="fast", seed=seed, verbose=0, evaluate=False, callbacks=[tracker])
+        cumulative = np.array(tracker.elapsed)
+        reached = [i for i, acc in enumerate(tracker.accuracy) if acc >= TUTORIAL_TEST_ACCURACY]
+        to_reach = float(cumulative[reached[0]]) if reached else float("nan")
+        fast_runs.append({"seed": seed, "seconds": float(cumulative[-1]), "test_accuracy": tracker.accuracy[-1],
+                          "accuracy_per_epoch": tracker.accuracy, "seconds_to_reach_0.9893": to_reach,
+                          "load": os.getloadavg()[0]})
+        print(f"(c) cnnviz.train(recipe='fast', seed={seed}): {len(cumulative)} epochs in {cumulative[-1]:.1f} s, "
+              f"test accuracy {tracker.accuracy[-1]:.4f}; per epoch {[round(a, 4) for a in tracker.accuracy]}; "
+              f"reached {TUTORIAL_TEST_ACCURACY} after epoch {reached[0] + 1 if reached else 'never'} ({to_reach:.1f} s);"
+              f" load {os.getloadavg()[0]:.1f}", flush=True)
+    reach = [r["seconds_to_reach_0.9893"] for r in fast_runs if not np.isnan(r["seconds_to_reach_0.9893"])]
+    worst_reach = max(reach) if reach else float("nan")
+    worst_total = max(r["seconds"] for r in fast_runs)
+    accuracies = [r["test_accuracy"] for r in fast_runs]
 
     numbers = {
         "tutorial_seconds": tut_seconds, "tutorial_test_accuracy": tut_acc,
         "default_seconds": default_seconds, "default_test_accuracy": default_acc,
-        "fast_seconds": float(cumulative[-1]), "fast_test_accuracy": fast.test_accuracy,
-        "fast_seconds_to_reach_0.9893": to_reach,
-        "ratio_fast_to_reach_vs_tutorial": to_reach / tut_seconds,
-        "ratio_fast_total_vs_tutorial": float(cumulative[-1]) / tut_seconds,
+        "fast_runs": fast_runs, "fast_min_test_accuracy": min(accuracies),
+        "fast_seeds_at_or_above_0.990": sum(a >= 0.990 for a in accuracies),
+        "ratio_fast_to_reach_vs_tutorial_worst_seed": worst_reach / tut_seconds,
+        "ratio_fast_total_vs_tutorial_worst_seed": worst_total / tut_seconds,
         "ratio_default_vs_tutorial": default_seconds / tut_seconds,
+        "load_end": os.getloadavg(),
     }
-    print(f"ratio fast (time to reach {TUTORIAL_TEST_ACCURACY}) / tutorial 15 epochs: "
-          f"{numbers['ratio_fast_to_reach_vs_tutorial']:.3f}  (goal <= 0.20)")
-    print(f"ratio fast (whole recipe) / tutorial: {numbers['ratio_fast_total_vs_tutorial']:.3f}")
+    print(f"fast recipe test accuracy over {len(accuracies)} seeds: min {min(accuracies):.4f}, "
+          f"mean {np.mean(accuracies):.4f}; {numbers['fast_seeds_at_or_above_0.990']}/{len(accuracies)} >= 0.990 "
+          "(goal: all)")
+    print(f"ratio fast (time to reach {TUTORIAL_TEST_ACCURACY}, slowest of the {len(reach)} seeds that reached it) / "
+          f"tutorial 15 epochs: {numbers['ratio_fast_to_reach_vs_tutorial_worst_seed']:.3f}  (goal <= 0.20)")
+    print(f"ratio fast (whole recipe, slowest seed) / tutorial: {numbers['ratio_fast_total_vs_tutorial_worst_seed']:.3f}"
+          "  (goal <= 0.20)")
     print(f"ratio cnnviz.train() default / tutorial: {numbers['ratio_default_vs_tutorial']:.3f}  (goal <= 1.05)")
+    print(f"load average at the end: {os.getloadavg()}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(numbers, f, indent=2)

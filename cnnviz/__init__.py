@@ -166,3 +166,8 @@ import sys as _sys  # noqa: E402
 from .notebook import register_defaults as _register_defaults  # noqa: E402
 
 _register_defaults(_sys.modules[__name__])
+
+from .atlas import Atlas, dataset_examples, load_atlas  # noqa: E402
+from .plots import plot_atlas  # noqa: E402
+
+__all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]

@@ -40,9 +40,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     data = "sample" if args.sample else args.data
     result = train(data, recipe=args.recipe, epochs=args.epochs, batch_size=args.batch_size,
                    learning_rate=args.learning_rate, seed=args.seed, output=args.output, verbose=args.verbose,
+                   strategy=args.strategy, cpu_devices=args.cpu_devices, lr_scaling=args.lr_scaling,
+                   precision=args.precision, xla=args.xla,
                    **_snapshots_option(args))
     print(f"trained {len(result.history['loss'])} epochs in {result.seconds:.1f} s "
           f"(recipe {result.recipe.name}); test accuracy {result.test_accuracy:.4f}, loss {result.test_loss:.4f}")
+    if result.path is None:
+        print("this worker saved nothing: the chief saves the model")
+        return 0
     print(f"saved {result.path} with its history and model card beside it")
     if args.snapshots:
         print(f"snapshots: {args.snapshots} (TensorBoard: tensorboard --logdir {args.snapshots}; "
@@ -260,6 +265,31 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 @command
+def cmd_atlas(args: argparse.Namespace) -> int:
+    from .atlas import atlas_path_for, dataset_examples
+    from .data import resolve_data
+    from .distribute import configure_cpu_devices
+    from .paths import check_writable
+
+    output = Path(args.output) if args.output else (atlas_path_for(args.model) if args.model else Path("atlas.npz"))
+    if output.suffix != ".npz":
+        raise ValueError(f"an atlas is saved as .npz; got {output.name!r} (try -o {output.stem}.npz).")
+    check_writable(output)
+    configure_cpu_devices(args.cpu_devices)
+    mnist = resolve_data("sample" if args.sample else args.data, download=False)
+    images, labels = (mnist.x_test, mnist.y_test) if args.test else (mnist.x_train, mnist.y_train)
+    layers = [n.strip() for n in args.layers.split(",") if n.strip()] if args.layers else None
+    atlas = dataset_examples(layers, data=images, labels=labels, k=args.k, batch_size=args.batch_size,
+                             strategy=args.strategy, model=_model(args))
+    atlas.source = f"{Path(mnist.source).name} ({'test' if args.test else 'training'} images)"
+    atlas.save(output)
+    channels = sum(atlas.channels(n) for n in atlas.layers)
+    print(f"saved {output}: top {atlas.k} of {atlas.images_seen:,} images for {channels} channels "
+          f"({', '.join(atlas.layers)})")
+    return 0
+
+
+@command
 def cmd_dashboard(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -308,6 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "cnnviz) in DIR (no DIR: beside the model, e.g. mnist_cnn.snapshots/)")
     p.add_argument("--snapshot-every", default="1", metavar="N",
                    help="a snapshot every N epochs, or every N batches with a 'b' suffix (e.g. 50b); default 1")
+    p.add_argument("--strategy", default=None,
+                   help="default, auto (all GPUs when there are several), mirrored, multi-worker (reads TF_CONFIG)")
+    p.add_argument("--cpu-devices", type=int, default=None, help="split the CPU into N logical devices (replicas)")
+    p.add_argument("--lr-scaling", default="linear", help="learning rate vs replicas: linear (default), sqrt, none")
+    p.add_argument("--precision", default="float32", help="float32 (default), mixed_float16 or mixed_bfloat16")
+    p.add_argument("--xla", action=argparse.BooleanOptionalAction, default=None, help="compile with XLA (--no-xla: off)")
 
     p = sub.add_parser("evaluate", help="test accuracy, loss, per-class accuracy and confusion matrix")
     p.add_argument("model", nargs="?", default=None, help="a .keras model (default: the shipped model)")
@@ -378,6 +414,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="learning.gif", help="learning.gif, or .mp4 when ffmpeg is installed")
     p.add_argument("--fps", type=float, default=4.0, help="frames per second (default: 4)")
     p.add_argument("--figure", default=None, help="also save every snapshot side by side to this PNG/SVG/PDF")
+    p = sub.add_parser("atlas", help="top dataset examples of every channel, in one pass, saved as one .npz")
+    p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
+    p.add_argument("--data", default=None, help="mnist.npz (default: $CNNVIZ_MNIST or Keras' cache)")
+    p.add_argument("--sample", action="store_true", help="the bundled 1,000-image sample")
+    p.add_argument("--test", action="store_true", help="the test images instead of the training images")
+    p.add_argument("--layers", default=None, help="comma-separated layers; 'logits' for the class scores "
+                                                  "(default: every conv and dense layer, and the logits)")
+    p.add_argument("-k", "--k", type=int, default=9, help="examples per channel (default: 9)")
+    p.add_argument("--batch-size", type=int, default=1000, help="images per batch: bounds the memory (default: 1000)")
+    p.add_argument("--strategy", default=None, help="default, auto, mirrored or multi-worker (as for train)")
+    p.add_argument("--cpu-devices", type=int, default=None, help="split the CPU into N logical devices")
+    p.add_argument("-o", "--output", default=None,
+                   help="the .npz to write (default: <model>.atlas.npz beside --model, else atlas.npz)")
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard")
     p.add_argument("--port", type=_number(int, 1, 65535), default=8501)

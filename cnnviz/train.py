@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from .data import MNIST, resolve_data, to_model_input
+from .distribute import configure_cpu_devices, describe, get_strategy, is_chief, worker_folder
 from .model import read_sidecar, reference_model, save_model, sidecar, write_json
+from .pipeline import evaluation_data, training_data
 
 TUTORIAL_TEST_ACCURACY = 0.9893
 
@@ -40,6 +41,7 @@ class Recipe:
     warmup_fraction: float = 0.0
     augment: bool = False
     ema: bool = False  # keep an exponential moving average of the weights and end on it
+    label_smoothing: float = 0.0
     description: str = ""
 
 
@@ -49,8 +51,8 @@ RECIPES: dict[str, Recipe] = {
         description="The tutorial's recipe: Adam (lr 0.001), batch 128, 15 epochs, validation_split 0.1.",
     ),
     "fast": Recipe(
-        "fast", epochs=2, batch_size=128, learning_rate=6e-3, schedule="warmup_cosine", warmup_fraction=0.1,
-        description="Adam with a linear warm-up to lr 0.006 then cosine decay to zero (one cycle), batch 128, 2 epochs.",
+        "fast", epochs=2, batch_size=64, learning_rate=4e-3, schedule="warmup_cosine", warmup_fraction=0.1,
+        description="Adam with a linear warm-up to lr 0.004 then cosine decay to zero (one cycle), batch 64, 2 epochs.",
     ),
     "augmented": Recipe(
         "augmented", epochs=24, batch_size=128, learning_rate=3e-3, schedule="warmup_cosine", warmup_fraction=0.05,
@@ -113,13 +115,29 @@ def _augmenter(seed: int | None) -> keras.Sequential:
     )
 
 
-def _train_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, augment: bool, seed: int | None) -> tf.data.Dataset:
-    ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
-    if augment:
-        aug = _augmenter(seed)
-        ds = ds.map(lambda a, b: (aug(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+def _worker_backup(scratch: Path, chief_backup: Path | None) -> Path:
+    """A non-chief worker's backup folder (in its temporary folder), starting from the chief's state.
+
+    Every worker must resume at the same epoch with the same weights, so a worker restores from
+    the chief's backup (read only; on storage all workers see, as with tf.keras), not from its
+    own copy, which may be an epoch behind when it was killed while saving. Without the chief's
+    backup in sight it keeps its own."""
+    backup = scratch / "backup"
+    if chief_backup is not None and (chief_backup / "training_metadata.json").is_file():
+        shutil.rmtree(backup, ignore_errors=True)
+        shutil.copytree(chief_backup, backup)
+    return backup
+
+
+def _resumed_epoch(backup: Path | None) -> int:
+    """The epoch where ``BackupAndRestore`` will resume (its ``training_metadata.json``), 0 for a fresh run."""
+    meta = backup / "training_metadata.json" if backup is not None else None
+    if meta is None or not meta.is_file():
+        return 0
+    try:
+        return int(json.loads(meta.read_text()).get("epoch", 0))
+    except (ValueError, OSError):
+        return 0
 
 
 class _EpochRecorder(keras.callbacks.Callback):
@@ -154,6 +172,44 @@ class _EpochRecorder(keras.callbacks.Callback):
             self.on_epoch(epoch, logs)
 
 
+LR_SCALINGS: dict[str, Callable[[float, int], float]] = {
+    "linear": lambda lr, replicas: lr * replicas,  # Goyal et al. 2017: k times the batch, k times the rate
+    "sqrt": lambda lr, replicas: lr * math.sqrt(replicas),
+    "none": lambda lr, replicas: lr,
+}
+LR_SCALING_NOTES = {
+    "linear": "linear: the recipe's rate x replicas (the global batch is replicas x larger)",
+    "sqrt": "square root: the recipe's rate x sqrt(replicas)",
+    "none": "none: the recipe's rate as given, whatever the global batch",
+}
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def _check_settings(epochs: int, batch_size: int, validation_split: float, lr_scaling: str, precision: str) -> None:
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"epochs and batch_size must be at least 1 (got epochs={epochs}, batch_size={batch_size}).")
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"validation_split must be in [0, 1) (got {validation_split}).")
+    if lr_scaling not in LR_SCALINGS:
+        raise ValueError(f"unknown lr_scaling {lr_scaling!r}; choose one of: {', '.join(LR_SCALINGS)}.")
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of: {', '.join(PRECISIONS)}.")
+
+
+def _in_scope(model: keras.Model | None, strategy: tf.distribute.Strategy, precision: str) -> keras.Model:
+    """The model to train, with its variables created under ``strategy`` (a given model is cloned into it)."""
+    if model is None:
+        model = reference_model()
+    elif strategy is not tf.distribute.get_strategy() or precision != "float32":
+        weights = model.get_weights()
+        model = keras.models.clone_model(model)
+        model.set_weights(weights)
+    if precision != "float32":  # every layer computes in half precision but the output layer: float32 outputs
+        for layer in model.layers[:-1]:
+            layer.dtype_policy = precision
+    return model
+
+
 def train(
     data: MNIST | str | os.PathLike | None = None,
     *,
@@ -170,16 +226,32 @@ def train(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     on_epoch: Callable[[int, dict], None] | None = None,
     backup_dir: str | os.PathLike | None = None,
+    label_smoothing: float | None = None,
+    strategy: str | tf.distribute.Strategy | None = None,
+    cpu_devices: int | None = None,
+    lr_scaling: str = "linear",
+    precision: str = "float32",
+    xla: bool | None = None,
     snapshots: str | os.PathLike | keras.callbacks.Callback | None = None,
 ) -> TrainResult:
     """Train the reference CNN (or ``model``) on MNIST with a recipe; defaults are the tutorial's.
 
     ``recipe``: "tutorial" (Adam, batch 128, 15 epochs), "fast" (warm-up + cosine, 2 epochs)
-    or "augmented" (the shipped model's). ``seed`` makes the run reproducible. ``output``
+    or "augmented" (the shipped model's). ``seed`` makes the run reproducible (it seeds Keras'
+    global random generators: process-wide, done here and nowhere else in cnnviz). ``output``
     saves the model atomically with its history and model card as JSON beside it; a run
     interrupted there resumes from its last finished epoch when started again. ``snapshots``: a
     folder (or a configured :class:`cnnviz.callbacks.Snapshots`) that records what the network
     learns each epoch; read it back with :func:`cnnviz.load_snapshots`.
+
+    ``strategy``: None (one device), "auto" (all GPUs when there are several), "mirrored",
+    "multi-worker" (configured by ``TF_CONFIG``; only the chief writes ``output``, the other
+    workers write in a temporary folder), or a ``tf.distribute.Strategy``. ``batch_size`` is
+    per replica: the global batch is ``batch_size`` x replicas, and the learning rate is scaled
+    by ``lr_scaling`` ("linear", "sqrt", "none"). ``cpu_devices=N`` splits the CPU into N
+    logical devices (before TensorFlow starts; see :func:`cnnviz.distribute.configure_cpu_devices`).
+    ``precision="mixed_float16"`` computes in half precision, the output layer in float32;
+    ``xla`` compiles the steps with XLA (None: Keras' choice, which is off on CPU-only machines).
 
     >>> result = train("sample", recipe="fast", epochs=1, verbose=0)
     >>> 0.0 <= result.test_accuracy <= 1.0
@@ -192,30 +264,37 @@ def train(
     epochs = recipe.epochs if epochs is None else int(epochs)
     batch_size = recipe.batch_size if batch_size is None else int(batch_size)
     learning_rate = recipe.learning_rate if learning_rate is None else float(learning_rate)
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be at least 1 (got epochs={epochs}, batch_size={batch_size}).")
-    if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"validation_split must be in [0, 1) (got {validation_split}).")
+    smoothing = recipe.label_smoothing if label_smoothing is None else float(label_smoothing)
+    _check_settings(epochs, batch_size, validation_split, lr_scaling, precision)
     mnist = resolve_data(data)
+    configure_cpu_devices(cpu_devices)  # before anything starts TensorFlow's devices
     devices = configure_gpu()
+    strategy = get_strategy(strategy)
+    chief = is_chief(strategy)
+    replicas = int(strategy.num_replicas_in_sync)
+    global_batch = batch_size * replicas
+    scaled_lr = LR_SCALINGS[lr_scaling](learning_rate, replicas)
     if seed is not None:
         keras.utils.set_random_seed(seed)
 
-    x, y = to_model_input(mnist.x_train), keras.utils.to_categorical(mnist.y_train, 10)
-    n_val = int(len(x) * validation_split)  # Keras' validation_split: the last fraction, unshuffled
-    x_fit, y_fit, val = x[: len(x) - n_val], y[: len(y) - n_val], None
-    if n_val:
-        val = (x[len(x) - n_val :], y[len(y) - n_val :])
-    steps = math.ceil(len(x_fit) / batch_size)
-
-    model = model if model is not None else reference_model()
-    model.compile(
-        optimizer=keras.optimizers.Adam(_schedule(recipe, steps, epochs, learning_rate), use_ema=recipe.ema),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-    )
     output = Path(output) if output is not None else None
-    backup = Path(backup_dir) if backup_dir else (output.with_name(output.name + ".backup") if output else None)
+    scratch = None if chief else worker_folder(output, strategy)  # a non-chief worker writes only here
+    chief_backup = Path(backup_dir) if backup_dir else (output.with_name(output.name + ".backup") if output else None)
+    backup = chief_backup if chief else _worker_backup(scratch, chief_backup)
+
+    x, y = to_model_input(mnist.x_train), keras.utils.to_categorical(mnist.y_train, 10)
+    augment = _augmenter(seed) if recipe.augment else None
+    inputs = training_data(x, y, batch_size=global_batch, validation_split=validation_split, seed=seed,
+                           augment=augment, epochs=epochs, first_epoch=_resumed_epoch(backup))
+    with strategy.scope():
+        model = _in_scope(model, strategy, precision)
+        model.compile(
+            optimizer=keras.optimizers.Adam(_schedule(recipe, inputs.steps_per_epoch, epochs, scaled_lr),
+                                            use_ema=recipe.ema),
+            loss=keras.losses.CategoricalCrossentropy(label_smoothing=smoothing),
+            metrics=["accuracy"],
+            jit_compile="auto" if xla is None else bool(xla),
+        )
     all_callbacks: list[keras.callbacks.Callback] = []
     if backup is not None:
         all_callbacks.append(keras.callbacks.BackupAndRestore(str(backup)))
@@ -227,25 +306,31 @@ def train(
         all_callbacks.append(snapshots if isinstance(snapshots, keras.callbacks.Callback) else Snapshots(snapshots))
 
     started = time.perf_counter()
-    if recipe.augment:
-        model.fit(_train_dataset(x_fit, y_fit, batch_size, True, seed), epochs=epochs, shuffle=False,
-                  validation_data=val, callbacks=all_callbacks, verbose=verbose)
-    else:  # exactly the tutorial's call: model.fit on numpy arrays, Keras shuffles each epoch
-        model.fit(x_fit, y_fit, batch_size=batch_size, epochs=epochs, validation_data=val,
-                  callbacks=all_callbacks, verbose=verbose)
+    model.fit(inputs.train, epochs=epochs, validation_data=inputs.validation, callbacks=all_callbacks,
+              steps_per_epoch=inputs.steps_per_epoch, shuffle=False,
+              verbose=verbose if chief else 0)
     seconds = sum(recorder.history.get("epoch_seconds", [])) or (time.perf_counter() - started)
 
     result = TrainResult(model=model, history=recorder.history, recipe=recipe, seconds=seconds)
-    if evaluate:
-        loss, acc = model.evaluate(to_model_input(mnist.x_test), keras.utils.to_categorical(mnist.y_test, 10),
-                                   batch_size=1000, verbose=0)
+    if evaluate:  # every worker takes part: the accuracy is reduced over all of them
+        test = evaluation_data(to_model_input(mnist.x_test), keras.utils.to_categorical(mnist.y_test, 10))
+        loss, acc = model.evaluate(test, verbose=0)
         result.test_loss, result.test_accuracy = float(loss), float(acc)
+    distribution = {**describe(strategy), "chief": chief, "per_replica_batch_size": batch_size,
+                    "global_batch_size": global_batch, "learning_rate_given": learning_rate,
+                    "learning_rate_scaling": LR_SCALING_NOTES[lr_scaling], "learning_rate_used": scaled_lr,
+                    "precision": precision, "xla": bool(model.jit_compile)}
     result.card = model_card(result, mnist, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-                             validation_split=validation_split, seed=seed, devices=devices)
+                             validation_split=validation_split, seed=seed, devices=devices,
+                             label_smoothing=smoothing, distribution=distribution)
     if output is not None:
-        result.path = save_trained(result, output)
+        # Every worker saves (saving may read distributed variables together); only the chief's copy stays.
+        written = save_trained(result, output if chief else scratch / output.name)
+        result.path = written if chief else None
         if backup is not None and backup.exists():
             shutil.rmtree(backup, ignore_errors=True)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
     return result
 
 

@@ -58,7 +58,10 @@ def test_pdf_has_title_page_and_one_page_per_figure(pdf):
     # the model card is on the title page; every other figure has its own page
     assert len(reader.pages) == result.pages == len(result.figures)
     expected = ["architecture", "model_card", "training_curves", "confusion_matrix", "conv1_filters",
-                "conv1_patterns", "conv2_filters", "conv2_patterns", "feature_maps_1", "feature_maps_2",
+                "conv1_patterns", "conv2_filters", "conv2_patterns",
+                # from the atlas beside the shipped model (pretrained/mnist_cnn.atlas.npz), issue 13
+                "conv1_dataset_examples", "conv2_dataset_examples", "class_dataset_examples",
+                "feature_maps_1", "feature_maps_2",
                 "feature_maps_3", "pooling", "class_images", "attribution_gradcam", "attribution_saliency"]
     assert result.figures == expected
     title = reader.pages[0].extract_text()
@@ -71,7 +74,8 @@ def test_pdf_has_title_page_and_one_page_per_figure(pdf):
     assert "2. Training curves" in texts[1]
     assert "Confusion matrix" in texts[2] and "bundled" in texts[2]  # says which test set
     assert "conv1 filters" in texts[3]
-    assert "Feature maps of my_six.png" in texts[9]
+    assert "top dataset examples" in texts[7] and "60,000" in texts[7]
+    assert "Feature maps of my_six.png" in texts[12]
     assert "Grad-CAM" in texts[-2] and "Saliency" in texts[-1]
     assert reader.metadata.title.startswith("What has this CNN learned?")
 

@@ -309,6 +309,20 @@ def top_examples_png(model_ref: str, layer: str, index: int, k: int) -> bytes:
     return figure_png(cnnviz.plot_top_examples(top))
 
 
+@st.cache_resource(max_entries=8, show_spinner="Looking for an atlas beside the model...")
+def get_atlas(model_ref: str):
+    """(atlas or None, one line on what was found): the ``cnnviz atlas`` file beside the model, if it matches."""
+    from cnnviz.atlas import find_atlas
+
+    return find_atlas(model_path(model_ref), get_model(model_ref))
+
+
+@st.cache_data(max_entries=64, show_spinner="Reading the atlas...")
+def atlas_top_png(model_ref: str, layer: str, index: int, k: int) -> bytes:
+    atlas, _ = get_atlas(model_ref)
+    return figure_png(cnnviz.plot_top_examples(atlas.top(layer, index, k)))
+
+
 @st.cache_data(max_entries=64, show_spinner="Optimizing the class images...")
 def maximize(model_ref: str, classes: tuple[int, ...], regularization: str, l1: float, tv: float, jitter: int,
              blur: float, steps: int, seed: int):

@@ -161,6 +161,7 @@ def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptio
     for name, blank in zip(labels, is_blank(batch) if len(batch) else []):
         if blank:
             ctx.note(f"{name}: {BLANK_NOTE}.")
+    ctx.cache["model_source"] = model  # a path or None (shipped): sections may look for files beside it
     if options.data is not None and not (isinstance(options.data, str) and options.data == "sample"):
         ctx.cache["mnist"] = resolve_data(options.data)  # an explicit --data file that cannot be read: say so now
     if isinstance(model, (str, os.PathLike)):

@@ -40,4 +40,10 @@ index = st.slider("Filter", 0, channels - 1, 0, key="filters_index") if channels
 left, right = st.columns([1, 3])
 left.image(common.gray(patterns.images[index], 6), caption=f"{layer} #{index}: its maximized pattern",
            output_format="PNG")
-right.image(common.top_examples_png(ref, layer, int(index), 12), width="stretch")
+atlas, atlas_note = common.get_atlas(ref)
+if atlas is not None and layer in atlas.layers:
+    right.image(common.atlas_top_png(ref, layer, int(index), 12), width="stretch")
+    right.caption(f"From the atlas: {atlas_note}.")
+else:
+    right.image(common.top_examples_png(ref, layer, int(index), 12), width="stretch")
+    right.caption(f"From the 1,000-image test sample ({atlas_note}).")

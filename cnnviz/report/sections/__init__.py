@@ -3,6 +3,7 @@ To add a section: a new file here with an ``@register(name, order)`` function, a
 
 from . import (  # noqa: F401
     architecture,
+    atlas,
     attribution,
     class_images,
     confusion,

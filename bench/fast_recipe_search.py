@@ -1,0 +1,56 @@
+"""Search for a fast recipe with margin: test accuracy of candidate recipes over seeds, on the full MNIST.
+
+    python bench/fast_recipe_search.py --data mnist.npz --seeds 1 2 [--only NAME ...]
+
+Each candidate is cnnviz.train() with a variant of the fast recipe; prints epochs, seconds and test accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import replace
+
+import cnnviz
+
+FAST = cnnviz.RECIPES["fast"]
+CANDIDATES = {  # name: (recipe, other train() settings); first round's results are in the README
+    "fast-2ep-b128-lr6e-3": (replace(FAST, epochs=2, batch_size=128, learning_rate=6e-3), {}),
+    "3ep-b256-lr6e-3": (replace(FAST, epochs=3, batch_size=256), {}),
+    "3ep-b256-lr6e-3-ls0.1": (replace(FAST, epochs=3, batch_size=256, label_smoothing=0.1), {}),
+    "2ep-b64-lr4e-3": (replace(FAST, epochs=2, batch_size=64, learning_rate=4e-3), {}),
+    "2ep-b128-lr6e-3-ema": (replace(FAST, epochs=2, ema=True), {}),
+    "2ep-b128-lr6e-3-noval": (replace(FAST, epochs=2), {"validation_split": 0.0}),
+    "2ep-b96-lr5e-3-ema": (replace(FAST, epochs=2, batch_size=96, learning_rate=5e-3, ema=True), {}),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=None, help="mnist.npz (default: $CNNVIZ_MNIST or Keras' cache)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    mnist = cnnviz.load_mnist(args.data, download=False)
+    rows = []
+    for name, overrides in CANDIDATES.items():
+        if args.only and name not in args.only:
+            continue
+        recipe, settings = overrides
+        for seed in args.seeds:
+            started = time.perf_counter()
+            result = cnnviz.train(mnist, recipe=recipe, seed=seed, verbose=0, **settings)
+            row = {"candidate": name, "seed": seed, "seconds": time.perf_counter() - started,
+                   "test_accuracy": result.test_accuracy, "load": os.getloadavg()[0]}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
