@@ -14,6 +14,7 @@ from ._quiet import import_tensorflow_quietly as _import_tensorflow_quietly
 _import_tensorflow_quietly()
 
 from . import objectives, param, transforms  # noqa: E402
+from ._version import __version__ as __version__  # noqa: E402
 from .attribution import (  # noqa: E402
     Attribution,
     attribute,
@@ -67,8 +68,6 @@ from .plots import (  # noqa: E402
 from .probe import Probe, get_probe  # noqa: E402
 from .report import Report, ReportOptions, export_figures, report, report_figures  # noqa: E402
 from .train import RECIPES, TrainResult, load_card, load_history, train  # noqa: E402
-
-__version__ = "0.1.0"
 
 __all__ = [
     "RECIPES",
@@ -172,7 +171,30 @@ from .attribution import (  # noqa: E402
 
 __all__ += ["Faithfulness", "SanityCheck", "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check"]
 
+from . import callbacks  # noqa: E402
+from .callbacks import Snapshots  # noqa: E402
+from .replay import plot_snapshots, replay  # noqa: E402
+from .snapshots import Snapshot, SnapshotRun, load_snapshots  # noqa: E402
+
+__all__ += [
+    "Snapshot",
+    "SnapshotRun",
+    "Snapshots",
+    "callbacks",
+    "load_snapshots",
+    "plot_snapshots",
+    "replay",
+]
+
+
 from .atlas import Atlas, dataset_examples, load_atlas  # noqa: E402
 from .plots import plot_atlas  # noqa: E402
 
 __all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]
+
+# results show their figure when they are the last line of a notebook cell (cnnviz.notebook's registry)
+import sys as _sys  # noqa: E402
+
+from .notebook import register_defaults as _register_defaults  # noqa: E402
+
+_register_defaults(_sys.modules[__name__])

@@ -41,18 +41,40 @@ def cmd_train(args: argparse.Namespace) -> int:
     result = train(data, recipe=args.recipe, epochs=args.epochs, batch_size=args.batch_size,
                    learning_rate=args.learning_rate, seed=args.seed, output=args.output, verbose=args.verbose,
                    strategy=args.strategy, cpu_devices=args.cpu_devices, lr_scaling=args.lr_scaling,
-                   precision=args.precision, xla=args.xla)
+                   precision=args.precision, xla=args.xla,
+                   **_snapshots_option(args))
     print(f"trained {len(result.history['loss'])} epochs in {result.seconds:.1f} s "
           f"(recipe {result.recipe.name}); test accuracy {result.test_accuracy:.4f}, loss {result.test_loss:.4f}")
     if result.path is None:
         print("this worker saved nothing: the chief saves the model")
         return 0
     print(f"saved {result.path} with its history and model card beside it")
+    if args.snapshots:
+        print(f"snapshots: {args.snapshots} (TensorBoard: tensorboard --logdir {args.snapshots}; "
+              f"replay: cnnviz replay {args.snapshots} -o learning.gif)")
     if args.curves:
         from .plots import plot_history, save_figure
 
         print(f"curves: {save_figure(plot_history(result.history), args.curves)}")
     return 0
+
+
+def _snapshots_option(args: argparse.Namespace) -> dict:
+    """``--snapshots DIR --snapshot-every N|Nb`` -> the ``snapshots=`` keyword of train (empty without DIR)."""
+    if args.snapshots is None:
+        return {}
+    from .callbacks import Snapshots
+    from .snapshots import snapshots_beside
+
+    args.snapshots = args.snapshots or str(snapshots_beside(args.output))
+
+    text = str(args.snapshot_every).strip().lower()
+    unit = "batch" if text.endswith("b") else "epoch"
+    try:
+        every = int(text.rstrip("b"))
+    except ValueError:
+        raise ValueError(f"--snapshot-every takes N (epochs) or Nb (batches), e.g. 1 or 50b; got {args.snapshot_every!r}.") from None
+    return {"snapshots": Snapshots(args.snapshots, every=every, unit=unit)}
 
 
 @command
@@ -322,8 +344,26 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(args.port)])
 
 
+@command
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .replay import plot_snapshots, replay
+    from .snapshots import load_snapshots
+
+    run = load_snapshots(args.dir)
+    print(f"{len(run)} snapshots in {run.directory}", flush=True)
+    print(f"animation: {replay(run, args.output, fps=args.fps, verbose=True)}")
+    if args.figure:
+        from .plots import save_figure
+
+        print(f"figure: {save_figure(plot_snapshots(run), args.figure)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnnviz", description="See what a convolutional neural network has learned.")
+    from ._version import __version__
+
+    parser.add_argument("--version", action="version", version=f"cnnviz {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("train", help="train the reference CNN on MNIST")
@@ -337,6 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="mnist_cnn.keras", help="where to save the model (default: mnist_cnn.keras)")
     p.add_argument("--curves", default=None, help="also save the accuracy/loss curves to this PNG/SVG/PDF")
     p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="0 silent, 1 progress bar, 2 a line per epoch")
+    p.add_argument("--snapshots", nargs="?", const="", default=None, metavar="DIR",
+                   help="record filters, feature maps, class images and saliency while training (TensorBoard + "
+                        "cnnviz) in DIR (no DIR: beside the model, e.g. mnist_cnn.snapshots/)")
+    p.add_argument("--snapshot-every", default="1", metavar="N",
+                   help="a snapshot every N epochs, or every N batches with a 'b' suffix (e.g. 50b); default 1")
     p.add_argument("--strategy", default=None,
                    help="default, auto (all GPUs when there are several), mirrored, multi-worker (reads TF_CONFIG)")
     p.add_argument("--cpu-devices", type=int, default=None, help="split the CPU into N logical devices (replicas)")
@@ -428,6 +473,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--formats", default="png,svg,pdf", help="comma-separated: png, svg, pdf (default: all three)")
             p.add_argument("-o", "--output", default="figures", help="directory for the files (default: figures)")
 
+    p = sub.add_parser("replay", help="an animated GIF (or MP4) of a run recorded with --snapshots, one frame per snapshot")
+    p.add_argument("dir", nargs="?", default=None, help="the snapshots folder (default: the run shipped with cnnviz)")
+    p.add_argument("-o", "--output", default="learning.gif", help="learning.gif, or .mp4 when ffmpeg is installed")
+    p.add_argument("--fps", type=float, default=4.0, help="frames per second (default: 4)")
+    p.add_argument("--figure", default=None, help="also save every snapshot side by side to this PNG/SVG/PDF")
     p = sub.add_parser("atlas", help="top dataset examples of every channel, in one pass, saved as one .npz")
     p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
     p.add_argument("--data", default=None, help="mnist.npz (default: $CNNVIZ_MNIST or Keras' cache)")
@@ -454,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: The flags that name a file to write, and whether it is a folder of files (export) or a figure file.
-OUTPUTS = ("output", "out", "curves")
+OUTPUTS = ("output", "out", "curves", "figure")
 
 
 def check_outputs(args: argparse.Namespace) -> None:
@@ -475,6 +525,9 @@ def check_outputs(args: argparse.Namespace) -> None:
             if suffix != ".keras":
                 raise ValueError(f"cannot save the model as {Path(value).name!r}: Keras 3 saves models as .keras "
                                  "files; name it e.g. mnist_cnn.keras.")
+        elif args.command == "replay" and flag == "output":
+            if suffix not in (".gif", ".mp4"):
+                raise ValueError(f"cannot write an animation to {Path(value).name!r}: name it .gif (or .mp4 with ffmpeg).")
         elif args.command != "report" and suffix.lstrip(".") not in FORMATS:
             raise ValueError(f"cannot save a figure as {Path(value).name!r}: name it .png, .svg or .pdf.")
 

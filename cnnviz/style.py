@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import contextmanager
 
 import matplotlib
 
-matplotlib.use("Agg", force=False)  # no display needed; a notebook's own backend is kept
+if "ipykernel" not in sys.modules and not os.environ.get("MPLBACKEND"):
+    matplotlib.use("Agg", force=False)  # no display needed; a notebook's own (inline) backend is kept
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402

@@ -232,6 +232,7 @@ def train(
     lr_scaling: str = "linear",
     precision: str = "float32",
     xla: bool | None = None,
+    snapshots: str | os.PathLike | keras.callbacks.Callback | None = None,
 ) -> TrainResult:
     """Train the reference CNN (or ``model``) on MNIST with a recipe; defaults are the tutorial's.
 
@@ -239,7 +240,9 @@ def train(
     or "augmented" (the shipped model's). ``seed`` makes the run reproducible (it seeds Keras'
     global random generators: process-wide, done here and nowhere else in cnnviz). ``output``
     saves the model atomically with its history and model card as JSON beside it; a run
-    interrupted there resumes from its last finished epoch when started again.
+    interrupted there resumes from its last finished epoch when started again. ``snapshots``: a
+    folder (or a configured :class:`cnnviz.callbacks.Snapshots`) that records what the network
+    learns each epoch; read it back with :func:`cnnviz.load_snapshots`.
 
     ``strategy``: None (one device), "auto" (all GPUs when there are several), "mirrored",
     "multi-worker" (configured by ``TF_CONFIG``; only the chief writes ``output``, the other
@@ -297,6 +300,10 @@ def train(
         all_callbacks.append(keras.callbacks.BackupAndRestore(str(backup)))
     recorder = _EpochRecorder(backup / "history.partial.json" if backup else None, on_epoch)
     all_callbacks += [recorder, *callbacks]
+    if snapshots is not None:
+        from .callbacks import Snapshots
+
+        all_callbacks.append(snapshots if isinstance(snapshots, keras.callbacks.Callback) else Snapshots(snapshots))
 
     started = time.perf_counter()
     model.fit(inputs.train, epochs=epochs, validation_data=inputs.validation, callbacks=all_callbacks,

@@ -164,4 +164,6 @@ def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptio
     ctx.cache["model_source"] = model  # a path or None (shipped): sections may look for files beside it
     if options.data is not None and not (isinstance(options.data, str) and options.data == "sample"):
         ctx.cache["mnist"] = resolve_data(options.data)  # an explicit --data file that cannot be read: say so now
+    if isinstance(model, (str, os.PathLike)):
+        ctx.cache["model_path"] = Path(model)  # sections may look beside it (e.g. its training snapshots)
     return ctx

@@ -1,11 +1,37 @@
 """Page 6, Train: train the reference CNN with live curves, use the result on every page, and the
 tutorial's batch-size experiment (time per epoch for a few batch sizes)."""
 
+import math
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 import cnnviz
 from cnnviz.dashboard import common
+
+
+def _version(folder: str) -> float:
+    """Changes whenever a snapshot is added (the index is rewritten after each)."""
+    index = Path(folder) / "snapshots.json"
+    return index.stat().st_mtime if index.is_file() else 0.0
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _frame_png(folder: str, index: int, version: float) -> bytes:
+    from cnnviz.replay import snapshot_frame
+
+    return common.figure_png(snapshot_frame(cnnviz.load_snapshots(folder), index))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _run_labels(folder: str, version: float) -> list[str]:
+    return [s.label for s in cnnviz.load_snapshots(folder)]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _overview_png(folder: str, version: float) -> bytes:
+    return common.figure_png(cnnviz.plot_snapshots(folder))
 
 st.title("Train")
 st.markdown("Train the tutorial's CNN yourself. The trained model is saved and joins the model picker in the "
@@ -51,15 +77,25 @@ if submitted:
             right.line_chart(frame[["loss", "val_loss"]], height=220, y_label="loss")
 
     path = common.new_trained_path(recipe)
+    snapshot_dir = cnnviz.snapshots.snapshots_beside(path)  # where the report finds them too
+    live = st.empty()
+
+    def on_snapshot(snapshot) -> None:  # the network as it is now: filters, maps, class images, saliency
+        live.image(_frame_png(str(snapshot_dir), -1, _version(str(snapshot_dir))), width=900)
+
+    batches = math.ceil(len(data.x_train) * 0.9 / int(batch_size)) * int(epochs)
+    snapshots = cnnviz.Snapshots(snapshot_dir, every=max(1, batches // 12), unit="batch", on_snapshot=on_snapshot)
     try:
         result = cnnviz.train(data, recipe=recipe, epochs=int(epochs), batch_size=int(batch_size), seed=0,
-                              output=path, verbose=0, on_epoch=on_epoch)
+                              output=path, verbose=0, on_epoch=on_epoch, snapshots=snapshots)
     except (ValueError, cnnviz.DataError) as exc:
         st.error(str(exc))
         st.stop()
     label = (f"trained: {recipe}, {int(epochs)} epoch{'s' if epochs > 1 else ''}, batch {batch_size}, "
              f"{'sample' if datasets[dataset] == 'sample' else 'full MNIST'} ({path.stem[-6:]})")
     common.register_model(label, str(result.path))
+    st.session_state.setdefault("snapshot_runs", {})[label] = str(snapshot_dir)
+    st.session_state["replay_choice"] = label  # the replay below shows this run
     st.session_state["last_training"] = {"label": label, "path": str(result.path), "accuracy": result.test_accuracy,
                                          "seconds": result.seconds}
     progress.progress(1.0, text=f"Done in {result.seconds:.1f} s.")
@@ -78,6 +114,33 @@ if last:
     with open(last["path"], "rb") as file:
         cols[1].download_button("Download the .keras file", file.read(), file_name="mnist_cnn_trained.keras",
                                 mime="application/octet-stream", key="download_trained", on_click="ignore")
+
+st.header("Watch it learn: replay a recorded run")
+st.markdown("Every training run above records **snapshots** (cnnviz's `Snapshots` callback): conv1's filters, its "
+            "feature maps, the class images and a saliency map, about a dozen times. Pick a run and slide through "
+            "it; `cnnviz replay FOLDER -o learning.gif` makes an animation of the same frames, and "
+            "`tensorboard --logdir FOLDER` shows them in TensorBoard.")
+from cnnviz.snapshots import shipped_snapshots_dir  # noqa: E402
+
+runs = {"shipped run: fast recipe on the full MNIST, a snapshot every 40 batches": str(shipped_snapshots_dir()),
+        **st.session_state.get("snapshot_runs", {})}
+other = "another folder..."
+options = [*runs, other]
+run_label = st.selectbox("Recorded run", options, key="replay_choice")
+folder = runs.get(run_label) or st.text_input("Folder a Snapshots callback wrote to (its log_dir)", "",
+                                              key="replay_folder").strip()
+if folder:
+    try:
+        labels = _run_labels(folder, _version(folder))
+    except FileNotFoundError as exc:
+        st.info(str(exc))
+        labels = []
+    if labels:
+        position = st.select_slider("Snapshot", options=list(range(len(labels))), value=len(labels) - 1,
+                                    format_func=lambda i: labels[i], key=f"replay_slider_{folder}")
+        st.image(_frame_png(folder, int(position), _version(folder)), width=900)
+        with st.expander("All snapshots side by side"):
+            st.image(_overview_png(folder, _version(folder)), width=1100)
 
 st.header("The batch-size experiment")
 st.markdown("How long does one epoch take for different batch sizes? Each batch is one parameter update: small "

@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     confusion,
     feature_maps,
     filters,
+    how_it_learned,
     model_card,
     pooling,
     training,
