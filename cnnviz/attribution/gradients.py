@@ -72,6 +72,15 @@ def scores_model(probe: Probe) -> keras.Model:
     return probe.cache["attribution_scores"]
 
 
+def _compiled(probe: Probe, fn, signature):
+    """``fn`` as one compiled graph; eager for a model that cannot be traced (its call needs real values)."""
+    import tensorflow as tf
+
+    if getattr(probe, "opaque", ""):
+        return lambda *args: fn(*(tf.convert_to_tensor(a) for a in args))
+    return tf.function(fn, input_signature=signature)
+
+
 def _gradient_fn(probe: Probe):
     if "attribution_grad" not in probe.cache:
         import tensorflow as tf
@@ -79,7 +88,6 @@ def _gradient_fn(probe: Probe):
         model = scores_model(probe)
         shape = (None, *probe.input_shape)
 
-        @tf.function(input_signature=[tf.TensorSpec(shape, tf.float32), tf.TensorSpec((None,), tf.int32)])
         def grad(x, t):
             with tf.GradientTape() as tape:
                 tape.watch(x)
@@ -87,7 +95,8 @@ def _gradient_fn(probe: Probe):
                 score = tf.reduce_sum(tf.gather(logits, t, axis=1, batch_dims=1))
             return tape.gradient(score, x)
 
-        probe.cache["attribution_grad"] = grad
+        signature = [tf.TensorSpec(shape, tf.float32), tf.TensorSpec((None,), tf.int32)]
+        probe.cache["attribution_grad"] = _compiled(probe, grad, signature)
     return probe.cache["attribution_grad"]
 
 
@@ -97,7 +106,7 @@ def _logits_fn(probe: Probe):
 
         model = scores_model(probe)
         spec = [tf.TensorSpec((None, *probe.input_shape), tf.float32)]
-        probe.cache["attribution_logits"] = tf.function(lambda x: model(x, training=False), input_signature=spec)
+        probe.cache["attribution_logits"] = _compiled(probe, lambda x: model(x, training=False), spec)
     return probe.cache["attribution_logits"]
 
 
