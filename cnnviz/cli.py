@@ -506,9 +506,23 @@ def build_parser() -> argparse.ArgumentParser:
 #: The flags that name a file to write, and whether it is a folder of files (export) or a figure file.
 OUTPUTS = ("output", "out", "curves", "figure")
 
+#: (command, flag) -> the suffixes that output may have and what to say otherwise; every other output is a
+#: figure (.png, .svg, .pdf), except the report's (cmd_report checks its own formats) and export's folder.
+OUTPUT_SUFFIXES: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    ("train", "output"): ((".keras",), "cannot save the model as {name!r}: Keras 3 saves models as .keras files; "
+                                       "name it e.g. mnist_cnn.keras."),
+    ("replay", "output"): ((".gif", ".mp4"), "cannot write an animation to {name!r}: name it .gif (or .mp4 with ffmpeg)."),
+    ("atlas", "output"): ((".npz",), "an atlas is saved as .npz; got {name!r} (try -o {stem}.npz)."),
+}
+
 
 def check_outputs(args: argparse.Namespace) -> None:
-    """Refuse, before any work, an output that has the wrong kind of name or cannot be written there."""
+    """Refuse, before any work, an output that has the wrong kind of name or cannot be written there.
+
+    >>> check_outputs(build_parser().parse_args(["atlas", "-o", "/tmp/cnnviz-doc-atlas.png"]))
+    Traceback (most recent call last):
+    ValueError: an atlas is saved as .npz; got 'cnnviz-doc-atlas.png' (try -o cnnviz-doc-atlas.npz).
+    """
     from .paths import check_writable
     from .plots import FORMATS
 
@@ -520,16 +534,13 @@ def check_outputs(args: argparse.Namespace) -> None:
             check_writable(value, directory=True)
             continue
         check_writable(value)
-        suffix = Path(value).suffix.lower()
-        if args.command == "train" and flag == "output":
-            if suffix != ".keras":
-                raise ValueError(f"cannot save the model as {Path(value).name!r}: Keras 3 saves models as .keras "
-                                 "files; name it e.g. mnist_cnn.keras.")
-        elif args.command == "replay" and flag == "output":
-            if suffix not in (".gif", ".mp4"):
-                raise ValueError(f"cannot write an animation to {Path(value).name!r}: name it .gif (or .mp4 with ffmpeg).")
-        elif args.command != "report" and suffix.lstrip(".") not in FORMATS:
-            raise ValueError(f"cannot save a figure as {Path(value).name!r}: name it .png, .svg or .pdf.")
+        path = Path(value)
+        suffixes, message = OUTPUT_SUFFIXES.get((args.command, flag), (None, ""))
+        if suffixes is not None:
+            if path.suffix.lower() not in suffixes:
+                raise ValueError(message.format(name=path.name, stem=path.stem))
+        elif args.command != "report" and path.suffix.lower().lstrip(".") not in FORMATS:
+            raise ValueError(f"cannot save a figure as {path.name!r}: name it .png, .svg or .pdf.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
