@@ -134,7 +134,7 @@ def export_figures(directory: str | os.PathLike, formats: Sequence[str] | str = 
     >>> e = export_figures("/tmp/cnnviz-doc-figures", ["png"], classes=[6], steps=10, filter_steps=5,
     ...                    examples=1, max_layers=1, max_channels=4, progress=False)
     >>> sorted(p.name for p in e.files)[:2]
-    ['architecture.png', 'attribution_gradcam.png']
+    ['architecture.png', 'attribution_deletion.png']
     """
     from ..paths import check_writable
 
