@@ -20,8 +20,8 @@ import cnnviz
 APP = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
 
 
-def start(page: str | None = None, **state) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=180)
+def start(page: str | None = None, timeout: float = 180, **state) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
     for key, value in state.items():
         at.session_state[key] = value
     at.run()

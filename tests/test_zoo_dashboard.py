@@ -3,17 +3,15 @@ cannot apply to a model says so in one line instead of crashing."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
+from test_dashboard_app import start  # noqa: E402
 from zoo import build  # noqa: E402
 
 import cnnviz  # noqa: E402
 
-APP = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
 PAGES = ["look_inside", "convolution", "filters", "class_images"]
 LOW_STEPS = {"filters_steps": 10, "class_steps": 10, "input_source": "Gallery"}
 
@@ -28,17 +26,7 @@ def zoo_files(tmp_path_factory):
 
 
 def run_page(ref: str, page: str | None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=240)
-    at.session_state["models"] = {"zoo model": ref}
-    at.session_state["model_label"] = "zoo model"
-    for key, value in LOW_STEPS.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    if page:
-        at.switch_page(f"views/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
+    return start(page, timeout=240, models={"zoo model": ref}, model_label="zoo model", **LOW_STEPS)
 
 
 @pytest.mark.parametrize("name", ["rescaling", "rgb_separable", "sigmoid_binary"])
