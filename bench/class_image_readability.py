@@ -2,8 +2,9 @@
 
     python bench/class_image_readability.py --data PATH/mnist.npz [--seeds 3] [--json out.json]
 
-For each kind of class image (pixels with no constraint, "default", the "l1" constraint, Fourier + L1 +
-transforms, and the data prior), 10 classes x ``--seeds`` seeds, on the shipped model:
+For each kind of class image (pixels with no constraint, "default", the previous default, the "l1"
+constraint, Fourier + L1 + transforms, and the data prior), 10 classes x ``--seeds`` seeds, on the shipped
+model:
 
 - **CNN**: how many the explained model gives softmax >= 0.99 for their target (the objective itself);
 - **k-NN**: how many a 3-nearest-neighbour classifier on raw pixels (the 60,000 training digits) reads as
@@ -33,8 +34,8 @@ from cnnviz.transforms import jitter, pad, rotate, scale
 READABLE = dict(regularization="l1", param=fourier(), transforms=[pad(2), jitter(2), scale((0.9, 1.1)), rotate(10)])
 KINDS = {
     "none (fake digits)": dict(regularization="none"),
-    "default": dict(),
-    "default, 100 steps": dict(steps=100),
+    "default (80 steps)": dict(),
+    "previous default (200 steps)": dict(steps=200, learning_rate=0.1, blur=0.5),
     "l1 (pixels)": dict(regularization="l1"),
     "fourier + l1 + transforms": READABLE,
     "data prior": dict(prior="data"),
@@ -99,7 +100,7 @@ class PcaLogistic:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=None, help="mnist.npz (else CNNVIZ_MNIST or Keras' cache)")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     mnist = cnnviz.load_mnist(args.data)

@@ -163,7 +163,7 @@ def cmd_maximize(args: argparse.Namespace) -> int:
     else:
         classes = _parse_classes(args.classes)
     if args.compare:
-        experiment = fake_vs_constrained(model, classes=classes, steps=args.steps or 200, seed=args.seed,
+        experiment = fake_vs_constrained(model, classes=classes, steps=args.steps, seed=args.seed,
                                          data_prior=args.prior == "data")
         rows = [("no constraint", experiment.plain), ("L1 constraint", experiment.constrained)]
         for name, result in rows + ([("data prior", experiment.data)] if experiment.data is not None else []):
@@ -265,10 +265,11 @@ def _report_options(args: argparse.Namespace):
     """The CLI's report flags as one :class:`~cnnviz.report.ReportOptions` (its checks give the error lines)."""
     from .report import ReportOptions
 
+    steps = {} if args.steps is None else {"steps": args.steps}
     return ReportOptions(classes=None if args.classes is None else _parse_classes(args.classes),
-                         examples=args.examples, data="sample" if args.sample else args.data, steps=args.steps,
+                         examples=args.examples, data="sample" if args.sample else args.data,
                          filter_steps=args.filter_steps, dpi=args.dpi,
-                         max_layers=None if args.all_layers else args.max_layers)
+                         max_layers=None if args.all_layers else args.max_layers, **steps)
 
 
 def _failure_summary(failures) -> str:
@@ -400,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a class, a list (1,3,5) or a range (0-9); default: the model's first 10")
     p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
     p.add_argument("--steps", type=_number(int, 1, 10_000), default=None,
-                   help="optimization steps (default 200; 80 with --prior data)")
+                   help="optimization steps (default: 80 for pixels, 200 with --param fourier, 80 with --prior data)")
     p.add_argument("--learning-rate", type=_number(float, 1e-8, 1000), default=None,
                    help="Adam's step (default: one per parameterisation)")
     p.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
@@ -460,7 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data", default=None, help="mnist.npz for the confusion matrix (default: the full MNIST if "
                                                     "found without a download, else the bundled test sample)")
         p.add_argument("--sample", action="store_true", help="confusion matrix on the bundled 1,000-image test sample")
-        p.add_argument("--steps", type=_number(int, 1, 10_000), default=200, help="maximization steps for the class images")
+        p.add_argument("--steps", type=_number(int, 1, 10_000), default=None,
+                       help="maximization steps for the class images (default: 80, cnnviz.maximize's own)")
         p.add_argument("--filter-steps", type=_number(int, 1, 10_000), default=150, help="maximization steps for the filter patterns")
         p.add_argument("--dpi", type=_number(int, 30, 600), default=150, help="resolution of raster images (default: 150)")
         p.add_argument("--max-layers", type=_number(int, 1, 1000), default=8, help="layers given filter, pattern and feature-map "

@@ -42,6 +42,7 @@ class Recipe:
     augment: bool = False
     ema: bool = False  # keep an exponential moving average of the weights and end on it
     label_smoothing: float = 0.0
+    steps_per_execution: int = 1  # batches per call into TensorFlow (fewer Python round trips; same maths)
     description: str = ""
 
 
@@ -101,6 +102,23 @@ def _schedule(recipe: Recipe, steps_per_epoch: int, epochs: int, learning_rate: 
         initial_learning_rate=learning_rate / 25, decay_steps=total - warmup, alpha=0.0,
         warmup_target=learning_rate, warmup_steps=warmup,
     )
+
+
+def _steps_per_execution(recipe: Recipe, steps_per_epoch: int, callbacks, snapshots) -> int:
+    """Batches per call into TensorFlow: the recipe's, cut to divide the epoch exactly (Keras runs out of
+    data otherwise), and 1 when a callback watches single batches (snapshots every k batches).
+
+    >>> _steps_per_execution(RECIPES["fast"], 1688, (), None)
+    8
+    >>> _steps_per_execution(RECIPES["fast"], 1687, (), None)
+    1
+    """
+    from .callbacks import Snapshots
+
+    watchers = [*callbacks, snapshots]
+    if any(isinstance(c, Snapshots) and c.unit == "batch" for c in watchers):
+        return 1
+    return math.gcd(max(1, recipe.steps_per_execution), steps_per_epoch)
 
 
 def _augmenter(seed: int | None) -> keras.Sequential:
@@ -294,6 +312,7 @@ def train(
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=smoothing),
             metrics=["accuracy"],
             jit_compile="auto" if xla is None else bool(xla),
+            steps_per_execution=_steps_per_execution(recipe, inputs.steps_per_epoch, callbacks, snapshots),
         )
     all_callbacks: list[keras.callbacks.Callback] = []
     if backup is not None:

@@ -13,7 +13,18 @@ def test_maximize_six_with_defaults_is_a_confident_six():
     assert result.images.shape == (1, 28, 28, 1)
     assert 0.0 <= result.images.min() and result.images.max() <= 1.0
     assert result.predicted[0] == 6 and result.confidence[0] >= 0.99
-    assert result.scores.shape == (200, 1)
+    assert result.steps == 80 and result.scores.shape == (80, 1)  # the default: 80 steps at learning rate 0.25
+
+
+def test_default_learning_rate_keeps_the_same_path_over_any_number_of_steps():
+    from cnnviz.maximize import class_learning_rate
+    from cnnviz.param import pixels
+
+    # 200 steps keep the learning rate they always had; fewer steps take longer ones, up to 0.3
+    assert [class_learning_rate(pixels(), s) for s in (1000, 200, 100, 80, 10)] == [0.1, 0.1, 0.2, 0.25, 0.3]
+    a = cnnviz.maximize(3, steps=100, seed=2)
+    b = cnnviz.maximize(3, steps=100, seed=2, learning_rate=0.2)
+    np.testing.assert_array_equal(a.images, b.images)
 
 
 def test_every_way_of_saying_class_gives_the_same_image():

@@ -18,6 +18,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from ..maximize import CLASS_STEPS
 from ..style import DEFAULT_DPI
 
 Progress = Callable[[str], None]
@@ -57,7 +58,7 @@ class ReportOptions:
     classes: tuple[int, ...] | None = None
     examples: int = 4
     data: Any = None
-    steps: int = 200
+    steps: int = CLASS_STEPS["pixels"]
     filter_steps: int = 150
     max_maps: int = 16
     max_layers: int | None = 8

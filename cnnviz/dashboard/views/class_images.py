@@ -5,7 +5,7 @@ import streamlit as st
 
 import cnnviz
 from cnnviz.dashboard import common
-from cnnviz.maximize import DEFAULT, L1_CONSTRAINT, NONE
+from cnnviz.maximize import CLASS_STEPS, DEFAULT, L1_CONSTRAINT, NONE
 
 PRESETS = {
     "default": "default: L1 + total variation + jitter + blur",
@@ -38,7 +38,8 @@ l1 = sliders[0].slider("L1 (fewer pixels)", 0.0, 100.0, float(values["l1"]), 0.5
 tv = sliders[1].slider("TV (smoothness)", 0.0, 30.0, float(values["tv"]), 0.5, key=f"tv_{preset}")
 jitter = sliders[2].slider("Jitter (pixels)", 0, 4, int(values["jitter"]), key=f"jitter_{preset}")
 blur = sliders[3].slider("Blur (sigma)", 0.0, 2.0, float(values["blur"]), 0.25, key=f"blur_{preset}")
-steps = sliders[4].slider("Steps", 10, 1000, 200, 10, key="class_steps")
+steps = sliders[4].slider("Steps", 10, 1000, CLASS_STEPS["pixels"], 10, key="class_steps",
+                          help="More steps climb further; the learning rate is set so that the default reads best.")
 seed = sliders[5].number_input("Seed", 0, 10_000, 0, key="class_seed")
 
 KINDS = {
