@@ -122,7 +122,7 @@ st.markdown("Every training run above records **snapshots** (cnnviz's `Snapshots
             "`tensorboard --logdir FOLDER` shows them in TensorBoard.")
 from cnnviz.snapshots import shipped_snapshots_dir  # noqa: E402
 
-runs = {"shipped run: fast recipe on the full MNIST, a snapshot every 40 batches": str(shipped_snapshots_dir()),
+runs = {"shipped run: the earlier 2-epoch fast recipe on the full MNIST, a snapshot every 40 batches": str(shipped_snapshots_dir()),
         **st.session_state.get("snapshot_runs", {})}
 other = "another folder..."
 options = [*runs, other]
