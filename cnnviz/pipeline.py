@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from .augment import Augmentation, augment_batch
+
 
 @dataclass
 class TrainingData:
@@ -45,6 +47,15 @@ def _options() -> tf.data.Options:
     return options
 
 
+def augment_key(seed: int, epoch, batch) -> tf.Tensor:
+    """The random key of one training batch's augmentation: ``(seed, epoch, batch)`` and nothing else.
+
+    >>> [int(v) for v in augment_key(3, 1, 2)]
+    [3, -1048579]
+    """
+    return tf.stack([tf.cast(seed, tf.int64), -(tf.cast(epoch, tf.int64) * 2**20 + tf.cast(batch, tf.int64)) - 1])
+
+
 def epoch_order(n: int, seed: int, epoch) -> tf.Tensor:
     """The order of the ``n`` training images in ``epoch``: a permutation that depends on ``(seed, epoch)`` only.
 
@@ -56,14 +67,16 @@ def epoch_order(n: int, seed: int, epoch) -> tf.Tensor:
 
 
 def training_data(x: np.ndarray, y: np.ndarray, *, batch_size: int, validation_split: float = 0.1,
-                  seed: int | None = None, augment=None, epochs: int = 1, first_epoch: int = 0) -> TrainingData:
+                  seed: int | None = None, augment: Augmentation | None = None, epochs: int = 1,
+                  first_epoch: int = 0) -> TrainingData:
     """Datasets for ``model.fit(train, steps_per_epoch=...)``; ``batch_size`` is the GLOBAL batch.
 
     Training: one stream of epochs ``first_epoch .. epochs - 1``; each epoch is a fresh shuffle
     of the indices that depends only on ``(seed, epoch)`` (so a resumed run, a run on several
     replicas and a run on one device see the same batches), batched, the images gathered per
     batch (what Keras does for numpy arrays, without copying the images element by element);
-    ``augment`` (a Keras layer) runs on each batch; prefetched. Validation: the last
+    ``augment`` (an :class:`~cnnviz.augment.Augmentation`) warps each batch with draws keyed by
+    ``(seed, epoch, batch)``, so augmented runs match across layouts and resumes too; prefetched. Validation: the last
     ``validation_split`` of the arrays, batched and cached (it is the same every epoch).
 
     >>> xs = np.arange(20, dtype="float32")
@@ -79,13 +92,17 @@ def training_data(x: np.ndarray, y: np.ndarray, *, batch_size: int, validation_s
     x_fit, y_fit = tf.constant(x[:n_fit]), tf.constant(y[:n_fit])
 
     def one_epoch(epoch):
-        return tf.data.Dataset.from_tensor_slices(epoch_order(n_fit, seed, epoch)).batch(batch_size)
+        batches = tf.data.Dataset.from_tensor_slices(epoch_order(n_fit, seed, epoch)).batch(batch_size)
+        return batches.enumerate().map(lambda b, i: (epoch, b, i))
+
+    def gather(epoch, b, i):
+        images = tf.gather(x_fit, i)
+        if augment is not None:  # a key of its own per batch, apart from epoch_order's (seed, epoch)
+            images = augment_batch(images, augment_key(seed, epoch, b), augment)
+        return images, tf.gather(y_fit, i)
 
     train = tf.data.Dataset.range(first_epoch, epochs).flat_map(one_epoch)
-    train = train.map(lambda i: (tf.gather(x_fit, i), tf.gather(y_fit, i)), num_parallel_calls=tf.data.AUTOTUNE,
-                      deterministic=True)
-    if augment is not None:
-        train = train.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
+    train = train.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     train = train.prefetch(tf.data.AUTOTUNE).with_options(_options())
     validation = None
     if n_fit < len(x):

@@ -21,6 +21,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from .augment import DEFAULT as AUGMENTATION
 from .data import MNIST, resolve_data, to_model_input
 from .distribute import configure_cpu_devices, describe, get_strategy, is_chief, worker_folder
 from .model import read_sidecar, reference_model, save_model, sidecar, write_json
@@ -39,7 +40,7 @@ class Recipe:
     learning_rate: float
     schedule: str = "constant"  # or "warmup_cosine": linear warm-up, then cosine decay to zero
     warmup_fraction: float = 0.0
-    augment: bool = False
+    augment: bool = False  # small random rotations, zooms and shifts (cnnviz.augment), keyed by (seed, epoch, batch)
     ema: bool = False  # keep an exponential moving average of the weights and end on it
     label_smoothing: float = 0.0
     steps_per_execution: int = 1  # batches per call into TensorFlow (fewer Python round trips; same maths)
@@ -121,18 +122,6 @@ def _steps_per_execution(recipe: Recipe, steps_per_epoch: int, callbacks, snapsh
     if any(isinstance(c, Snapshots) and c.unit == "batch" for c in watchers):
         return 1
     return math.gcd(max(1, recipe.steps_per_execution), steps_per_epoch)
-
-
-def _augmenter(seed: int | None) -> keras.Sequential:
-    layers = keras.layers
-    return keras.Sequential(
-        [
-            layers.RandomRotation(0.03, fill_mode="constant", seed=seed),
-            layers.RandomZoom(0.05, fill_mode="constant", seed=seed),
-            layers.RandomTranslation(0.08, 0.08, fill_mode="constant", seed=seed),
-        ],
-        name="augment",
-    )
 
 
 def _worker_backup(scratch: Path, chief_backup: Path | None) -> Path:
@@ -303,7 +292,7 @@ def train(
     backup = chief_backup if chief else _worker_backup(scratch, chief_backup)
 
     x, y = to_model_input(mnist.x_train), keras.utils.to_categorical(mnist.y_train, 10)
-    augment = _augmenter(seed) if recipe.augment else None
+    augment = AUGMENTATION if recipe.augment else None
     inputs = training_data(x, y, batch_size=global_batch, validation_split=validation_split, seed=seed,
                            augment=augment, epochs=epochs, first_epoch=_resumed_epoch(backup))
     with strategy.scope():
