@@ -81,16 +81,16 @@ def main() -> None:
 
     tkv_seconds, tkv_images = best_of(run_tf_keras_vis)
     cv_seconds, cv_images = best_of(run_cnnviz)
-    fast_seconds, fast_images = best_of(run_cnnviz_before)
+    before_seconds, before_images = best_of(run_cnnviz_before)
     prior_seconds, prior_images = best_of(run_cnnviz_prior)
     tkv_hits, cv_hits = on_target(model, np.clip(tkv_images, 0, 1)), on_target(model, cv_images)
-    fast_hits, prior_hits = on_target(model, fast_images), on_target(model, prior_images)
+    before_hits, prior_hits = on_target(model, before_images), on_target(model, prior_images)
     print(f"load average {os.getloadavg()[0]:.2f}")
     print(f"(a) tf-keras-vis ActivationMaximization: {tkv_seconds:.2f} s, {tkv_hits}/10 on target (softmax >= 0.99)")
     print(f"(b) cnnviz.maximize, defaults (80 steps): {cv_seconds:.3f} s, {cv_hits}/10 on target; "
           f"{tkv_seconds / cv_seconds:.1f}x  (goal >= 15x, 10/10)")
-    print(f"(c) cnnviz.maximize, previous default (200 steps): {fast_seconds:.3f} s, {fast_hits}/10 on target; "
-          f"{tkv_seconds / fast_seconds:.1f}x")
+    print(f"(c) cnnviz.maximize, previous default (200 steps): {before_seconds:.3f} s, {before_hits}/10 on target; "
+          f"{tkv_seconds / before_seconds:.1f}x")
     print(f"(d) cnnviz.maximize, prior='data':     {prior_seconds:.3f} s, {prior_hits}/10 on target; "
           f"{tkv_seconds / prior_seconds:.1f}x  (goal <= 2 s)")
 
@@ -114,9 +114,9 @@ def main() -> None:
         with open(args.json, "w") as f:
             json.dump({"tf_keras_vis_seconds": tkv_seconds, "tf_keras_vis_on_target": tkv_hits,
                        "cnnviz_seconds": cv_seconds, "cnnviz_on_target": cv_hits,
-                       "speedup": tkv_seconds / cv_seconds, "cnnviz_previous_default_seconds": fast_seconds,
-                       "cnnviz_previous_default_on_target": fast_hits,
-                       "speedup_previous_default": tkv_seconds / fast_seconds,
+                       "speedup": tkv_seconds / cv_seconds, "cnnviz_previous_default_seconds": before_seconds,
+                       "cnnviz_previous_default_on_target": before_hits,
+                       "speedup_previous_default": tkv_seconds / before_seconds,
                        "prior_data_seconds": prior_seconds, "prior_data_on_target": prior_hits, "feature_maps_images_per_second": rate}, f, indent=2)
 
 

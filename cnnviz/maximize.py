@@ -410,8 +410,6 @@ def maximize(
             spec = spec - PRIOR_WEIGHT * factor * O.latent_l2()
             chosen_param: P.Param = P.generator("mnist")
             chosen_transforms: tuple = T.as_transforms(transforms)
-            steps = PRIOR_STEPS if steps is None else steps
-            learning_rate = PRIOR_LR if learning_rate is None else learning_rate
         else:
             adapt = regularization is None or (isinstance(regularization, str) and regularization == "default")
             reg = _regularization(None if adapt else regularization, overrides,
