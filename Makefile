@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 
-.PHONY: install dashboard test lint browser bench clean
+.PHONY: install dashboard test test-fast lint browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check cnnviz dashboards tests bench scripts
 	$(BIN)/python -m pytest
+
+# the edit loop: ruff + every test not marked slow or browser (conftest.py names the slow files)
+test-fast: $(STAMP)
+	$(BIN)/ruff check cnnviz dashboards tests bench scripts
+	$(BIN)/python -m pytest -m "not slow and not browser" -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/train_vs_tutorial.py

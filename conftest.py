@@ -2,3 +2,24 @@
 dashboard's modules, which import Streamlit and run their page when imported."""
 
 collect_ignore = ["cnnviz/dashboard"]
+
+
+# The lanes: `make test` runs everything; `make test-fast` (the edit loop) leaves out what is marked slow or
+# browser. Whole files that train, start servers, build wheels, run notebooks or write reports are slow here,
+# so a new test in them joins the slow lane without a marker; elsewhere mark a test with @pytest.mark.slow.
+SLOW_FILES = {
+    "test_distribute.py", "test_train.py", "test_wheel.py", "test_notebook.py", "test_report.py",
+    "test_snapshots.py", "test_dashboard_browser.py", "test_zoo_dashboard.py", "test_readme.py",
+    "test_real_model_gradients.py", "test_load.py",
+}
+SLOW_DOCTEST_MODULES = ("train.py", "callbacks.py", "replay.py", "report/__init__.py", "atlas.py", "snapshots.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    import pytest
+
+    for item in items:
+        path = str(item.path)
+        doctest = item.__class__.__name__ == "DoctestItem"
+        if (not doctest and item.path.name in SLOW_FILES) or (doctest and path.endswith(SLOW_DOCTEST_MODULES)):
+            item.add_marker(pytest.mark.slow)
