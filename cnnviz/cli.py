@@ -211,9 +211,10 @@ def cmd_filters(args: argparse.Namespace) -> int:
 
 @command
 def cmd_attribution(args: argparse.Namespace) -> int:
-    from .attribution import attribute
+    from .attribution import attribute, get_method
     from .plots import plot_attribution, save_figure
 
+    get_method(args.method)  # an unknown name: one line listing the known ones, before any work
     result = attribute(args.image, method=args.method, target=args.target, model=_model(args))
     print(f"{args.method} for class {result.targets[0]} (softmax {result.probabilities[0, result.targets[0]]:.4f})")
     _note_blank(getattr(result, "inputs", []))
@@ -430,11 +431,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="filters.png")
 
-    from .attribution import method_names, method_title
-
-    p = sub.add_parser("attribution", help=f"{', '.join(method_title(m) for m in method_names())} for an image")
+    p = sub.add_parser("attribution", help="which pixels made the prediction: saliency, Grad-CAM, integrated "
+                                           "gradients, ... for an image")
     p.add_argument("image")
-    p.add_argument("--method", default="gradcam", choices=method_names())
+    p.add_argument("--method", default="gradcam", help="gradcam (default), saliency, ig, ...: an unknown name lists "
+                                                       "them all (checked before any work)")
     p.add_argument("--target", type=_number(int, 0, 1_000_000), default=None, help="class to explain (default: the predicted one)")
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="attribution.png")
@@ -442,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="can the attribution maps be trusted? sanity check and deletion curves")
     p.add_argument("images", nargs="*", help="image files (default: digits from the bundled test sample)")
     p.add_argument("--methods", default="saliency,gradcam,ig",
-                   help=f"comma-separated, from: {', '.join(method_names())} (default: saliency,gradcam,ig)")
+                   help="comma-separated method names (default: saliency,gradcam,ig); see attribution --method")
     p.add_argument("--metric", default="deletion", choices=("deletion", "insertion"))
     p.add_argument("--examples", type=int, default=8, help="sample digits to use when no image is given (default: 8)")
     p.add_argument("--model", default=None)
@@ -526,7 +527,6 @@ def check_outputs(args: argparse.Namespace) -> None:
     ValueError: an atlas is saved as .npz; got 'cnnviz-doc-atlas.png' (try -o cnnviz-doc-atlas.npz).
     """
     from .paths import check_writable
-    from .plots import FORMATS
 
     for flag in OUTPUTS:
         value = getattr(args, flag, None)
@@ -541,8 +541,29 @@ def check_outputs(args: argparse.Namespace) -> None:
         if suffixes is not None:
             if path.suffix.lower() not in suffixes:
                 raise ValueError(message.format(name=path.name, stem=path.stem))
-        elif args.command != "report" and path.suffix.lower().lstrip(".") not in FORMATS:
+        elif args.command != "report" and path.suffix.lower().lstrip(".") not in _figure_formats():
             raise ValueError(f"cannot save a figure as {path.name!r}: name it .png, .svg or .pdf.")
+
+
+#: commands that never need TensorFlow (they start without importing it)
+WITHOUT_TENSORFLOW = frozenset({"dashboard"})
+
+
+def _figure_formats() -> tuple[str, ...]:
+    from .plots import FORMATS
+
+    return FORMATS
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "the input was wrong" (one line, exit 2), from the modules loaded so far:
+    a DataError can only come from cnnviz.data once it is imported, so the CLI never imports it for that."""
+    found: list[type[BaseException]] = [ValueError, FileNotFoundError]
+    for module, name in (("cnnviz.data", "DataError"), ("cnnviz.model", "ModelError")):
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type):
+            found.append(cls)
+    return tuple(found)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -554,22 +575,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # the console script owns its process: PIL's warning about large images is noise next to cnnviz's own line
     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-    args = build_parser().parse_args(argv)
-    from .data import DataError
+    args = build_parser().parse_args(argv)  # --version and --help end here, before TensorFlow is imported
     from .messages import describe_error, one_line
-    from .model import ModelError
 
     try:
         check_outputs(args)
+        if args.command not in WITHOUT_TENSORFLOW:
+            from ._quiet import import_tensorflow_quietly
+
+            import_tensorflow_quietly()  # its C++ start-up lines are noise in a terminal
         return COMMANDS[args.command](args)
-    except (DataError, ModelError, ValueError, FileNotFoundError) as exc:
-        print(f"cnnviz {args.command}: error: {one_line(exc, 2000)}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"cnnviz {args.command}: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # anything else: still one line, with a way to see more
-        if os.environ.get("CNNVIZ_DEBUG"):
+    except Exception as exc:
+        if isinstance(exc, _user_errors()):  # wrong input: one line saying what and what to do
+            print(f"cnnviz {args.command}: error: {one_line(exc, 2000)}", file=sys.stderr)
+            return 2
+        if os.environ.get("CNNVIZ_DEBUG"):  # anything else: still one line, with a way to see more
             raise
         print(f"cnnviz {args.command}: error: {describe_error(exc)} (set CNNVIZ_DEBUG=1 to see the traceback)",
               file=sys.stderr)

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .notebook import shows
+
 if TYPE_CHECKING:
     import keras
     from matplotlib.figure import Figure
@@ -110,6 +112,7 @@ def kernel_and_bias(layer: str = "conv1", model: keras.Model | None = None) -> t
     return kernel, bias
 
 
+@shows("cnnviz.convolution:plot_convolution_step")  # drawn by this figure when it ends a notebook cell
 @dataclass
 class ConvolutionStep:
     """Everything the step-by-step picture shows for one position of one filter."""
