@@ -17,6 +17,7 @@ A new public name is one entry in :data:`_EXPORTS` (name -> module) plus its lin
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import types
 
@@ -144,8 +145,10 @@ class _Package(types.ModuleType):
 
     def __getattr__(self, name: str):
         module = _EXPORTS.get(name)
-        if module is None:
-            raise AttributeError(f"module 'cnnviz' has no attribute {name!r}")
+        if module is None:  # a submodule not imported yet (cnnviz.plots, cnnviz.style, ...)
+            if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is None:
+                raise AttributeError(f"module 'cnnviz' has no attribute {name!r}")
+            module = f".{name}"
         from ._quiet import import_tensorflow_quietly
 
         import_tensorflow_quietly()  # TensorFlow's C++ start-up lines, silenced for this import only
