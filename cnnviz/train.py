@@ -233,7 +233,7 @@ def train(
     output: str | os.PathLike | None = None,
     model: keras.Model | None = None,
     evaluate: bool = True,
-    verbose: int = 1,
+    verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     on_epoch: Callable[[int, dict], None] | None = None,
     backup_dir: str | os.PathLike | None = None,

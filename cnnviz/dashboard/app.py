@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnnviz.dashboard import common
+from cnnviz.dashboard import common, warm
 
 HERE = Path(__file__).resolve().parent
 APP_PATH = HERE / "app.py"
@@ -26,6 +26,7 @@ def main() -> None:
         st.Page(HERE / "views" / "class_images.py", title="What the network sees", icon=":material/visibility:"),
         st.Page(HERE / "views" / "train.py", title="Train", icon=":material/model_training:"),
     ]
+    warm.start()  # once per server: trace what the pages' first visits need, in the background
     page = st.navigation(pages)
     common.apply_pending_selection()
     st.session_state["model_ref"] = common.model_picker()
