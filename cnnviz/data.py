@@ -352,8 +352,11 @@ def _open_image(source: Any, what: str, hint: str) -> np.ndarray:
         mpx = f" ({int(size.group(1)) / 1e6:.0f} Mpx)" if size else ""
         raise DataError(f"{what} is too large{mpx}; cnnviz opens images up to {MAX_PIXELS / 1e6:.0f} Mpx. "
                         "Scale it down first.") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DataError(f"{what} is not an image cnnviz can read ({exc}). {hint}") from None
+    except UnidentifiedImageError:  # its message names a Python object (<_io.BytesIO object at 0x...>)
+        raise DataError(f"{what} is not an image cnnviz can read (not a PNG, JPEG, BMP or GIF file). {hint}") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        reason = re.sub(r"<[^<>]* at 0x[0-9a-fA-F]+>", "the file", str(exc))
+        raise DataError(f"{what} is not an image cnnviz can read ({reason}). {hint}") from None
 
 
 #: The integer image modes PIL opens 16- and 32-bit files in.
