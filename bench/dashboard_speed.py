@@ -90,6 +90,7 @@ def first_visits() -> None:
         t = time.perf_counter()
         warm.wait(timeout=600)
         times["(warm-up finished after the first page)"] = time.perf_counter() - t
+        times.update({f"  warm-up step: {name}": seconds for name, seconds in warm.TIMINGS.items()})
     for page in PAGES:
         at.switch_page(page)
         t = time.perf_counter()
