@@ -26,13 +26,15 @@ def main() -> None:
         st.Page(HERE / "views" / "class_images.py", title="What the network sees", icon=":material/visibility:"),
         st.Page(HERE / "views" / "train.py", title="Train", icon=":material/model_training:"),
     ]
-    warm.start()  # once per server: trace what the pages' first visits need, in the background
     page = st.navigation(pages)
     common.apply_pending_selection()
     st.session_state["model_ref"] = common.model_picker()
     with st.sidebar:
         st.caption("cnnviz brings the CNN tutorial to life: conv 3x3 -> pool 2x2 -> conv 3x3 -> pool 2x2 -> softmax.")
-    common.run_page(page)
+    try:
+        common.run_page(page)
+    finally:  # once per server, after the first page (even one that stops): the other pages' first visits
+        warm.start()
 
 
 if __name__ == "__main__":
