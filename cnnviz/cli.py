@@ -211,10 +211,9 @@ def cmd_filters(args: argparse.Namespace) -> int:
 
 @command
 def cmd_attribution(args: argparse.Namespace) -> int:
-    from .attribution import attribute, get_method
+    from .attribution import attribute
     from .plots import plot_attribution, save_figure
 
-    get_method(args.method)  # an unknown name: one line listing the known ones, before any work
     result = attribute(args.image, method=args.method, target=args.target, model=_model(args))
     print(f"{args.method} for class {result.targets[0]} (softmax {result.probabilities[0, result.targets[0]]:.4f})")
     _note_blank(getattr(result, "inputs", []))
@@ -406,6 +405,26 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+class MethodNames:
+    """The attribution registry's method names as argparse ``choices``, read only when argparse checks a value
+    (so building the parser, ``--help`` and ``--version`` do not import TensorFlow; new methods appear live)."""
+
+    @staticmethod
+    def _names() -> list[str]:
+        from .attribution import method_names
+
+        return method_names()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnnviz", description="See what a convolutional neural network has learned.")
     from ._version import __version__
@@ -479,8 +498,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("attribution", help="which pixels made the prediction: saliency, Grad-CAM, integrated "
                                            "gradients, ... for an image")
     p.add_argument("image")
-    p.add_argument("--method", default="gradcam", help="gradcam (default), saliency, ig, ...: an unknown name lists "
-                                                       "them all (checked before any work)")
+    p.add_argument("--method", default="gradcam", choices=MethodNames(), metavar="METHOD",
+                   help="gradcam (default), saliency, ig, ...: an unknown name lists them all")
     p.add_argument("--target", type=_number(int, 0, 1_000_000), default=None, help="class to explain (default: the predicted one)")
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="attribution.png")
