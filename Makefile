@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 
-.PHONY: install dashboard test test-fast lint browser bench clean
+.PHONY: install dashboard test test-fast lint browser bench clean wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ install: $(STAMP)
 
 dashboard: $(STAMP)
 	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true
+
+# a wheel for another machine: dist/cnnviz-<version>-py3-none-any.whl (hatchling, from the dev extra)
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
 
 # Debian's Chromium for the real-browser tests (Playwright cannot download its own browser here),
 # and poppler-utils (pdftoppm) so the report test renders the PDF's pages.
@@ -39,4 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/train_vs_tutorial.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache dist

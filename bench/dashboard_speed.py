@@ -8,6 +8,13 @@
 3. ten-class maximization with the defaults (cnnviz.maximize(range(10)), 200 steps), first call and warm.
 
 Targets (issue 4): 5 s, 300 ms, 3 s. AppTest runs the script as the server does, minus the browser.
+
+    .venv/bin/python bench/dashboard_speed.py --first-visits
+
+4. first visits (issue 21): a fresh server (a fresh process), then every page's first visit in turn, once
+   without and once with the server's start-up warm-up (CNNVIZ_DASHBOARD_WARM=0 / 1), each in its own
+   process, in one run. With the warm-up, the visits start after the warm-up thread ends (a user
+   reading the first page). Goal: <= 3 s idle for each page.
 """
 
 from __future__ import annotations
@@ -63,5 +70,56 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPU cores, python {sys.version.split()[0]}")
 
 
+PAGES = ["views/look_inside.py", "views/convolution.py", "views/filters.py", "views/class_images.py",
+         "views/train.py"]
+
+
+def first_visits() -> None:
+    """One fresh server: the first page, then each other page's first visit; prints one JSON line."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    started = time.perf_counter()
+    at = AppTest.from_file(str(APP), default_timeout=600).run()
+    times = {"views/model.py (fresh server)": time.perf_counter() - started}
+    assert not at.exception, at.exception
+    if os.environ.get("CNNVIZ_DASHBOARD_WARM", "1") != "0":
+        from cnnviz.dashboard import warm
+
+        t = time.perf_counter()
+        warm.wait(timeout=600)
+        times["(warm-up finished after the first page)"] = time.perf_counter() - t
+        times.update({f"  warm-up step: {name}": seconds for name, seconds in warm.TIMINGS.items()})
+    for page in PAGES:
+        at.switch_page(page)
+        t = time.perf_counter()
+        at.run()
+        times[page] = time.perf_counter() - t
+        assert not at.exception, (page, at.exception)
+    print(json.dumps(times))
+
+
+def compare_first_visits() -> None:
+    import json
+    import subprocess
+
+    rows = {}
+    for label, flag in (("no warm-up", "0"), ("warm-up", "1")):
+        out = subprocess.run([sys.executable, __file__, "--one-server"], capture_output=True, text=True, check=True,
+                             env={**os.environ, "CNNVIZ_DASHBOARD_WARM": flag})
+        rows[label] = json.loads(out.stdout.strip().splitlines()[-1])
+    pages = list(dict.fromkeys(k for r in rows.values() for k in r))
+    print(f"{'page (first visit)':48s} " + "  ".join(f"{label:>11s}" for label in rows))
+    for page in pages:
+        print(f"{page:48s} " + "  ".join(f"{r[page]:10.2f}s" if page in r else f"{'-':>11s}" for r in rows.values()))
+    print(f"machine: {os.cpu_count()} CPU cores, python {sys.version.split()[0]}; goal <= 3 s per page, idle")
+
+
 if __name__ == "__main__":
-    main()
+    if "--one-server" in sys.argv:
+        first_visits()
+    elif "--first-visits" in sys.argv:
+        compare_first_visits()
+    else:
+        main()

@@ -7,67 +7,47 @@
 >>> six = cnnviz.maximize(**{"class": 6})  # the image the network finds most "6"
 >>> int(six.predicted[0])
 6
+
+``import cnnviz`` is instant and changes nothing in the process (no environment variable, no file
+descriptor, no matplotlib backend): each public name is imported from its module on first use
+(PEP 562), and TensorFlow's start-up lines are silenced only while TensorFlow itself loads.
+A new public name is one entry in :data:`_EXPORTS` (name -> module) plus its line in ``__all__``.
 """
 
-from ._quiet import import_tensorflow_quietly as _import_tensorflow_quietly
+from __future__ import annotations
 
-_import_tensorflow_quietly()
+import importlib
+import importlib.util
+import sys
+import types
 
-from . import objectives, param, transforms  # noqa: E402
-from ._version import __version__ as __version__  # noqa: E402
-from .attribution import (  # noqa: E402
-    Attribution,
-    attribute,
-    gradcam,
-    gradcam_plus_plus,
-    integrated_gradients,
-    layercam,
-    saliency,
-    scorecam,
-    smoothgrad,
-)
-from .data import DataError, load_mnist, load_sample, preprocess  # noqa: E402
-from .evaluate import Evaluation, evaluate  # noqa: E402
-from .features import (  # noqa: E402
-    FeatureMaps,
-    TopExamples,
-    feature_maps,
-    filters,
-    pool,
-    pooling,
-    predict,
-    top_examples,
-)
-from .maximize import (  # noqa: E402
-    ClassExamples,
-    ClassImages,
-    MaximizationResult,
-    Regularization,
-    class_examples,
-    fake_vs_constrained,
-    maximize,
-    maximize_filter,
-)
-from .model import ModelError, layer_table, load_model, reference_model, save_model  # noqa: E402
-from .model_plots import plot_architecture, plot_model_card  # noqa: E402
-from .plots import (  # noqa: E402
-    figure_bytes,
-    plot_attribution,
-    plot_class_variety,
-    plot_confusion,
-    plot_fake_vs_constrained,
-    plot_feature_maps,
-    plot_filter_patterns,
-    plot_filters,
-    plot_history,
-    plot_maximization,
-    plot_pooling,
-    plot_top_examples,
-    save_figure,
-)
-from .probe import Probe, get_probe  # noqa: E402
-from .report import Report, ReportOptions, export_figures, report, report_figures  # noqa: E402
-from .train import RECIPES, TrainResult, load_card, load_history, train  # noqa: E402
+from ._version import __version__ as __version__
+
+#: public name -> the submodule that defines it (imported on first access)
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(["Attribution", "attribute", "gradcam", "gradcam_plus_plus", "integrated_gradients", "layercam", "saliency", "scorecam", "smoothgrad", "Faithfulness", "SanityCheck", "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check"], ".attribution"),
+    **dict.fromkeys(["DataError", "load_mnist", "load_sample", "preprocess"], ".data"),
+    **dict.fromkeys(["Evaluation", "evaluate"], ".evaluate"),
+    **dict.fromkeys(["FeatureMaps", "TopExamples", "feature_maps", "filters", "pool", "pooling", "predict", "top_examples"], ".features"),
+    **dict.fromkeys(["ClassExamples", "ClassImages", "MaximizationResult", "Regularization", "class_examples", "fake_vs_constrained", "maximize", "maximize_filter"], ".maximize"),
+    **dict.fromkeys(["ModelError", "layer_table", "load_model", "reference_model", "save_model"], ".model"),
+    **dict.fromkeys(["plot_architecture", "plot_model_card"], ".model_plots"),
+    **dict.fromkeys(["figure_bytes", "plot_attribution", "plot_class_variety", "plot_confusion", "plot_fake_vs_constrained", "plot_feature_maps", "plot_filter_patterns", "plot_filters", "plot_history", "plot_maximization", "plot_pooling", "plot_top_examples", "save_figure", "plot_atlas"], ".plots"),
+    **dict.fromkeys(["Probe", "get_probe"], ".probe"),
+    **dict.fromkeys(["Report", "ReportOptions", "export_figures", "report", "report_figures"], ".report"),
+    **dict.fromkeys(["RECIPES", "TrainResult", "load_card", "load_history", "train"], ".train"),
+    **dict.fromkeys(["ConvolutionStep", "conv_step", "convolution_step", "convolve", "kernel_and_bias", "plot_convolution_step"], ".convolution"),
+    **dict.fromkeys(["plot_batch_timing", "time_batch_sizes"], ".experiments"),
+    **dict.fromkeys(["Snapshots"], ".callbacks"),
+    **dict.fromkeys(["plot_snapshots", "replay"], ".replay"),
+    **dict.fromkeys(["Snapshot", "SnapshotRun", "load_snapshots"], ".snapshots"),
+    **dict.fromkeys(["Atlas", "dataset_examples", "load_atlas"], ".atlas"),
+    # public submodules
+    **{name: f".{name}" for name in ("objectives", "param", "transforms", "callbacks")},
+}
+
+#: names that are both a submodule and the function it exports: ``cnnviz.train`` is the function
+_FUNCTION_OVER_MODULE = frozenset({"train", "evaluate", "maximize", "report", "replay"})
 
 __all__ = [
     "RECIPES",
@@ -137,17 +117,6 @@ __all__ = [
     "train",
     "transforms",
 ]
-
-from .convolution import (  # noqa: E402
-    ConvolutionStep,
-    conv_step,
-    convolution_step,
-    convolve,
-    kernel_and_bias,
-    plot_convolution_step,
-)
-from .experiments import plot_batch_timing, time_batch_sizes  # noqa: E402
-
 __all__ += [
     "ConvolutionStep",
     "conv_step",
@@ -158,24 +127,7 @@ __all__ += [
     "plot_convolution_step",
     "time_batch_sizes",
 ]
-
-# issue 11: can an explanation be trusted
-from .attribution import (  # noqa: E402
-    Faithfulness,
-    SanityCheck,
-    faithfulness,
-    plot_faithfulness,
-    plot_sanity_check,
-    sanity_check,
-)
-
 __all__ += ["Faithfulness", "SanityCheck", "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check"]
-
-from . import callbacks  # noqa: E402
-from .callbacks import Snapshots  # noqa: E402
-from .replay import plot_snapshots, replay  # noqa: E402
-from .snapshots import Snapshot, SnapshotRun, load_snapshots  # noqa: E402
-
 __all__ += [
     "Snapshot",
     "SnapshotRun",
@@ -185,16 +137,34 @@ __all__ += [
     "plot_snapshots",
     "replay",
 ]
-
-
-from .atlas import Atlas, dataset_examples, load_atlas  # noqa: E402
-from .plots import plot_atlas  # noqa: E402
-
 __all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]
 
-# results show their figure when they are the last line of a notebook cell (cnnviz.notebook's registry)
-import sys as _sys  # noqa: E402
 
-from .notebook import register_defaults as _register_defaults  # noqa: E402
+class _Package(types.ModuleType):
+    """The package module: resolves public names lazily; a submodule import never hides a function."""
 
-_register_defaults(_sys.modules[__name__])
+    def __getattr__(self, name: str):
+        module = _EXPORTS.get(name)
+        if module is None:  # a submodule not imported yet (cnnviz.plots, cnnviz.style, ...)
+            if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is None:
+                raise AttributeError(f"module 'cnnviz' has no attribute {name!r}")
+            module = f".{name}"
+        from ._quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()  # TensorFlow's C++ start-up lines, silenced for this import only
+        target = importlib.import_module(module, __name__)
+        value = target if module == f".{name}" and name not in _FUNCTION_OVER_MODULE else getattr(target, name)
+        self.__dict__[name] = value
+        return value
+
+    def __setattr__(self, name: str, value) -> None:
+        # importing cnnviz.train (the module) sets the package attribute `train`; the function keeps the name
+        if name in _FUNCTION_OVER_MODULE and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(__all__))
+
+
+sys.modules[__name__].__class__ = _Package

@@ -336,13 +336,58 @@ def cmd_atlas(args: argparse.Namespace) -> int:
 
 @command
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    import subprocess
+    """Serve the Streamlit app. The process *becomes* Streamlit (exec), so a signal to ``cnnviz dashboard``
+    reaches the server itself; the app is not imported here (its cached functions would warn "No runtime found")."""
+    import importlib.util
 
-    try:
-        from .dashboard.app import APP_PATH
-    except ImportError:
-        raise ValueError('the dashboard needs Streamlit: pip install "cnnviz[dashboard]"') from None
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(args.port)])
+    if importlib.util.find_spec("streamlit") is None:
+        raise ValueError('the dashboard needs Streamlit: in a cnnviz checkout run `pip install -e ".[dashboard]"` '
+                         "(or `make dashboard`).")
+    app = Path(__file__).resolve().parent / "dashboard" / "app.py"
+    port = pick_port(args.port)
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # this process is the server: TensorFlow's C++ notices are noise
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, command)  # does not return
+    import subprocess  # pragma: no cover - Windows has no exec that keeps the process: wait for the child
+
+    return subprocess.call(command)  # pragma: no cover
+
+
+DEFAULT_PORT = 8501
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a server could listen on ``port`` on every interface now (as Streamlit does)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("", port))
+        except OSError:
+            return False
+    return True
+
+
+def pick_port(requested: int | None, *, start: int = DEFAULT_PORT, tries: int = 20) -> int:
+    """``requested`` if free (else a ValueError naming a free one); with no request the first free port from
+    ``start`` on, saying so when it is not ``start``."""
+    if requested is not None:
+        if port_is_free(requested):
+            return requested
+        free = next((p for p in range(requested + 1, min(requested + 1 + tries, 65536)) if port_is_free(p)), None)
+        hint = f"use --port {free}" if free else "use --port with a free port"
+        raise ValueError(f"port {requested} is taken (another dashboard or server is using it); stop it, or {hint}.")
+    for port in range(start, min(start + tries, 65536)):
+        if port_is_free(port):
+            if port != start:
+                print(f"cnnviz dashboard: port {start} is taken; serving on port {port} (choose one with --port)",
+                      flush=True)
+            return port
+    raise ValueError(f"ports {start}-{start + tries - 1} are all taken; choose a free one with --port.")
 
 
 @command
@@ -358,6 +403,26 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
         print(f"figure: {save_figure(plot_snapshots(run), args.figure)}")
     return 0
+
+
+class MethodNames:
+    """The attribution registry's method names as argparse ``choices``, read only when argparse checks a value
+    (so building the parser, ``--help`` and ``--version`` do not import TensorFlow; new methods appear live)."""
+
+    @staticmethod
+    def _names() -> list[str]:
+        from .attribution import method_names
+
+        return method_names()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -430,11 +495,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="filters.png")
 
-    from .attribution import method_names, method_title
-
-    p = sub.add_parser("attribution", help=f"{', '.join(method_title(m) for m in method_names())} for an image")
+    p = sub.add_parser("attribution", help="which pixels made the prediction: saliency, Grad-CAM, integrated "
+                                           "gradients, ... for an image")
     p.add_argument("image")
-    p.add_argument("--method", default="gradcam", choices=method_names())
+    p.add_argument("--method", default="gradcam", choices=MethodNames(), metavar="METHOD",
+                   help="gradcam (default), saliency, ig, ...: an unknown name lists them all")
     p.add_argument("--target", type=_number(int, 0, 1_000_000), default=None, help="class to explain (default: the predicted one)")
     p.add_argument("--model", default=None)
     p.add_argument("-o", "--output", default="attribution.png")
@@ -442,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="can the attribution maps be trusted? sanity check and deletion curves")
     p.add_argument("images", nargs="*", help="image files (default: digits from the bundled test sample)")
     p.add_argument("--methods", default="saliency,gradcam,ig",
-                   help=f"comma-separated, from: {', '.join(method_names())} (default: saliency,gradcam,ig)")
+                   help="comma-separated method names (default: saliency,gradcam,ig); see attribution --method")
     p.add_argument("--metric", default="deletion", choices=("deletion", "insertion"))
     p.add_argument("--examples", type=int, default=8, help="sample digits to use when no image is given (default: 8)")
     p.add_argument("--model", default=None)
@@ -495,7 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the .npz to write (default: <model>.atlas.npz beside --model, else atlas.npz)")
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard")
-    p.add_argument("--port", type=_number(int, 1, 65535), default=8501)
+    p.add_argument("--port", type=_number(int, 1, 65535), default=None,
+                   help="the port to serve on (default: 8501, or the next free one)")
 
     for p in sub.choices.values():  # every command that takes a model takes its input range too
         if any(action.dest == "model" for action in p._actions) and p.prog.split()[-1] not in ("report", "export"):
@@ -526,7 +592,6 @@ def check_outputs(args: argparse.Namespace) -> None:
     ValueError: an atlas is saved as .npz; got 'cnnviz-doc-atlas.png' (try -o cnnviz-doc-atlas.npz).
     """
     from .paths import check_writable
-    from .plots import FORMATS
 
     for flag in OUTPUTS:
         value = getattr(args, flag, None)
@@ -541,8 +606,29 @@ def check_outputs(args: argparse.Namespace) -> None:
         if suffixes is not None:
             if path.suffix.lower() not in suffixes:
                 raise ValueError(message.format(name=path.name, stem=path.stem))
-        elif args.command != "report" and path.suffix.lower().lstrip(".") not in FORMATS:
+        elif args.command != "report" and path.suffix.lower().lstrip(".") not in _figure_formats():
             raise ValueError(f"cannot save a figure as {path.name!r}: name it .png, .svg or .pdf.")
+
+
+#: commands that never need TensorFlow (they start without importing it)
+WITHOUT_TENSORFLOW = frozenset({"dashboard"})
+
+
+def _figure_formats() -> tuple[str, ...]:
+    from .plots import FORMATS
+
+    return FORMATS
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "the input was wrong" (one line, exit 2), from the modules loaded so far:
+    a DataError can only come from cnnviz.data once it is imported, so the CLI never imports it for that."""
+    found: list[type[BaseException]] = [ValueError, FileNotFoundError]
+    for module, name in (("cnnviz.data", "DataError"), ("cnnviz.model", "ModelError")):
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type):
+            found.append(cls)
+    return tuple(found)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -554,22 +640,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # the console script owns its process: PIL's warning about large images is noise next to cnnviz's own line
     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-    args = build_parser().parse_args(argv)
-    from .data import DataError
+    args = build_parser().parse_args(argv)  # --version and --help end here, before TensorFlow is imported
     from .messages import describe_error, one_line
-    from .model import ModelError
 
     try:
         check_outputs(args)
+        if args.command not in WITHOUT_TENSORFLOW:
+            from ._quiet import import_tensorflow_quietly
+
+            import_tensorflow_quietly()  # its C++ start-up lines are noise in a terminal
         return COMMANDS[args.command](args)
-    except (DataError, ModelError, ValueError, FileNotFoundError) as exc:
-        print(f"cnnviz {args.command}: error: {one_line(exc, 2000)}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"cnnviz {args.command}: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # anything else: still one line, with a way to see more
-        if os.environ.get("CNNVIZ_DEBUG"):
+    except Exception as exc:
+        if isinstance(exc, _user_errors()):  # wrong input: one line saying what and what to do
+            print(f"cnnviz {args.command}: error: {one_line(exc, 2000)}", file=sys.stderr)
+            return 2
+        if os.environ.get("CNNVIZ_DEBUG"):  # anything else: still one line, with a way to see more
             raise
         print(f"cnnviz {args.command}: error: {describe_error(exc)} (set CNNVIZ_DEBUG=1 to see the traceback)",
               file=sys.stderr)

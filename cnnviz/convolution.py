@@ -22,9 +22,27 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .notebook import shows
+
 if TYPE_CHECKING:
     import keras
     from matplotlib.figure import Figure
+
+
+def text_color(cmap: str, position: float) -> str:
+    """"white" or "black", whichever reads better on the colour ``cmap`` gives ``position`` (0..1), by the
+    cell's relative luminance (WCAG), so numbers stay readable on dark red, dark blue and black cells.
+
+    >>> text_color("gray", 0.0), text_color("gray", 1.0), text_color("RdBu_r", 1.0), text_color("RdBu_r", 0.5)
+    ('white', 'black', 'white', 'black')
+    """
+    import matplotlib
+
+    rgb = np.asarray(matplotlib.colormaps[cmap](float(np.clip(position, 0.0, 1.0)))[:3])
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    luminance = float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+    # contrast with white (1.05 / (L + 0.05)) against contrast with black ((L + 0.05) / 0.05)
+    return "white" if 1.05 / (luminance + 0.05) > (luminance + 0.05) / 0.05 else "black"
 
 
 def output_size(size: int, kernel: int, stride: int = 1) -> int:
@@ -110,6 +128,7 @@ def kernel_and_bias(layer: str = "conv1", model: keras.Model | None = None) -> t
     return kernel, bias
 
 
+@shows("cnnviz.convolution:plot_convolution_step")  # drawn by this figure when it ends a notebook cell
 @dataclass
 class ConvolutionStep:
     """Everything the step-by-step picture shows for one position of one filter."""
@@ -191,8 +210,8 @@ def plot_convolution_step(step: ConvolutionStep, *, dpi: int = 110) -> Figure:
     for ax, (title, values, cmap, vmin, vmax) in zip(axes[1:4], panels):
         ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
         for (r, c), v in np.ndenumerate(values):
-            dark = cmap == DIGIT_CMAP and v < 0.5 * vmax
-            ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=8, color="white" if dark else "black")
+            ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=8,
+                    color=text_color(cmap, (v - vmin) / ((vmax - vmin) or 1.0)))
         ax.set_title(title)
         hide_ticks(ax)
     axes[3].set_xlabel(f"sum = {step.total:.3f}\n+ bias {step.bias:.3f} -> ReLU = {step.value:.3f}", fontsize=9)

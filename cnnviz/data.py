@@ -120,30 +120,33 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = True) 
         except DataError:
             raise
         except Exception as exc:  # network errors come in many types
-            looked.append(f"a download from {_download_url()} (failed: {exc.__class__.__name__}: {exc})")
+            looked.append(f"a download from {_download_url()} (failed: {one_line_reason(exc)})")
     else:
         looked.append("no download (download=False)")
-    raise DataError(
+    error = DataError(
         "MNIST was not found. cnnviz looked at:\n  - "
         + "\n  - ".join(looked)
         + f"\nPoint cnnviz at a Keras-style mnist.npz: pass path=..., set {ENV_VAR}=/path/to/mnist.npz, "
         "use --data on the command line, or copy it to ~/.keras/datasets/mnist.npz. "
         "Without it, cnnviz.data.load_sample() gives the bundled 1,000 + 1,000 image sample."
     )
+    error.looked = looked
+    raise error
 
 
 def resolve_data(data: MNIST | str | os.PathLike | None = None, *, download: bool = True,
-                 or_sample: bool = False) -> MNIST:
+                 or_sample: bool = True) -> MNIST:
     """The one way cnnviz turns a ``data=`` argument into MNIST (train, evaluate, the report, the CLI).
 
     An :class:`MNIST` is used as it is; ``"sample"`` is the bundled sample; a path is that file
     (a file that fails is the user's error to see). ``None`` is the full MNIST found by
-    :func:`load_mnist` (with a download when ``download``); when it cannot be found, the bundled
-    sample if ``or_sample``, else the :class:`DataError` that says where cnnviz looked.
+    :func:`load_mnist` (with a download when ``download`` and the network allows it); when it
+    cannot be found, the bundled sample, said once per process on stderr with how to get the
+    full set (``or_sample=False``: the :class:`DataError` that says where cnnviz looked).
 
     >>> resolve_data("sample").is_sample
     True
-    >>> resolve_data(None, download=False, or_sample=True).x_test.shape[1:]
+    >>> resolve_data(None, download=False).x_test.shape[1:]
     (28, 28)
     """
     if isinstance(data, MNIST):
@@ -154,10 +157,35 @@ def resolve_data(data: MNIST | str | os.PathLike | None = None, *, download: boo
         return read_mnist_npz(data)
     try:
         return load_mnist(download=download)
-    except DataError:
-        if or_sample:
-            return load_sample()
-        raise
+    except DataError as exc:
+        if not or_sample:
+            raise
+        why = "; ".join(getattr(exc, "looked", [])) or one_line_reason(exc)
+        say_once(SAMPLE_NOTICE.format(why=why))
+        return load_sample()
+
+
+#: what cnnviz says (once) when it falls back to the sample
+SAMPLE_NOTICE = ("cnnviz: the full MNIST was not found ({why}); using the 2,000-image sample bundled with cnnviz "
+                 "(1,000 training + 1,000 test images: fine to try things, rough for accuracy). For the full set, "
+                 "copy a Keras mnist.npz to ~/.keras/datasets/mnist.npz, set CNNVIZ_MNIST=/path/to/mnist.npz, or "
+                 "pass --data / data=PATH; --sample / data=\"sample\" asks for the sample without this note.")
+
+_SAID: set[str] = set()  # notices already printed by this process (bounded: one per distinct notice)
+
+
+def say_once(message: str) -> None:
+    """Print ``message`` on stderr the first time this process says it."""
+    import sys
+
+    if message in _SAID:
+        return
+    _SAID.add(message)
+    print(message, file=sys.stderr, flush=True)
+
+
+def one_line_reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 def describe_data(mnist: MNIST) -> str:
@@ -176,13 +204,26 @@ def _download_url() -> str:
     return os.environ.get("CNNVIZ_MNIST_URL", MNIST_URL)
 
 
-def _download(cache: Path) -> Path:
-    """Download MNIST into Keras' cache through Keras, checking its hash."""
-    from keras.utils import get_file
+def _download(cache: Path, timeout: float = 30.0) -> Path:
+    """Download MNIST into Keras' cache (checking its sha256), atomically; any failure is an exception."""
+    import tempfile
+    import urllib.request
 
     url = _download_url()
-    file_hash = MNIST_SHA256 if url == MNIST_URL else None
-    return Path(get_file(fname="mnist.npz", origin=url, file_hash=file_hash, cache_dir=str(cache.parents[1])))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - an http(s) URL we chose
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in iter(lambda: response.read(1 << 20), b""):
+                    out.write(chunk)
+            if url == MNIST_URL and file_sha256(tmp) != MNIST_SHA256:
+                raise DataError(f"the MNIST downloaded from {url} does not have the expected sha256; not kept.")
+            os.replace(tmp, cache)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    return cache
 
 
 def read_mnist_npz(path: str | os.PathLike) -> MNIST:
@@ -311,8 +352,11 @@ def _open_image(source: Any, what: str, hint: str) -> np.ndarray:
         mpx = f" ({int(size.group(1)) / 1e6:.0f} Mpx)" if size else ""
         raise DataError(f"{what} is too large{mpx}; cnnviz opens images up to {MAX_PIXELS / 1e6:.0f} Mpx. "
                         "Scale it down first.") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DataError(f"{what} is not an image cnnviz can read ({exc}). {hint}") from None
+    except UnidentifiedImageError:  # its message names a Python object (<_io.BytesIO object at 0x...>)
+        raise DataError(f"{what} is not an image cnnviz can read (not a PNG, JPEG, BMP or GIF file). {hint}") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        reason = re.sub(r"<[^<>]* at 0x[0-9a-fA-F]+>", "the file", str(exc))
+        raise DataError(f"{what} is not an image cnnviz can read ({reason}). {hint}") from None
 
 
 #: The integer image modes PIL opens 16- and 32-bit files in.

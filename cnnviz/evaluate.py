@@ -25,9 +25,11 @@ import keras
 import numpy as np
 
 from .data import MNIST, DataError
+from .notebook import shows
 from .probe import Probe, get_probe
 
 
+@shows("cnnviz.plots:plot_confusion")  # drawn by this figure when it ends a notebook cell
 @dataclass(frozen=True)
 class Evaluation:
     """Test accuracy and loss, accuracy per class, and the confusion matrix (rows: true, columns: predicted).

@@ -17,11 +17,13 @@ import numpy as np
 
 from .contract import conv_kernels, is_conv
 from .data import load_sample
+from .notebook import shows
 from .probe import Probe, get_probe
 
 POOLING_KINDS = ("max", "average", "global max", "global average")
 
 
+@shows("cnnviz.plots:plot_feature_maps")  # drawn by this figure when it ends a notebook cell
 @dataclass
 class FeatureMaps:
     """Activations of the spatial layers for a batch: ``maps[name]`` is (N, h, w, channels).
@@ -143,6 +145,7 @@ def filters(layer: str = "conv1", model: keras.Model | None = None) -> np.ndarra
     return kernels["kernel"]
 
 
+@shows("cnnviz.plots:plot_top_examples")  # drawn by this figure when it ends a notebook cell
 @dataclass
 class TopExamples:
     """The ``k`` images that excite a filter most, strongest first.

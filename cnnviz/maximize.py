@@ -32,6 +32,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from .notebook import shows
 from .optvis import objectives as O
 from .optvis import param as P
 from .optvis import transforms as T
@@ -93,6 +94,7 @@ PIXEL_PATH = 20.0
 REACHED_SOFTMAX = 0.5
 
 
+@shows("cnnviz.notebook:_plot_maximization_result")  # drawn by this figure when it ends a notebook cell
 @dataclass
 class MaximizationResult:
     """Images that maximize an objective, one per target (``n`` per target when asked for several).
@@ -549,6 +551,7 @@ def class_examples(classes: int | Sequence[int] | None = None, k: int = 4, *, im
                          indices=order)
 
 
+@shows("cnnviz.plots:plot_fake_vs_constrained")  # drawn by this figure when it ends a notebook cell
 @dataclass
 class ClassImages:
     """The tutorial's experiment: every class maximized without regularization and with the L1 constraint

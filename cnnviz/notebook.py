@@ -22,7 +22,6 @@ b'\\x89PNG'
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -104,14 +103,8 @@ def figure_of(result: Any):
 def register_defaults(namespace: Any) -> None:
     """Register every class in :data:`DEFAULTS` that ``namespace`` (the cnnviz package) exports.
 
-    In a Jupyter kernel, also load its matplotlib backend (inline), which is what makes the
-    Figures that ``plot_*`` return display themselves (matplotlib loads backends lazily)."""
-    if "ipykernel" in sys.modules:
-        import matplotlib
-        import matplotlib.pyplot as plt
-
-        if "inline" in str(matplotlib.rcParams["backend"]):
-            plt.switch_backend(matplotlib.rcParams["backend"])
+    The result classes register themselves where they are defined (``@shows``); this is for
+    namespaces that re-export classes defined elsewhere."""
     for name, plot in DEFAULTS.items():
         cls = getattr(namespace, name, None)
         if isinstance(cls, type) and cls not in REGISTRY:

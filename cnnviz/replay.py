@@ -80,8 +80,10 @@ def _curves(ax, run: SnapshotRun, upto: int | None = None, marks: list[int] | No
             if not len(steps):
                 continue
             color = VALIDATION_COLOR if name.startswith("val_") else TRAIN_COLOR
-            style = "--" if label == "loss" else "-"
-            axis.plot(steps, values, style, marker="o", ms=2.5, color=color, label=name.replace("_", " "))
+            # loss and accuracy differ in line, marker and label, not only in a dash that a small legend hides
+            style, marker, side = ("--", "s", "left") if label == "loss" else ("-", "o", "right")
+            axis.plot(steps, values, style, marker=marker, ms=3, lw=1.4 if label == "loss" else 1.0, color=color,
+                      label=f"{name.replace('_', ' ')} ({side})", mfc="white" if label == "loss" else color)
         axis.set_ylabel(label)
     twin.set_ylim(0, 1.0)
     twin.spines["right"].set_visible(True)
@@ -94,7 +96,7 @@ def _curves(ax, run: SnapshotRun, upto: int | None = None, marks: list[int] | No
         ax.axvline(upto, color=ACCENT, lw=1.2)
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     if handles:
-        ax.legend(handles=handles, fontsize=7, loc="center right", ncols=2)
+        ax.legend(handles=handles, fontsize=7, loc="center right", ncols=2, handlelength=3)
     ax.grid(alpha=0.3)
 
 

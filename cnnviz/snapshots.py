@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .model import atomic_path, pretrained_dir, write_json
+from .notebook import shows
 
 INDEX_NAME = "snapshots.json"
 FORMAT_VERSION = 1
@@ -26,6 +27,7 @@ FORMAT_VERSION = 1
 SHIPPED_RUN = "snapshots"
 
 
+@shows("cnnviz.notebook:_plot_snapshot")  # drawn by this figure when it ends a notebook cell
 @dataclass
 class Snapshot:
     """What the network looked like at one moment of training.
@@ -63,6 +65,7 @@ class Snapshot:
         return f"batch {self.step} (epoch {self.epoch:.2f})"
 
 
+@shows("cnnviz.replay:plot_snapshots")  # drawn by this figure when it ends a notebook cell
 @dataclass
 class SnapshotRun:
     """Every snapshot of one training run, in step order, and what the index says about the run."""

@@ -25,6 +25,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+if "ipykernel" in sys.modules and "inline" in str(matplotlib.rcParams["backend"]):
+    # load Jupyter's inline backend now: it is what makes the Figures that plot_* return display themselves
+    plt.switch_backend(matplotlib.rcParams["backend"])
+
 DIGIT_CMAP = "gray"
 ACTIVATION_CMAP = "viridis"
 SIGNED_CMAP = "RdBu_r"

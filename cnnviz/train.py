@@ -25,6 +25,7 @@ from .augment import DEFAULT as AUGMENTATION
 from .data import MNIST, resolve_data, to_model_input
 from .distribute import configure_cpu_devices, describe, get_strategy, is_chief, worker_folder
 from .model import read_sidecar, reference_model, save_model, sidecar, write_json
+from .notebook import shows
 from .pipeline import evaluation_data, training_data
 
 TUTORIAL_TEST_ACCURACY = 0.9893
@@ -67,6 +68,7 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
+@shows("cnnviz.notebook:_plot_train_result")  # drawn by this figure when it ends a notebook cell
 @dataclass
 class TrainResult:
     """What :func:`train` returns: the model, its per-epoch history, and the test score when computed."""
@@ -231,7 +233,7 @@ def train(
     output: str | os.PathLike | None = None,
     model: keras.Model | None = None,
     evaluate: bool = True,
-    verbose: int = 1,
+    verbose: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     on_epoch: Callable[[int, dict], None] | None = None,
     backup_dir: str | os.PathLike | None = None,

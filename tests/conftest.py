@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("CNNVIZ_DASHBOARD_WARM", "0")  # the dashboard's start-up warm-up: measured by bench/, not run per test
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

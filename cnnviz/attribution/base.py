@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..notebook import shows
 from ..probe import Probe
 
 REGISTRY: dict[str, type[Method]] = {}
@@ -30,6 +31,7 @@ ORDER = ("saliency", "smoothgrad", "vargrad", "grad_x_input", "ig", "occlusion",
          "layercam", "scorecam")
 
 
+@shows("cnnviz.plots:plot_attribution")  # drawn by this figure when it ends a notebook cell
 @dataclass
 class Attribution:
     """One heat map (N, H, W) in [0, 1] per input image, for the class in ``targets``.

@@ -117,4 +117,4 @@ def plot_sanity_check(check: SanityCheck, *, index: int = 0, dpi: int = DEFAULT_
     return caption(fig, f"If a method's maps stay the same when what the network learned is destroyed (correlation "
                         f"at or above {check.threshold:.1f}, red dotted line), they show the input, not the model; "
                         f"between {CAUTION:.1f} (gold line) and {check.threshold:.1f} they do so only partly. Mean "
-                        f"and spread over {len(check.inputs)} images.")
+                        f"and spread over {len(check.inputs)} image{'s' if len(check.inputs) != 1 else ''}.")

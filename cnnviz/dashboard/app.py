@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnnviz.dashboard import common
+from cnnviz.dashboard import common, warm
 
 HERE = Path(__file__).resolve().parent
 APP_PATH = HERE / "app.py"
@@ -31,7 +31,10 @@ def main() -> None:
     st.session_state["model_ref"] = common.model_picker()
     with st.sidebar:
         st.caption("cnnviz brings the CNN tutorial to life: conv 3x3 -> pool 2x2 -> conv 3x3 -> pool 2x2 -> softmax.")
-    common.run_page(page)
+    try:
+        common.run_page(page)
+    finally:  # once per server, after the first page (even one that stops): the other pages' first visits
+        warm.start()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import tensorflow as tf
@@ -55,6 +55,9 @@ class Objective:
     def description(self) -> str:
         return repr(self)
 
+    def __str__(self) -> str:
+        return self.description
+
     def __add__(self, other: Any) -> Objective:
         return Sum((*_terms(self), *_terms(as_objective(other))))
 
@@ -73,7 +76,7 @@ class Objective:
         if not isinstance(weight, (int, float)) or isinstance(weight, bool):
             raise TypeError(f"an objective is scaled by a number, not by {type(weight).__name__}.")
         if isinstance(self, Scaled):
-            return Scaled(float(weight) * self.weight, self.term)
+            return Scaled(float(weight) * self.weight, self.term, self.calibration)
         return Scaled(float(weight), self)
 
     __rmul__ = __mul__
@@ -103,15 +106,26 @@ class Sum(Objective):
 
     @property
     def description(self) -> str:
-        return " + ".join(t.description for t in self.terms).replace("+ -", "- ")
+        text = ""
+        for term in self.terms:
+            part = term.description
+            if not text:
+                text = part
+            elif part.startswith("-"):
+                text += f" - {part[1:]}"
+            else:
+                text += f" + {part}"
+        return text
 
 
 @dataclass(frozen=True)
 class Scaled(Objective):
-    """``weight * term``."""
+    """``weight * term``. ``calibration``: the factor :func:`scale_penalties` multiplied the user's weight by
+    (the description shows the user's weight, ``weight / calibration``; equality and the loop use ``weight``)."""
 
     weight: float
     term: Objective
+    calibration: float = field(default=1.0, compare=False)
 
     @property
     def penalty(self) -> bool:  # type: ignore[override]
@@ -125,10 +139,24 @@ class Scaled(Objective):
 
     @property
     def description(self) -> str:
-        w = self.weight
-        if w == -1.0:
-            return f"-{self.term.description}"
-        return f"{w:g} * {self.term.description}"
+        w = self.weight / self.calibration
+        inner = self.term.description
+        if isinstance(self.term, Sum):
+            inner = f"({inner})"
+        if _number(w) == "1":
+            return inner
+        if _number(w) == "-1":
+            return f"-{inner}"
+        return f"{_number(w)} * {inner}"
+
+
+def _number(w: float) -> str:
+    """A weight as written: 6 significant digits, so float noise (0.30000000000000004) does not show.
+
+    >>> _number(0.1 + 0.2), _number(30.0), _number(1e-7)
+    ('0.3', '30', '1e-07')
+    """
+    return f"{w:.6g}"
 
 
 # --------------------------------------------------------------------------- targets
@@ -540,9 +568,9 @@ def scale_penalties(objective: Objective, factor: float) -> Objective:
     if isinstance(objective, Sum):
         return Sum(tuple(scale_penalties(t, factor) for t in objective.terms))
     if isinstance(objective, Scaled) and objective.penalty:
-        return Scaled(objective.weight * factor, objective.term)
+        return Scaled(objective.weight * factor, objective.term, objective.calibration * factor)
     if objective.penalty:
-        return Scaled(factor, objective)
+        return Scaled(factor, objective, factor)
     return objective
 
 

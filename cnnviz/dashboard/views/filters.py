@@ -1,5 +1,6 @@
 """Page 4, Filters: the conv kernels, each filter's maximized pattern, and its top-activating examples."""
 
+import numpy as np
 import streamlit as st
 
 from cnnviz.dashboard import common
@@ -29,10 +30,21 @@ st.image(common.filters_png(ref, layer), width="stretch")
 
 st.subheader(f"The pattern each {layer} filter responds to most")
 patterns = common.filter_patterns(ref, layer, int(steps), int(seed))
-st.image([common.gray(img, 3) for img in patterns.images], caption=[f"#{t}" for t in patterns.targets], width=84,
-         output_format="PNG")
+# a mid-grey frame around each tile, so a white or black pattern does not run into its neighbours
+st.image([np.pad(common.gray(img, 3), 3, constant_values=128) for img in patterns.images],
+         caption=[f"#{t}" for t in patterns.targets], width=84, output_format="PNG")
 st.caption("Each image was optimized from noise to raise the filter's mean activation "
            f"({steps} steps, seed {seed}). conv1 filters like edges and strokes; conv2 ones combine them.")
+kernel, _ = common.kernel_and_bias(ref, layer)
+weights = np.asarray(kernel).reshape(-1, np.asarray(kernel).shape[-1])  # (taps x inputs, filters)
+positive, negative = np.flatnonzero((weights >= 0).all(axis=0)), np.flatnonzero((weights <= 0).all(axis=0))
+if len(positive) or len(negative):
+    named = "; ".join(f"all {sign}: #{', #'.join(map(str, idx))}" for sign, idx in
+                      (("positive", positive), ("negative", negative)) if len(idx))
+    st.info(f"Some {layer} filters have weights of one sign ({named}). For such a filter every lit pixel adds "
+            "(or every lit pixel subtracts) the same way wherever it is, so the input it likes most is flat: all "
+            "white for positive weights, all black for negative ones. A flat pattern there is the right answer, "
+            "not a failed optimization.", icon=":material/info:")
 
 st.subheader("One filter up close")
 channels = len(patterns.targets)

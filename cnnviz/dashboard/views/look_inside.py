@@ -22,7 +22,7 @@ left, right = st.columns([1, 2], gap="large")
 with left:
     source = st.radio("Input", SOURCES, horizontal=True, key="input_source",
                       captions=["with the mouse", "the bundled test sample", "a PNG or JPEG"])
-    raw = None
+    raw, raw_name = None, "This image"
     if source == "Draw":
         from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
@@ -42,15 +42,16 @@ with left:
     else:
         upload = st.file_uploader("An image of one digit", type=["png", "jpg", "jpeg"], key="digit_upload")
         if upload is not None:
-            raw = upload.getvalue()
+            raw, raw_name = upload.getvalue(), upload.name
 
     if raw is None:
-        st.info("Draw a digit (or pick one from the gallery) to see what the network makes of it.")
+        st.info({"Upload": "Upload an image of one digit"}.get(source, "Draw a digit") +
+                " (or pick one from the gallery) to see what the network makes of it.")
         st.stop()
     try:
         prepared = common.prepare(ref, raw)
     except (cnnviz.DataError, ValueError) as exc:
-        st.error(f"This image cannot be read: {exc}")
+        st.error(f"{raw_name} cannot be read: {exc}")
         st.stop()
     maps = common.feature_maps(ref, prepared)
     shown = common.to_display(ref, maps.inputs)

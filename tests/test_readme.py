@@ -1,0 +1,147 @@
+"""The README is a test: its command lines and its API block run as written, in a fresh folder, full MNIST absent.
+
+Every ``cnnviz ...`` line of the README's shell blocks runs in one temporary folder, in README order (the
+train line makes the ``my_model.keras`` that later lines read), with ``HOME`` there (no Keras cache) and the
+MNIST download pointed at a closed local port: the lines must work on the bundled sample and say so.
+Files a line names as the user's own (``my_digit.png``, ``my_digits/``, ``mnist.npz``) are made first from
+the sample. Lines that take minutes (the report, the export) and the multi-machine lines are left to their own
+tests; ``cnnviz dashboard`` is opened in Chromium. Run with ``pytest -m "slow and browser" tests/test_readme.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+CLOSED_PORT = 8662  # nothing listens: the MNIST download fails at once, as offline
+#: README lines not run here, and why (each is run by its own test or needs several machines)
+LEFT_OUT = {"cnnviz report": "minutes of work: tests/test_report.py", "cnnviz export": "tests/test_report.py",
+            "multi-worker": "needs several machines: tests/test_distribute.py",
+            "cnnviz dashboard": "a server: test_dashboard_command_serves_a_page_in_chromium below"}
+
+
+def readme_cli_lines() -> list[str]:
+    lines = []
+    for lang, body in re.findall(r"```(\w*)\n(.*?)```", README, re.S):
+        if lang not in ("bash", "sh", ""):
+            continue
+        for line in body.splitlines():
+            command = line.split("  #")[0].strip()
+            if command.startswith("cnnviz ") and command not in lines:
+                lines.append(command)
+    return lines
+
+
+def readme_api_block() -> str:
+    section = README.split("## The API", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def _env(home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("CNNVIZ_MNIST", "MPLBACKEND")}
+    bin_dir = str(Path(sys.executable).parent)  # where `cnnviz` is, as after `source .venv/bin/activate`
+    return {**env, "HOME": str(home), "CNNVIZ_MNIST_URL": f"http://127.0.0.1:{CLOSED_PORT}/mnist.npz",
+            "PYTHONPATH": str(ROOT), "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_HEADLESS": "true"}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """A fresh folder with the files the README calls the user's own, made from the bundled sample."""
+    from cnnviz.data import SAMPLE_PATH, load_sample
+
+    folder = tmp_path_factory.mktemp("readme")
+    sample = load_sample()
+    Image.fromarray(255 - sample.x_test[np.flatnonzero(sample.y_test == 3)[0]]).resize((112, 112)).save(
+        folder / "my_digit.png")  # dark ink on white paper, as a user's scan
+    for digit in range(10):
+        (folder / "my_digits" / str(digit)).mkdir(parents=True)
+        for k in np.flatnonzero(sample.y_test == digit)[:3]:
+            Image.fromarray(sample.x_test[k]).save(folder / "my_digits" / str(digit) / f"{k}.png")
+    shutil.copy(SAMPLE_PATH, folder / "mnist.npz")  # a valid Keras-style file standing in for the user's
+    return folder
+
+
+def _cnnviz() -> list[str]:
+    return [sys.executable, "-m", "cnnviz"]  # the same entry point as the console script, in this checkout
+
+
+@pytest.mark.parametrize("line", readme_cli_lines())
+def test_readme_command_line_runs_as_written(line, workdir):
+    reason = next((why for key, why in LEFT_OUT.items() if key in line), None)
+    if reason:
+        pytest.skip(reason)
+    args = shlex.split(line.replace("[MODEL]", ""))[1:]
+    result = subprocess.run([*_cnnviz(), *args], cwd=workdir, env=_env(workdir), capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, f"{line}\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    for flag in ("-o", "--out", "--curves", "--figure"):
+        if flag in args:
+            written = workdir / args[args.index(flag) + 1]
+            assert written.exists(), f"{line}: {written.name} was not written"
+
+
+def test_readme_api_block_runs_as_written(workdir):
+    code = readme_api_block()
+    code = "\n".join(line for line in code.splitlines() if "cnnviz.report(" not in line)  # minutes: test_report
+    result = subprocess.run([sys.executable, "-c", code], cwd=workdir, env=_env(workdir), capture_output=True,
+                            text=True, timeout=1800)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr.count("full MNIST was not found") <= 1, result.stderr[-3000:]
+    assert (workdir / "six.pdf").is_file()
+
+
+def test_dashboard_command_serves_a_page_in_chromium(workdir):
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("CNNVIZ_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).is_file():
+        pytest.skip(f"Chromium not found at {chromium}")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = workdir / "dashboard.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([*_cnnviz(), "dashboard", "--port", str(port)], cwd=workdir, env=_env(workdir),
+                                  stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None and time.time() < deadline, log.read_text()[-3000:]
+            time.sleep(0.5)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"],
+                                        headless=True)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(180_000)
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_text("Accuracy and loss while training").first.wait_for()
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert page.locator("[data-testid='stAlertContentError']").count() == 0
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "No runtime found" not in log.read_text() and "Traceback" not in log.read_text()
