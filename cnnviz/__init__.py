@@ -192,6 +192,25 @@ from .plots import plot_atlas  # noqa: E402
 
 __all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]
 
+# issue 17: one described model, per-call options for that call only, unknown options are errors
+from . import images  # noqa: E402
+from .probe import describe  # noqa: E402
+from .public import UnknownOption, attribute_options, method_options, public, report_options  # noqa: E402
+
+for _name, _extra in {
+    "predict": None, "feature_maps": None, "filters": None, "top_examples": None, "evaluate": None,
+    "attribute": method_options, "saliency": attribute_options, "smoothgrad": attribute_options,
+    "gradcam": attribute_options, "gradcam_plus_plus": attribute_options, "scorecam": attribute_options,
+    "layercam": attribute_options, "integrated_gradients": attribute_options,
+    "faithfulness": method_options, "sanity_check": method_options,
+    "maximize": lambda: ["class"], "maximize_filter": lambda: ["l1", "l2", "tv", "jitter", "blur"], "class_examples": None, "fake_vs_constrained": None,
+    "report": report_options, "report_figures": report_options, "export_figures": report_options,
+    "dataset_examples": None, "kernel_and_bias": None,
+}.items():
+    globals()[_name] = public(globals()[_name], extra=_extra)
+
+__all__ += ["UnknownOption", "describe", "images"]
+
 # results show their figure when they are the last line of a notebook cell (cnnviz.notebook's registry)
 import sys as _sys  # noqa: E402
 
