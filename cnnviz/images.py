@@ -4,7 +4,8 @@ Two conventions, in a registry (:data:`CONVENTIONS`):
 
 - ``"mnist"``: MNIST-style digits (the reference CNN, the shipped model, models trained by cnnviz, and models
   whose card says ``"convention": "mnist"``): grey, white ink on black (dark ink on light paper is inverted and
-  the paper's level and gradient are brought to black), fitted into a 20x20 box and centred by centre of mass.
+  the paper's level and gradient are brought to black; white-on-black images are left as they are), fitted
+  into a 20x20 box and centred by centre of mass.
 - ``"as-is"``: every other model: only grey <-> RGB, resize and the value range; each step is noted.
 
 Every function, the CLI, the report and the dashboard convert images here (:func:`prepare`); the older names
@@ -208,13 +209,13 @@ def mnist_gray(gray: np.ndarray, size: int = IMAGE_SIZE) -> tuple[np.ndarray, li
     already size x size; and notes on what was done."""
     notes = []
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if np.median(border) > 0.5:  # dark ink on light paper
+    if np.median(border) > 0.5:  # dark ink on light paper (a photo or a scan): invert, and remove the paper
         gray = 1.0 - gray
         notes.append("dark ink on a light background: inverted to white ink on black (MNIST convention)")
-    cleaned, level = remove_paper(gray)
-    if cleaned is not gray:
-        notes.append(f"the paper's background (mean level {level:.3f}, with its gradient) was brought to black")
-        gray = cleaned
+        cleaned, level = remove_paper(gray)
+        if cleaned is not gray:
+            notes.append(f"the paper's background (mean level {level:.3f}, with its gradient) was brought to black")
+            gray = cleaned
     if gray.shape == (size, size):
         return gray.astype(np.float32), notes
     notes.append(f"the digit was fitted into a {round(size * 20 / 28)}x{round(size * 20 / 28)} box and centred "

@@ -84,7 +84,8 @@ def attribute(image: Any, method: str | type[Method] = "saliency", target: int |
     targets = resolve_targets(probe, inputs, target, probabilities)
     raw = run(instance, inputs, targets)
     return Attribution(method=cls.name, maps=normalize(np.abs(raw)), inputs=inputs, targets=targets,
-                       probabilities=probabilities, layer=instance.layer, title=cls.title, raw=raw)
+                       probabilities=probabilities, layer=instance.layer, title=cls.title, raw=raw,
+                       class_names=list(probe.class_names))
 
 
 def run(instance: Method, inputs: np.ndarray, targets: Sequence[int], chunk: int = CHUNK) -> np.ndarray:
