@@ -310,6 +310,9 @@ def layer_table(model: keras.Model) -> list[dict[str, Any]]:
     from .probe import get_probe
 
     probe = get_probe(model)
+    model = probe.source  # a described model (cnnviz.describe): its Keras model
+    if is_graph_model(model):
+        return [_row(layer.name, layer, layer.output.shape) for layer in _layers(model)]
     if probe.opaque:
         return [_row(model.name, model, probe.model.outputs[0].shape)]
     return [_row(name, probe.layer(name), probe.tensor(name).shape) for name in probe.layer_names]
