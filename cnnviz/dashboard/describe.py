@@ -52,7 +52,7 @@ def with_facts(model_ref: str, facts: dict[str, Any]) -> str:
 
 def describe_form(label: str, model_ref: str, num_classes: int, register) -> None:
     """The sidebar form under an uploaded model: range, class names, convention; on submit the session's
-    picker entry ``label`` points at the described reference (``register(label, ref, select=True)``)."""
+    picker entry ``label`` points at the described reference (``register(label, ref)``)."""
     import streamlit as st
 
     import cnnviz
@@ -80,7 +80,7 @@ def describe_form(label: str, model_ref: str, num_classes: int, register) -> Non
                                          f"{num_classes} classes; give one name per class.")
                     ref = with_facts(model_ref, new)
                     if ref != model_ref:
-                        register(label, ref, select=True)
+                        register(label, ref)  # same label: the picker keeps it selected
                         st.rerun()
                 except (ValueError, cnnviz.ModelError) as exc:
                     st.error(str(exc))

@@ -142,7 +142,7 @@ if methods:
             continue
         result = common.attribution(ref, maps.inputs, method)
         column.image(common.overlay(shown[0].mean(axis=-1), result.maps[0], factor=6),
-                     caption=f"{METHODS[method]} for class {result.targets[0]}", output_format="PNG")
+                     caption=f"{METHODS[method]} for class {class_names[result.targets[0]]}", output_format="PNG")
     st.caption("Bright yellow: pixels that raise the predicted class's score most; dark: pixels that matter little. "
                "Grad-CAM looks through the last convolution layer, so its map is coarser.")
 
