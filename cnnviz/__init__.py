@@ -42,8 +42,10 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["plot_snapshots", "replay"], ".replay"),
     **dict.fromkeys(["Snapshot", "SnapshotRun", "load_snapshots"], ".snapshots"),
     **dict.fromkeys(["Atlas", "dataset_examples", "load_atlas"], ".atlas"),
+    **dict.fromkeys(["UnknownOption"], ".public"),
+    **dict.fromkeys(["describe"], ".probe"),
     # public submodules
-    **{name: f".{name}" for name in ("objectives", "param", "transforms", "callbacks")},
+    **{name: f".{name}" for name in ("objectives", "param", "transforms", "callbacks", "images")},
 }
 
 #: names that are both a submodule and the function it exports: ``cnnviz.train`` is the function
@@ -139,6 +141,34 @@ __all__ += [
 ]
 __all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]
 
+__all__ += ["UnknownOption", "describe", "images"]
+
+#: public calls whose keyword options are checked (unknown ones are one-line errors) and that take
+#: ``input_range=`` / ``class_names=`` / ``convention=`` for that call only: name -> what its ``**options`` take
+#: (a function name in :mod:`cnnviz.public`, a fixed list, or None for "its signature says it all")
+_CHECKED: dict[str, str | tuple[str, ...] | None] = {
+    "predict": None, "feature_maps": None, "filters": None, "top_examples": None, "evaluate": None,
+    "attribute": "method_options", "saliency": "attribute_options", "smoothgrad": "attribute_options",
+    "gradcam": "attribute_options", "gradcam_plus_plus": "attribute_options", "scorecam": "attribute_options",
+    "layercam": "attribute_options", "integrated_gradients": "attribute_options",
+    "faithfulness": "method_options", "sanity_check": "method_options",
+    "maximize": ("class",), "maximize_filter": ("l1", "l2", "tv", "jitter", "blur"), "class_examples": None,
+    "fake_vs_constrained": None, "report": "report_options", "report_figures": "report_options",
+    "export_figures": "report_options", "dataset_examples": None, "kernel_and_bias": None,
+}
+
+
+def _checked(name: str, fn):
+    from . import public
+
+    extra = _CHECKED[name]
+    if isinstance(extra, str):
+        extra = getattr(public, extra)
+    elif extra is not None:
+        names = list(extra)
+        extra = lambda: names  # noqa: E731
+    return public.public(fn, extra=extra)
+
 
 class _Package(types.ModuleType):
     """The package module: resolves public names lazily; a submodule import never hides a function."""
@@ -154,6 +184,8 @@ class _Package(types.ModuleType):
         import_tensorflow_quietly()  # TensorFlow's C++ start-up lines, silenced for this import only
         target = importlib.import_module(module, __name__)
         value = target if module == f".{name}" and name not in _FUNCTION_OVER_MODULE else getattr(target, name)
+        if name in _CHECKED:
+            value = _checked(name, value)
         self.__dict__[name] = value
         return value
 

@@ -187,6 +187,7 @@ def find_atlas(model_path: str | os.PathLike | None, model: keras.Model | None =
         atlas = load_atlas(path)
     except DataError as exc:
         return None, str(exc)
+    model = getattr(model, "source", model)  # a described model (cnnviz.describe): its Keras model
     if model is not None and atlas.model_fingerprint and atlas.model_fingerprint != model_fingerprint(model):
         return None, f"{path.name} was made from other weights than this model's; rebuild it with cnnviz atlas."
     return atlas, f"top examples of {atlas.images_seen:,} images ({atlas.source}) from {path.name}"
@@ -251,20 +252,10 @@ def _is_batched(ds: tf.data.Dataset) -> bool:
 
 
 def _to_display(batch: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
-    """uint8 0-255 or float 0-1 images -> float32 (N, H, W, C) in [0, 1], vectorised (no per-image work)."""
-    h, w, c = shape
-    x = np.asarray(batch)
-    if x.ndim == 3 and c == 1:
-        x = x[..., None]
-    if x.shape[1:] != (h, w, c):
-        raise DataError(f"images of shape {x.shape[1:]} do not fit the model's input {shape}; "
-                        "resize them first (cnnviz.preprocess does it for MNIST-style digits).")
-    if x.dtype == np.uint8:
-        return x.astype(np.float32) / 255.0
-    x = x.astype(np.float32)
-    if x.size and (x.min() < 0 or x.max() > 1):
-        raise DataError("float images must be in [0, 1] (or pass uint8 0-255).")
-    return x
+    """uint8 0-255 or float 0-1 images -> float32 (N, H, W, C) in [0, 1]: :func:`cnnviz.images.pixels_batch`."""
+    from .images import pixels_batch
+
+    return pixels_batch(batch, shape)
 
 
 def _to_model(probe: Probe, display: np.ndarray) -> np.ndarray:

@@ -21,16 +21,54 @@ def command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
     return func
 
 
+def _said(args: argparse.Namespace) -> dict:
+    """What --card FILE, --input-range, --class-names and --convention say about the model (flags win over the
+    card file); empty when none is given."""
+    import json
+
+    from .contract import parse_range
+
+    said: dict = {}
+    card = getattr(args, "card", None)
+    if card:
+        try:
+            facts = json.loads(Path(card).expanduser().read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"--card {card}: cannot read it as a JSON model card ({exc}).") from None
+        if not isinstance(facts, dict):
+            raise ValueError(f"--card {card}: a model card is a JSON object with input_range, class_names, convention.")
+        said.update({k: facts[k] for k in ("input_range", "class_names", "convention") if facts.get(k) is not None})
+    if getattr(args, "input_range", None):
+        said["input_range"] = parse_range(args.input_range)
+    if getattr(args, "class_names", None):
+        said["class_names"] = [n.strip() for n in args.class_names.split(",")]
+    if getattr(args, "convention", None):
+        said["convention"] = args.convention
+    return said
+
+
 def _model(args: argparse.Namespace):
+    """The model of --model (default: the shipped one), described by the flags for this command only; a given
+    range that contradicts the card is said on stderr."""
     from .model import load_model
 
     model = load_model(getattr(args, "model", None))
-    if getattr(args, "input_range", None):  # --input-range LO,HI: kept with the model for every call below
-        from .contract import parse_range
-        from .probe import get_probe
+    said = _said(args)
+    if not said:
+        return model
+    from .probe import describe
 
-        get_probe(model, input_range=parse_range(args.input_range))
-    return model
+    described = describe(model, **said)
+    for warning in described.warnings:
+        print(f"cnnviz {args.command}: warning: {warning}", file=sys.stderr)
+    return described
+
+
+def _names(model) -> list[str]:
+    """The class names of a (described) model: what every printed line calls a class."""
+    from .probe import get_probe
+
+    return list(get_probe(model).class_names)
 
 
 @command
@@ -82,11 +120,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
 
     data = "sample" if args.sample else args.data
-    result = evaluate(_model(args), data)
+    model = _model(args)
+    result = evaluate(model, data)
     print(f"test images: {result.images:,} ({Path(result.source).name})")
     print(f"test accuracy: {result.accuracy:.4f}")
     print(f"test loss: {result.loss:.4f}")
-    print("per-class accuracy: " + "  ".join(f"{d}: {a:.3f}" for d, a in enumerate(result.per_class_accuracy)))
+    names = _names(model)
+    print("per-class accuracy: " + "  ".join(f"{names[d] if d < len(names) else d}: {a:.3f}"
+                                             for d, a in enumerate(result.per_class_accuracy)))
     if args.out:
         from .plots import plot_confusion, save_figure
 
@@ -174,8 +215,9 @@ def cmd_maximize(args: argparse.Namespace) -> int:
     result = maximize(classes, model=model, steps=args.steps, seed=args.seed, learning_rate=args.learning_rate,
                       regularization=args.regularization, l1=args.l1, l2=args.l2, tv=args.tv, jitter=args.jitter,
                       blur=args.blur, prior=args.prior, n=args.n, param=args.param)
+    names = _names(model)
     for t, p, c in zip(result.targets, result.predicted, result.confidence):
-        print(f"class {t}: the model sees {p} with softmax {c:.4f}")
+        print(f"class {names[t]}: the model sees {names[p]} with softmax {c:.4f}")
     if not result.reached.all():
         print(result.message)
     print(f"saved {save_figure(plot_maximization(result), args.output)}")
@@ -187,9 +229,12 @@ def cmd_features(args: argparse.Namespace) -> int:
     from .features import feature_maps
     from .plots import plot_feature_maps, save_figure
 
-    fmaps = feature_maps(args.image, model=_model(args), layers=args.layers)
+    model = _model(args)
+    fmaps = feature_maps(args.image, model=model, layers=args.layers)
     probs = fmaps.probabilities[0]
-    print(f"prediction: {probs.argmax()} (softmax {probs.max():.4f})")
+    print(f"prediction: {_names(model)[int(probs.argmax())]} (softmax {probs.max():.4f})")
+    for note in fmaps.notes:
+        print(f"note: {note}")
     _note_blank(fmaps.inputs)
     for name, maps in fmaps.maps.items():
         print(f"  {name}: {maps.shape[1]}x{maps.shape[2]} x {maps.shape[3]} maps")
@@ -214,8 +259,10 @@ def cmd_attribution(args: argparse.Namespace) -> int:
     from .attribution import attribute
     from .plots import plot_attribution, save_figure
 
-    result = attribute(args.image, method=args.method, target=args.target, model=_model(args))
-    print(f"{args.method} for class {result.targets[0]} (softmax {result.probabilities[0, result.targets[0]]:.4f})")
+    model = _model(args)
+    result = attribute(args.image, method=args.method, target=args.target, model=model)
+    print(f"{args.method} for class {_names(model)[result.targets[0]]} "
+          f"(softmax {result.probabilities[0, result.targets[0]]:.4f})")
     _note_blank(getattr(result, "inputs", []))
     print(f"saved {save_figure(plot_attribution(result), args.output)}")
     return 0
@@ -292,7 +339,8 @@ def _print_failures(failures) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import report
 
-    result = report(args.output, args.model, args.images, options=_report_options(args), progress=not args.quiet)
+    result = report(args.output, args.model, args.images, options=_report_options(args), progress=not args.quiet,
+                    **_said(args))
     print(f"saved {result.path}: {result.pages} {'pages' if result.path.suffix == '.pdf' else 'figures'} "
           f"in {result.seconds:.1f} s" + _failure_summary(result.failures))
     return _print_failures(result.failures)
@@ -303,7 +351,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .report import export_figures
 
     result = export_figures(args.output, args.formats, args.model, args.images, options=_report_options(args),
-                            progress=not args.quiet)
+                            progress=not args.quiet, **_said(args))
     print(f"saved {len(result.files)} files ({len(result.figures)} figures as {args.formats}) to {result.directory}/ "
           f"in {result.seconds:.1f} s")
     return _print_failures(result.failures)
@@ -563,10 +611,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_number(int, 1, 65535), default=None,
                    help="the port to serve on (default: 8501, or the next free one)")
 
-    for p in sub.choices.values():  # every command that takes a model takes its input range too
-        if any(action.dest == "model" for action in p._actions) and p.prog.split()[-1] not in ("report", "export"):
+    for p in sub.choices.values():  # every command that takes a model can be told about it (this command only)
+        if any(action.dest == "model" for action in p._actions):
             p.add_argument("--input-range", default=None, metavar="LO,HI",
                            help="pixel values the model expects: 0,255 or, with =, --input-range=-1,1 (default: read from the model)")
+            p.add_argument("--class-names", default=None, metavar="A,B,C",
+                           help="one name per class, comma-separated (default: the model card's, else 0, 1, ...)")
+            p.add_argument("--convention", default=None, choices=("mnist", "as-is"),
+                           help="mnist: MNIST-style digits (invert dark-on-light, paper to black, 20x20 box, centre of "
+                                "mass); as-is: only resize, grey/RGB and the range (default: from the model card)")
+            p.add_argument("--card", default=None, metavar="FILE",
+                           help="a JSON model card with input_range, class_names and/or convention (flags win)")
 
     return parser
 

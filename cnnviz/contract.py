@@ -22,7 +22,6 @@ from typing import Any
 import keras
 import numpy as np
 
-from .data import DataError, _to_array, preprocess
 from .graph import FlatGraph
 
 Range = tuple[float, float]
@@ -315,62 +314,50 @@ def class_names(num_classes: int, binary: bool, card: dict | None, model: keras.
     return [str(i) for i in range(num_classes)]
 
 
+# --------------------------------------------------------------------------- image convention
+
+
+def _convention_from_card(model, card: dict | None, shape) -> tuple[str, str] | None:
+    if card and card.get("convention"):
+        return str(card["convention"]), "the model card"
+    if card and "recipe" in card:
+        return "mnist", "the model card (trained by cnnviz on MNIST)"
+    return None
+
+
+def _convention_of_reference(model, card: dict | None, shape) -> tuple[str, str] | None:
+    if getattr(model, "name", "") == "mnist_cnn" and tuple(shape) == (28, 28, 1):
+        return "mnist", "the reference MNIST CNN (mnist_cnn, 28x28x1)"
+    return None
+
+
+CONVENTION_RULES: tuple[Callable, ...] = (_convention_from_card, _convention_of_reference)
+
+
+def detect_convention(model: keras.Model, card: dict | None, shape: tuple[int, int, int]) -> tuple[str, str]:
+    """How the model wants its images ("mnist" or "as-is", see :mod:`cnnviz.images`) and where that came from.
+
+    >>> detect_convention(keras.Sequential(name="faces"), None, (64, 64, 1))
+    ('as-is', 'nothing says the model is MNIST-style: images are taken as they are')
+    """
+    for rule in CONVENTION_RULES:
+        found = rule(model, card, shape)
+        if found:
+            return found
+    return "as-is", "nothing says the model is MNIST-style: images are taken as they are"
+
+
 # --------------------------------------------------------------------------- user images -> display images
 
 
-def display_batch(image: Any, shape: tuple[int, int, int]) -> tuple[np.ndarray, list[str]]:
-    """Anything cnnviz reads (path, bytes, PIL, array; one image or a batch) -> float32 (N, H, W, C) in [0, 1]
-    for a model taking ``shape`` = (H, W, C), and notes on what was adapted (grey -> RGB, resize).
-
-    Single-channel square models get MNIST-style preprocessing (:func:`cnnviz.preprocess`).
+def display_batch(image: Any, shape: tuple[int, int, int], convention: str = "as-is") -> tuple[np.ndarray, list[str]]:
+    """Anything cnnviz reads -> float32 (N, H, W, C) in [0, 1] for a model taking ``shape`` = (H, W, C), by the
+    model's image ``convention``, and notes on what was adapted: :func:`cnnviz.images.to_display`.
 
     >>> batch, notes = display_batch(np.zeros((5, 28, 28), np.uint8), (32, 32, 3))
     >>> batch.shape, notes
     ((5, 32, 32, 3), ['grey images given to a 3-channel model: the grey value is copied to R, G and B', 'images resized from 28x28 to 32x32'])
     """
-    h, w, c = shape
-    if c == 1 and h == w:
-        return preprocess(image, size=h), []
-    array = _to_array(image)
-    if array.size == 0:
-        raise DataError(f"the image is empty (shape {array.shape}).")
-    if array.ndim == 2:
-        array = array[None, ..., None]
-    elif array.ndim == 3:
-        array = array[None] if array.shape[-1] in (1, 3, 4) else array[..., None]  # (H, W, C) or (N, H, W) grey
-    if array.ndim != 4 or array.shape[-1] not in (1, 3, 4):
-        raise DataError(f"an image of shape {array.shape} cannot be read: expected (H, W), (H, W, C), (N, H, W) or "
-                        f"(N, H, W, C) with C = 1, 3 or 4; this model takes {h}x{w}x{c}.")
-    values = array.astype(np.float32)
-    if not np.isfinite(values).all():
-        raise DataError("the image contains NaN or infinite values; pass finite pixel values.")
-    if values.min() < 0:
-        raise DataError(f"the image has negative values (min {values.min():.3g}); pass pixels in 0-255 or 0-1.")
-    if array.dtype == np.uint8 or values.max() > 1.0:
-        values = values / (65535.0 if values.max() > 255 else 255.0)
-    notes = []
-    given = values.shape[-1]
-    if given == 4:
-        values = values[..., :3]
-        given = 3
-    if given == 1 and c == 3:
-        values = np.repeat(values, 3, axis=-1)
-        notes.append("grey images given to a 3-channel model: the grey value is copied to R, G and B")
-    elif given == 3 and c == 1:
-        values = values @ np.array([[0.299], [0.587], [0.114]], np.float32)
-        notes.append("colour images given to a 1-channel model: converted to grey")
-    if values.shape[1:3] != (h, w):
-        notes.append(f"images resized from {values.shape[1]}x{values.shape[2]} to {h}x{w}")
-        values = _resize(values, h, w)
-    return np.clip(values, 0.0, 1.0).astype(np.float32), notes
+    from .images import to_display
 
-
-def _resize(values: np.ndarray, h: int, w: int) -> np.ndarray:
-    from PIL import Image
-
-    out = []
-    for img in values:
-        channels = [np.asarray(Image.fromarray(img[..., k], mode="F").resize((w, h), Image.BILINEAR))
-                    for k in range(img.shape[-1])]
-        out.append(np.stack(channels, axis=-1))
-    return np.stack(out).astype(np.float32)
+    return to_display(image, shape, convention)

@@ -80,7 +80,10 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     >>> to_model_input(load_sample().x_test[:2]).shape
     (2, 28, 28, 1)
     """
-    return (np.asarray(images, dtype=np.float32) / 255.0)[..., None]
+    from .images import pixels_batch
+
+    array = np.asarray(images)
+    return pixels_batch(array, (*array.shape[1:3], 1))
 
 
 def load_sample() -> MNIST:
@@ -285,17 +288,18 @@ def preprocess(image: Any, *, size: int = IMAGE_SIZE) -> np.ndarray:
     Accepts a file path, bytes of an image file, a PIL image, or a numpy array: (H, W),
     (H, W, 1|3|4), a batch (N, H, W) or (N, H, W, 1|3|4); uint8 0-255 or float 0-1.
     Colour is turned to grey (RGBA: the alpha channel is the ink when it varies); dark ink
-    on a light background is inverted. Images already ``size`` x ``size`` are kept as they
-    are; other sizes are fitted into a 20x20 box and centred by centre of mass, as MNIST was.
+    on a light background is inverted and the paper's background brought to black. Images already
+    ``size`` x ``size`` keep their geometry; other sizes are fitted into a 20x20 box and centred by
+    centre of mass, as MNIST was. This is the ``"mnist"`` convention of :mod:`cnnviz.images`.
 
     >>> preprocess(np.zeros((28, 28), np.uint8)).shape
     (1, 28, 28, 1)
     >>> float(preprocess(np.full((100, 80, 3), 255, np.uint8)).max())  # a blank white page
     0.0
     """
-    array = _to_array(image)
-    batch = _to_gray_batch(array)
-    return np.stack([_mnist_style(img, size) for img in batch])[..., None].astype(np.float32)
+    from .images import mnist_batch  # the MNIST convention of the one image path
+
+    return mnist_batch(image, size)[0]
 
 
 def _to_array(image: Any) -> np.ndarray:
@@ -402,85 +406,12 @@ def is_blank(images: Any, tolerance: float = BLANK_TOLERANCE) -> np.ndarray:
     return span <= tolerance * scale
 
 
-def _to_gray_batch(array: np.ndarray) -> np.ndarray:
-    """-> float32 (N, H, W) in [0, 1], any polarity."""
-    if array.size == 0:
-        raise DataError(f"the image is empty (shape {array.shape}).")
-    if array.ndim == 2:
-        array = array[None, ..., None]
-    elif array.ndim == 3:
-        array = array[None] if array.shape[-1] in (1, 3, 4) and array.shape[0] > 4 else array[..., None]
-    elif array.ndim != 4:
-        raise DataError(
-            f"an image of shape {array.shape} cannot be read: expected (H, W), (H, W, C), (N, H, W) "
-            "or (N, H, W, C) with C = 1, 3 or 4."
-        )
-    if array.shape[-1] not in (1, 3, 4):
-        raise DataError(f"an image with {array.shape[-1]} channels cannot be read: expected 1 (grey), 3 (RGB) or 4 (RGBA).")
-    if min(array.shape[1:3]) < 2:
-        raise DataError(f"an image of {array.shape[1]}x{array.shape[2]} pixels is too small to read.")
-    values = array.astype(np.float32)
-    if not np.isfinite(values).all():
-        raise DataError("the image contains NaN or infinite values; pass finite pixel values (0-255 or 0-1).")
-    if values.min() < 0:
-        raise DataError(f"the image has negative values (min {values.min():.3g}); pass pixels in 0-255 or 0-1.")
-    if array.dtype == np.uint16 or (array.dtype.kind in "iu" and values.max() > 255):
-        values = _scale_wide(values)  # 16-bit pixels: scaled by the 16-bit range
-    elif array.dtype == np.uint8 or values.max() > 1.0:
-        if values.max() > 255:
-            raise DataError(f"the image has values up to {values.max():.4g}; pass pixels in 0-255 (16-bit: "
-                            "0-65535 as integers) or 0-1.")
-        values = values / 255.0
-    channels = values.shape[-1]
-    if channels == 1:
-        gray = values[..., 0]
-    else:
-        gray = values[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
-        if channels == 4:
-            alpha = values[..., 3]
-            varies = np.ptp(alpha.reshape(len(alpha), -1), axis=1) > 0
-            # transparent background with painted strokes: the alpha is where the ink is.
-            gray = np.where(varies[:, None, None], alpha, gray)
-    return gray
-
-
-def _mnist_style(gray: np.ndarray, size: int) -> np.ndarray:
-    """One grey image in [0, 1] -> size x size, white ink on black, MNIST-centred unless already size x size."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if np.median(border) > 0.5:  # dark ink on light paper
-        gray = 1.0 - gray
-    if gray.shape == (size, size):
-        return gray
-    return fit_and_center(gray, size)
-
-
 def fit_and_center(gray: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
-    """Crop to the ink, fit it in a (20/28 * size) box keeping aspect, centre by centre of mass.
+    """Crop to the ink, fit it in a (20/28 * size) box, centre by centre of mass (see :mod:`cnnviz.images`).
 
     >>> fit_and_center(np.pad(np.ones((10, 4)), 30)).shape
     (28, 28)
     """
-    from PIL import Image
+    from .images import fit_and_center as fit
 
-    ink = gray > 0.1 * gray.max() if gray.max() > 0 else np.zeros_like(gray, bool)
-    if not ink.any():
-        return np.zeros((size, size), np.float32)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    crop = gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    box = max(1, round(size * 20 / 28))
-    scale = box / max(crop.shape)
-    new_h, new_w = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
-    resized = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").resize((new_w, new_h), Image.LANCZOS))
-    resized = np.clip(resized, 0.0, 1.0)
-    canvas = np.zeros((size, size), np.float32)
-    top, left = (size - new_h) // 2, (size - new_w) // 2
-    canvas[top : top + new_h, left : left + new_w] = resized
-    total = canvas.sum()
-    if total > 0:
-        ys, xs = np.indices(canvas.shape)
-        dy = round((size - 1) / 2 - (ys * canvas).sum() / total)
-        dx = round((size - 1) / 2 - (xs * canvas).sum() / total)
-        dy = int(np.clip(dy, -top, size - top - new_h))
-        dx = int(np.clip(dx, -left, size - left - new_w))
-        canvas = np.roll(canvas, (dy, dx), axis=(0, 1))
-    return canvas
+    return fit(gray, size)

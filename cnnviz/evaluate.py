@@ -78,7 +78,7 @@ def evaluate(model: keras.Model | Probe | str | os.PathLike | None = None, data:
     probe = get_probe(model, input_range=input_range)
     batches, source, names = _batches(data, probe, batch_size)
     loss_fn = loss_for(probe)
-    losses, predicted, labels, notes = [], [], [], []
+    losses, predicted, labels, notes = [], [], [], list(probe.warnings)
     n = probe.num_classes
     for x, y in batches:
         prepared, batch_notes = probe.prepare_with_notes(x)

@@ -35,6 +35,7 @@ class FeatureMaps:
     maps: dict[str, np.ndarray]
     probabilities: np.ndarray
     notes: list[str] = field(default_factory=list)
+    class_names: list[str] = field(default_factory=list)  # the model's, for titles (empty: the indices)
 
     @property
     def predicted(self) -> np.ndarray:
@@ -65,7 +66,8 @@ def feature_maps(image: Any, model: keras.Model | None = None, layers: Sequence[
         probe.layer(name)  # raises with the valid names
     inputs, notes = probe.prepare_with_notes(image)
     out = probe.forward(inputs)
-    return FeatureMaps(inputs=inputs, maps={n: out[n] for n in names}, probabilities=out["probabilities"], notes=notes)
+    return FeatureMaps(inputs=inputs, maps={n: out[n] for n in names}, probabilities=out["probabilities"], notes=notes,
+                       class_names=list(probe.class_names))
 
 
 def predict(image: Any, model: keras.Model | None = None, *, input_range: tuple[float, float] | None = None,

@@ -124,6 +124,7 @@ class MaximizationResult:
     transforms: tuple = ()
     score_steps: np.ndarray | None = None
     spec: O.Objective | None = field(default=None, repr=False)
+    class_names: list[str] = field(default_factory=list)  # the model's, for titles (empty: the indices)
 
     @property
     def predicted(self) -> np.ndarray:
@@ -315,7 +316,7 @@ def _run(probe: Probe, objective: O.Objective, param: P.Param, transforms: tuple
         objective=objective.description if not is_class else "class logit", regularization=reg, steps=int(steps),
         seed=int(seed), layer=layer, model_images=model_images, reached=reached, message=message,
         param=getattr(param, "name", type(param).__name__), prior=prior, transforms=tuple(transforms),
-        score_steps=out.score_steps, spec=objective)
+        score_steps=out.score_steps, spec=objective, class_names=list(probe.class_names))
 
 
 def maximize(

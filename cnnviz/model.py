@@ -231,17 +231,25 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
 
 
 def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
-    """Save ``model`` as a ``.keras`` file atomically: an interrupted save leaves the old file intact.
+    """Save ``model`` as a ``.keras`` file atomically: an interrupted save leaves the old file intact. A described
+    model (:func:`cnnviz.describe`) is saved with its range, class names and convention in the card beside it.
 
     >>> save_model(reference_model(), "/tmp/cnnviz-doc.keras").name
     'cnnviz-doc.keras'
     """
+    from .probe import Probe
+
     path = Path(path)
     if path.suffix != ".keras":
         raise ModelError(f"save to a '.keras' file (got {path.name}); Keras 3 saves models in its .keras format.")
+    said = {}
+    if isinstance(model, Probe):  # a described model (cnnviz.describe): what the user said goes into the card
+        said = {"input_range": [float(v) for v in model.input_range], "class_names": list(model.class_names),
+                "convention": model.convention}
+        model = model.source
     with atomic_path(path, suffix=".keras") as tmp:
         model.save(tmp)
-    facts = _remembered.get(model)
+    facts = {**(_remembered.get(model) or {}), **said}
     if facts:  # what the user told cnnviz (input_range=...) goes into the card beside the file
         card = read_sidecar(path, "card") or {}
         write_json({**card, **facts}, sidecar(path, "card"))
@@ -310,6 +318,9 @@ def layer_table(model: keras.Model) -> list[dict[str, Any]]:
     from .probe import get_probe
 
     probe = get_probe(model)
+    model = probe.source  # a described model (cnnviz.describe): its Keras model
+    if is_graph_model(model):
+        return [_row(layer.name, layer, layer.output.shape) for layer in _layers(model)]
     if probe.opaque:
         return [_row(model.name, model, probe.model.outputs[0].shape)]
     return [_row(name, probe.layer(name), probe.tensor(name).shape) for name in probe.layer_names]

@@ -59,6 +59,9 @@ def plot_architecture(model: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[floa
     >>> fig.cnnviz_caption.startswith("The layers")
     True
     """
+    from .probe import keras_model_of
+
+    model = keras_model_of(model)
     from collections import Counter
 
     from matplotlib.patches import FancyArrowPatch, Rectangle
@@ -181,6 +184,9 @@ def card_rows(card: dict | None, model: Any) -> list[tuple[str, str]]:
     >>> card_rows(None, __import__("cnnviz").load_model())[0][0]
     'model'
     """
+    from .probe import keras_model_of
+
+    model = keras_model_of(model)
     if not card:
         return [("model", model.name), ("parameters", f"{model.count_params():,}"),
                 ("model card", "none found beside the model (cnnviz train writes one)")]

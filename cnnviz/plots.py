@@ -136,10 +136,13 @@ def plot_confusion(evaluation: Evaluation, *, dpi: int = DEFAULT_DPI,
                 dark = shown[i, j] > 0.6 * shown.max()
                 ax.text(j, i, str(value), ha="center", va="center", fontsize=6.5,
                         color="white" if dark else (ACCENT if i != j else "black"))
-    ax.set_xticks(range(n))
-    ax.set_yticks(range(n), [f"{i}  ({evaluation.per_class_accuracy[i]:.1%})" for i in range(n)])
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit  (accuracy)")
+    labels = [class_label(evaluation, i) for i in range(n)]
+    ax.set_xticks(range(n), labels, rotation=45 if max(map(len, labels)) > 3 else 0)
+    ax.set_yticks(range(n), [f"{class_label(evaluation, i)}  ({evaluation.per_class_accuracy[i]:.1%})"
+                             for i in range(n)])
+    what = "digit" if all(label.isdigit() for label in labels) else "class"
+    ax.set_xlabel(f"predicted {what}")
+    ax.set_ylabel(f"true {what}  (accuracy)")
     ax.set_title(f"Confusion matrix: {evaluation.accuracy:.2%} of {evaluation.images:,} test images correct")
     bar = fig.colorbar(im, ax=ax, shrink=0.8)
     ticks = [t for t in (0, 1, 10, 100, 1000) if t <= confusion.max()]
@@ -165,6 +168,17 @@ def _image_axes(fig: Figure, n: int, rows: int, cols: int) -> list:
     for ax in axes[:n]:
         hide_ticks(ax)
     return list(axes[:n])
+
+
+def class_label(result: Any, index: int) -> str:
+    """The name of class ``index`` in a result's ``class_names`` (the model's), else the index.
+
+    >>> from types import SimpleNamespace
+    >>> class_label(SimpleNamespace(class_names=["cat", "dog"]), 1), class_label(SimpleNamespace(), 1)
+    ('dog', '1')
+    """
+    names = getattr(result, "class_names", None) or []
+    return str(names[int(index)]) if 0 <= int(index) < len(names) else str(int(index))
 
 
 def _digit(ax, image: np.ndarray, title: str | None = None) -> None:
@@ -201,7 +215,8 @@ def plot_feature_maps(fmaps: FeatureMaps, *, index: int = 0, layers: Sequence[st
     _digit(ax, fmaps.inputs[index], f"input {fmaps.inputs.shape[1]}x{fmaps.inputs.shape[2]}")
     ax_text = fig.add_subplot(grid[0, 1:])
     ax_text.axis("off")
-    ax_text.text(0.0, 0.5, f"prediction: {probs.argmax()}  (softmax {probs.max():.3f})", va="center", fontsize=10)
+    ax_text.text(0.0, 0.5, f"prediction: {class_label(fmaps, probs.argmax())}  (softmax {probs.max():.3f})",
+                 va="center", fontsize=10)
     for li, name in enumerate(names):
         maps = fmaps.maps[name][index]
         n = min(max_maps, maps.shape[-1])
@@ -349,9 +364,9 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
         ax = fig.add_subplot(grid[k // cols, k % cols])
         target = result.targets[k]
         if is_class:
-            title = f"class {target}\np={result.confidence[k]:.3f}"
+            title = f"class {class_label(result, target)}\np={result.confidence[k]:.3f}"
             if result.predicted[k] != target:
-                title += f"\n(sees {result.predicted[k]})"
+                title += f"\n(sees {class_label(result, result.predicted[k])})"
         else:
             title = f"{result.layer} #{target}"
         missed = getattr(result, "reached", None) is not None and not result.reached[k]
@@ -363,7 +378,8 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     steps = (result.score_steps + 1 if getattr(result, "score_steps", None) is not None
              else np.arange(1, result.scores.shape[0] + 1))
     for k in range(n):
-        ax.plot(steps, result.scores[:, k], lw=1, label=str(result.targets[k]))
+        ax.plot(steps, result.scores[:, k], lw=1, label=class_label(result, result.targets[k]) if is_class
+                else str(result.targets[k]))
     ax.set_xlabel("step")
     ax.set_ylabel("class logit" if is_class else "mean activation")
     ax.set_title("objective while optimizing")
@@ -374,7 +390,7 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     shown = result.probabilities[:, :] if n <= 10 else result.probabilities[:10]
     im = ax.imshow(shown, cmap=ACTIVATION_CMAP, vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(shown.shape[1]))
-    ax.set_yticks(range(len(shown)), [str(t) for t in result.targets[: len(shown)]])
+    ax.set_yticks(range(len(shown)), [class_label(result, t) for t in result.targets[: len(shown)]])
     ax.set_xlabel("class the model gives")
     ax.set_ylabel("image of target")
     ax.set_title("softmax of each image")
@@ -417,7 +433,8 @@ def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,
         for k in range(n):
             ax = fig.add_subplot(grid[r, k + 1])
             missed = getattr(result, "reached", None) is not None and not result.reached[k]
-            _digit(ax, result.images[k], f"{result.targets[k]}: p={result.confidence[k]:.2f}" + (" MISSED" if missed else ""))
+            _digit(ax, result.images[k], f"{class_label(result, result.targets[k])}: p={result.confidence[k]:.2f}"
+                   + (" MISSED" if missed else ""))
             if missed:
                 ax.title.set_color("#c0392b")
     if examples is not None:
@@ -454,7 +471,7 @@ def plot_attribution(attribution: Attribution, *, index: int | None = None, alph
         img = attribution.inputs[i]
         target = attribution.targets[i]
         p = attribution.probabilities[i, target]
-        _digit(axes[row, 0], img, f"class {target} (p={p:.2f})")
+        _digit(axes[row, 0], img, f"class {class_label(attribution, target)} (p={p:.2f})")
         _digit(axes[row, 1], img, "overlay")
         im = axes[row, 1].imshow(attribution.maps[i], cmap=ATTRIBUTION_CMAP, alpha=alpha, vmin=0, vmax=1,
                                  interpolation="bilinear")

@@ -22,6 +22,8 @@ every layer, and knows the contract (see :mod:`cnnviz.contract`):
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,11 +32,13 @@ import numpy as np
 
 from . import contract
 from .contract import PreActivation, Range
-from .data import DataError
 from .graph import FlatGraph, NotTraceable, flatten, input_spec, is_graph_model
-from .model import ModelError, card_of, check_classifier, load_shipped, remember
+from .model import ModelError, card_of, check_classifier, load_shipped
 
-__all__ = ["PreActivation", "Probe", "get_probe"]
+__all__ = ["PreActivation", "Probe", "describe", "get_probe"]
+
+#: Described views (another range or image convention) kept per model, least recently used dropped first.
+MAX_VIEWS = 4
 
 SPATIAL_TYPES = ("Conv", "Pool", "Activation", "ReLU", "BatchNormalization", "Dropout")
 
@@ -54,11 +58,15 @@ class Probe:
     binary: bool
     class_names: list[str]
     traced: str = ""  # how a subclassed model was traced ("" otherwise)
+    convention: str = "as-is"  # how the model wants its images (cnnviz.images.CONVENTIONS)
+    convention_source: str = ""
+    warnings: tuple[str, ...] = ()  # what the user said that contradicts the model or its card
     opaque: str = ""  # why per-layer views are not available ("" when they are)
     _shape: tuple = ()  # an untraceable model's input shape (it has no .inputs)
     _records: dict[str, Any] = field(default_factory=dict, repr=False)
     _tensors: dict[str, Any] = field(default_factory=dict, repr=False)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)  # compiled helpers built on this probe
+    _views: OrderedDict = field(default_factory=OrderedDict, repr=False)  # shared by a probe and its views
 
     # ------------------------------------------------------------------ input side
 
@@ -99,34 +107,11 @@ class Probe:
         return self.prepare_with_notes(image)[0]
 
     def prepare_with_notes(self, image: Any) -> tuple[np.ndarray, list[str]]:
-        """:meth:`prepare`, and what was adapted to fit the model (grey -> RGB, resize, 0-255 floats)."""
-        h, w, c = self.input_shape
-        lo, hi = self.input_range
-        if isinstance(image, np.ndarray) or hasattr(image, "numpy"):
-            array = np.asarray(image.numpy() if hasattr(image, "numpy") else image)
-            if array.dtype != object and np.issubdtype(array.dtype, np.floating) and array.shape[-3:] == (h, w, c):
-                if not np.isfinite(array).all():
-                    raise DataError("the image contains NaN or infinite values; pass finite pixel values.")
-                batch = array.reshape((-1, h, w, c)).astype(np.float32)
-                slack = 0.01 * (hi - lo)
-                if hi - lo > 10 and batch.size and batch.min() >= 0 and 0 < batch.max() <= 1.0:
-                    return self.to_model(batch).astype(np.float32), [
-                        f"float images in [0, 1] given to a model taking {lo:g}..{hi:g}: scaled into its range"]
-                if batch.size == 0 or (batch.min() >= lo - slack and batch.max() <= hi + slack):
-                    return batch, []
-                if batch.min() < 0 or batch.max() > 255:
-                    raise DataError(f"the images hold values {batch.min():.3g}..{batch.max():.3g}; this model takes "
-                                    f"{lo:g}..{hi:g} ({self.input_range_source}). Pass pixels in 0-255 or 0-1, or "
-                                    "model input in its range.")
-                return self.to_model(batch / 255.0).astype(np.float32), [
-                    f"float images in 0-255 given to a model taking {lo:g}..{hi:g}: read as pixels"]
-        try:
-            batch, notes = contract.display_batch(image, (h, w, c))
-        except DataError as exc:
-            if "this model takes" in str(exc):
-                raise
-            raise DataError(f"{str(exc).rstrip('.')}; this model takes {h}x{w}x{c} images.") from None
-        return np.asarray(self.to_model(batch), np.float32), notes
+        """:meth:`prepare`, and what was done to fit the model (its image convention, grey -> RGB, resize, range):
+        :func:`cnnviz.images.prepare`, the one image path."""
+        from .images import prepare
+
+        return prepare(image, self.input_shape, self.input_range, self.convention, self.input_range_source)
 
     # ------------------------------------------------------------------ output side
 
@@ -230,10 +215,68 @@ class Probe:
         return {name: keras.ops.convert_to_numpy(out) for name, out in zip(names, outputs)}
 
     def with_input_range(self, input_range: Range | None) -> Probe:
-        """This probe with another input range (its own cache of compiled helpers)."""
-        found, source = contract.detect_input_range(None, self.source, None, input_range) if input_range else (
-            self.input_range, self.input_range_source)
-        return replace(self, input_range=found, input_range_source=source, cache={})
+        """This probe with another input range (see :meth:`described`)."""
+        return self.described(input_range=input_range)
+
+    def described(self, *, input_range: Range | None = None, class_names: Sequence[str] | None = None,
+                  convention: str | None = None) -> Probe:
+        """A view of this probe with what the caller says about the model (``None``: keep this probe's);
+        this probe, its model and every other caller are unchanged.
+
+        A view with another range or convention has its own compiled helpers (a few such views are kept per
+        model, least recently used dropped); class names alone share this probe's.
+
+        >>> p = get_probe()
+        >>> v = p.described(input_range=(0, 255), class_names="zero one two three four five six seven eight nine".split())
+        >>> v.input_range, v.class_names[1], p.input_range, p.class_names[1]
+        ((0.0, 255.0), 'one', (0.0, 1.0), '1')
+        """
+        from .images import check_convention
+
+        if input_range is None and class_names is None and convention is None:
+            return self
+        found, source = self.input_range, self.input_range_source
+        warnings = list(self.warnings)
+        if input_range is not None:
+            found, source = contract.check_range(input_range), "given by the user (input_range=)"
+            if found != self.input_range and not self.input_range_assumed:
+                warnings.append(f"the given input range {found[0]:g}..{found[1]:g} contradicts "
+                                f"{self.input_range[0]:g}..{self.input_range[1]:g} from {self.input_range_source}: "
+                                "answers will be wrong unless the model really takes the given range")
+        style, style_source = self.convention, self.convention_source
+        if convention is not None:
+            style, style_source = check_convention(convention), "given by the user (convention=)"
+        key = (found, style)
+        with _lock:
+            view = self if (self.input_range, self.convention) == key else self._views.get(key)
+            if view is None:
+                view = replace(self, input_range=found, convention=style, cache={})
+                self._views[key] = view
+                while len(self._views) > MAX_VIEWS:
+                    self._views.popitem(last=False)
+            elif key in self._views:
+                self._views.move_to_end(key)
+        names = self.class_names if class_names is None else _check_names(class_names, self.num_classes,
+                                                                            self.binary)
+        return replace(view, input_range_source=source, convention_source=style_source, class_names=names,
+                       warnings=tuple(dict.fromkeys(warnings)), cache=view.cache)
+
+
+def keras_model_of(model: Any) -> Any:
+    """The Keras model behind a described :class:`Probe` (anything else is returned as it is)."""
+    return model.source if isinstance(model, Probe) else model
+
+
+def _check_names(names: Sequence[str], num: int, binary: bool) -> list[str]:
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",")]
+    names = [str(n) for n in names]
+    if binary and len(names) == 1:
+        return [f"not {names[0]}", names[0]]
+    if len(names) != num:
+        raise ValueError(f"{len(names)} class names given for a model with {num} classes; give one name per class "
+                         f"(e.g. {', '.join(str(i) for i in range(min(num, 3)))}{', ...' if num > 3 else ''}).")
+    return names
 
 
 def _build(model: keras.Model) -> Probe:
@@ -266,11 +309,12 @@ def _from_graph(model: keras.Model, graph: FlatGraph) -> Probe:
                                     name=f"{model.name}_probe")
     card = card_of(model)
     found, source = contract.detect_input_range(graph, model, card)
+    style, style_source = contract.detect_convention(model, card, tuple(int(d) for d in inputs.shape[1:]))
     num = int(logits.shape[-1])
     return Probe(model=flat, layer_names=names, logits_model=logits_model, activations_model=activations_model,
                  source=model, input_range=found, input_range_source=source, output_kind=kind, binary=binary,
                  class_names=contract.class_names(num, binary, card, model), traced=graph.traced,
-                 _records=dict(graph.layers), _tensors=tensors)
+                 convention=style, convention_source=style_source, _records=dict(graph.layers), _tensors=tensors)
 
 
 class _EagerHead(keras.Model):
@@ -336,10 +380,12 @@ def _opaque(model: keras.Model, why: str) -> Probe:
     found, source = contract.detect_input_range(FlatGraph(inputs=None, output=None), model, card)
     binary = units == 1
     n = 2 if binary else units
+    style, style_source = contract.detect_convention(model, card, tuple(int(d) for d in shape))
     return Probe(model=model, layer_names=[], logits_model=_EagerHead(model, shape, kind, units, "logits"),
                  activations_model=_EagerHead(model, shape, kind, units, "both"), source=model, input_range=found,
                  input_range_source=source, output_kind=kind, binary=binary,
-                 class_names=contract.class_names(n, binary, card, model), opaque=message, _shape=tuple(shape))
+                 class_names=contract.class_names(n, binary, card, model), opaque=message, _shape=tuple(shape),
+                 convention=style, convention_source=style_source)
 
 
 _ATTR = "_cnnviz_probes"  # {None: probe, "override": probe}, kept on the model so it lives as long as the model
@@ -354,30 +400,55 @@ def _keep(model: keras.Model, probes: dict) -> None:
     object.__setattr__(model, _ATTR, probes)  # past Keras' attribute tracking: not a sub-layer, not saved
 
 
-def get_probe(model: keras.Model | Probe | None = None, *, input_range: Range | None = None) -> Probe:
-    """The (cached) probe of ``model``; ``None`` -> the shipped model.
-
-    ``input_range=(lo, hi)`` overrides the range read from the model; it is remembered for this model
-    (later calls without it get the same) and written into the model card by :func:`cnnviz.save_model`.
-
-    >>> get_probe().num_classes
-    10
-    """
-    if isinstance(model, Probe):
-        return model if input_range is None else model.with_input_range(contract.check_range(input_range))
+def _cached(model: keras.Model | None) -> Probe:
     if model is None:
         model = load_shipped()
-    if input_range is not None:
-        input_range = contract.check_range(input_range)
     with _lock:
         probes = _probes_of(model)
         if probes is None:
             base = _build(model)
+            base._views[(base.input_range, base.convention)] = base
             probes = {None: base}
             _keep(model, probes)
             if base.model is not model:
                 _keep(base.model, probes)  # the probe's own flat model maps back to the same probes
-        if input_range is not None:
-            remember(model, input_range=input_range)
-            probes["override"] = probes[None].with_input_range(input_range)
-        return probes.get("override") or probes[None]
+        return probes[None]
+
+
+def get_probe(model: keras.Model | Probe | None = None, *, input_range: Range | None = None,
+              class_names: Sequence[str] | None = None, convention: str | None = None) -> Probe:
+    """The (cached) probe of ``model`` (a Keras model, a described :class:`Probe`, or ``None``: the shipped model).
+
+    ``input_range=(lo, hi)``, ``class_names=[...]``, ``convention="mnist"|"as-is"`` give a view for the caller
+    only (:meth:`Probe.described`): nothing is remembered, the model and later calls are unchanged. To say
+    them once for good, use :func:`describe` and pass its result as ``model=``.
+
+    >>> get_probe().num_classes
+    10
+    >>> get_probe(input_range=(0, 255)).input_range, get_probe().input_range
+    ((0.0, 255.0), (0.0, 1.0))
+    """
+    base = model if isinstance(model, Probe) else _cached(model)
+    return base.described(input_range=input_range, class_names=class_names, convention=convention)
+
+
+def describe(model: keras.Model | Probe | str | None = None, *, input_range: Range | None = None,
+             class_names: Sequence[str] | None = None, convention: str | None = None) -> Probe:
+    """Tell cnnviz about a model once: its input range, class names and image convention ("mnist": MNIST-style
+    digits; "as-is": only resize, grey <-> RGB and the range). Returns a described model that every call
+    takes as ``model=``; the Keras model itself, and every other caller of it, are unchanged.
+
+    ``model`` may be a path to a .keras/.h5 file. What is not given is read from the model and its card.
+
+    >>> import keras
+    >>> m = keras.Sequential([keras.Input((64, 64, 3)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+    ...                       keras.layers.Dense(2, activation="softmax")])
+    >>> faces = describe(m, input_range=(-1, 1), class_names=["cat", "dog"])
+    >>> faces.input_range, faces.class_names, faces.convention, get_probe(m).input_range
+    ((-1.0, 1.0), ['cat', 'dog'], 'as-is', (0.0, 1.0))
+    """
+    if isinstance(model, (str, bytes)) or hasattr(model, "__fspath__"):
+        from .model import load_model
+
+        model = load_model(model)
+    return get_probe(model, input_range=input_range, class_names=class_names, convention=convention)

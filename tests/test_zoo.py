@@ -174,14 +174,14 @@ def test_a_loaded_sequential_is_seen_as_it_is_trained(tmp_path, sample):
     np.testing.assert_allclose(cnnviz.predict(x, model=theirs), before, atol=1e-6)  # the other copy is untouched
 
 
-def test_input_range_given_once_is_kept_in_the_card(tmp_path):
+def test_input_range_said_once_is_kept_in_the_card(tmp_path):
     entry = build("symmetric")
     model = keras.models.clone_model(entry.model)
     model.set_weights(entry.model.get_weights())
     assert cnnviz.get_probe(model).input_range_assumed
     cnnviz.get_probe(model, input_range=(-1, 1))
-    assert cnnviz.get_probe(model).input_range == (-1.0, 1.0)  # remembered for this model
-    path = cnnviz.save_model(model, tmp_path / "sym.keras")
+    assert cnnviz.get_probe(model).input_range_assumed  # a per-call option is for that call only
+    path = cnnviz.save_model(cnnviz.describe(model, input_range=(-1, 1)), tmp_path / "sym.keras")
     probe = cnnviz.get_probe(cnnviz.load_model(path))
     assert probe.input_range == (-1.0, 1.0) and probe.input_range_source == "the model card"
 

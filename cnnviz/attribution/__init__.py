@@ -60,20 +60,23 @@ def resolve_targets(probe: Any, inputs: np.ndarray, target: int | Sequence[int] 
 
 def attribute(image: Any, method: str | type[Method] = "saliency", target: int | Sequence[int] | None = None, *,
               model: keras.Model | None = None, layer: str | None = None, smooth_samples: int | None = None,
-              smooth_noise: float | None = None, seed: int | None = None, **options: Any) -> Attribution:
+              smooth_noise: float | None = None, seed: int | None = None,
+              input_range: tuple[float, float] | None = None, class_names: Sequence[str] | None = None,
+              convention: str | None = None, **options: Any) -> Attribution:
     """Attribution maps for ``image`` (one or a batch) towards ``target`` (default: the predicted class).
 
     ``method``: a registered name (``cnnviz.attribution.METHODS``) or a :class:`Method` class. Options go to
     the methods that take them: ``layer`` (CAM methods; default the last conv layer), ``smooth_samples``,
     ``smooth_noise``, ``seed`` (SmoothGrad, VarGrad), ``steps``, ``baseline`` (Integrated Gradients),
-    ``patch``, ``stride`` (Occlusion), ``batch_size`` (rows per gradient call).
+    ``patch``, ``stride`` (Occlusion), ``batch_size`` (rows per gradient call). ``input_range``,
+    ``class_names``, ``convention``: what the model takes, for this call only (see :func:`cnnviz.describe`).
 
     >>> a = attribute(np.zeros((28, 28)), method="saliency", target=3)
     >>> a.targets
     [3]
     """
     cls = get_method(method)
-    probe = get_probe(model)
+    probe = get_probe(model, input_range=input_range, class_names=class_names, convention=convention)
     options.update(layer=layer, samples=smooth_samples, noise=smooth_noise, seed=seed)
     instance = cls.build(probe, **options)  # bad options and missing conv layers fail here, before the work
     inputs = probe.prepare(image)
@@ -81,7 +84,8 @@ def attribute(image: Any, method: str | type[Method] = "saliency", target: int |
     targets = resolve_targets(probe, inputs, target, probabilities)
     raw = run(instance, inputs, targets)
     return Attribution(method=cls.name, maps=normalize(np.abs(raw)), inputs=inputs, targets=targets,
-                       probabilities=probabilities, layer=instance.layer, title=cls.title, raw=raw)
+                       probabilities=probabilities, layer=instance.layer, title=cls.title, raw=raw,
+                       class_names=list(probe.class_names))
 
 
 def run(instance: Method, inputs: np.ndarray, targets: Sequence[int], chunk: int = CHUNK) -> np.ndarray:

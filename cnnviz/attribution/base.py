@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -46,6 +46,7 @@ class Attribution:
     layer: str | None = None
     title: str = ""
     raw: np.ndarray | None = None
+    class_names: list[str] = field(default_factory=list)  # the model's, for titles ("" list: the indices)
 
     def __post_init__(self) -> None:
         if not self.title:

@@ -139,7 +139,8 @@ def _clone_probe(probe: Probe) -> tuple[Probe, keras.Model]:
     if any(a is b for a, b in zip(clone.weights, source.weights)):
         raise ValueError("the copy of this model shares weights with it; the sanity check cannot run without "
                          "changing the caller's model.")
-    return get_probe(clone, input_range=tuple(probe.input_range)), clone
+    return get_probe(clone, input_range=tuple(probe.input_range), class_names=probe.class_names,
+                     convention=probe.convention), clone
 
 
 def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency", "gradcam", "ig"), *,

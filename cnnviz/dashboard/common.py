@@ -46,16 +46,24 @@ FIGURE_FORMATS = {fmt: _MIME_TYPES[fmt] for fmt in cnnviz.plots.FORMATS}  # the 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model...")
 def get_model(model_ref: str):
-    """The Keras model behind a reference (loaded safely by cnnviz.load_model, once per reference)."""
-    model = cnnviz.load_model(None if model_ref == SHIPPED else model_ref)
+    """The Keras model behind a reference (loaded safely by cnnviz.load_model, once per reference); a reference
+    described in this session (``path#input_range=...``, see :mod:`cnnviz.dashboard.describe`) gives the
+    described model, which every cnnviz call takes as ``model=``."""
+    from cnnviz.dashboard.describe import split_ref
+
+    base, facts = split_ref(model_ref)
+    model = cnnviz.load_model(None if base == SHIPPED else base)
     cnnviz.get_probe(model)  # build the probe models once, then freeze them out of garbage collection
     gc.freeze()
-    return model
+    return cnnviz.describe(model, **facts) if facts else model
 
 
 def model_path(model_ref: str) -> str | None:
     """The file of a reference; None for the shipped model (cnnviz then uses its own)."""
-    return None if model_ref == SHIPPED else model_ref
+    from cnnviz.dashboard.describe import split_ref
+
+    base = split_ref(model_ref)[0]
+    return None if base == SHIPPED else base
 
 
 def _registry() -> dict[str, str]:
@@ -77,6 +85,9 @@ MAX_KEPT_UPLOADS = 20
 MAX_KEPT_UPLOADS_MB = 400
 
 
+UPLOAD_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
 def uploads_dir() -> Path:
     return MODELS_DIR / "uploads"
 
@@ -86,10 +97,12 @@ def save_upload(data: bytes, name: str) -> str:
     Keeps at most :data:`MAX_KEPT_UPLOADS` files and :data:`MAX_KEPT_UPLOADS_MB` MiB of uploads."""
     if len(data) > MAX_UPLOAD_MB * 2**20:
         raise cnnviz.ModelError(f"{name} is {len(data) / 2**20:.0f} MiB; the dashboard takes models up to {MAX_UPLOAD_MB} MiB.")
-    if not name.endswith(".keras"):
-        raise cnnviz.ModelError(f"{name} is not a .keras file; save your model with model.save('name.keras').")
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise cnnviz.ModelError(f"{name} is not a .keras, .h5 or .hdf5 file; save your model with "
+                                "model.save('name.keras').")
     digest = hashlib.sha256(data).hexdigest()[:16]
-    path = uploads_dir() / f"upload-{digest}.keras"
+    path = uploads_dir() / f"upload-{digest}{suffix}"
     if path.is_file():
         path.touch()  # used again: it is now the newest
     else:
@@ -111,7 +124,7 @@ def prune_uploads(keep: Path | None = None, *, max_files: int | None = None, max
     max_files = MAX_KEPT_UPLOADS if max_files is None else max_files
     max_bytes = (MAX_KEPT_UPLOADS_MB if max_mb is None else max_mb) * 2**20
     files = []
-    for path in uploads_dir().glob("upload-*.keras"):
+    for path in (p for p in uploads_dir().glob("upload-*") if p.suffix in UPLOAD_SUFFIXES):
         try:
             stat = path.stat()
         except FileNotFoundError:  # another session pruned it
@@ -144,7 +157,8 @@ def model_picker() -> str:
         if st.session_state.get("model_label") not in labels:
             st.session_state["model_label"] = labels[0]
         label = st.selectbox("Model shown on every page", labels, key="model_label")
-        upload = st.file_uploader("Or upload a .keras classifier", type=["keras"], key="model_upload",
+        upload = st.file_uploader("Or upload a classifier (.keras, .h5, .hdf5)", type=["keras", "h5", "hdf5"],
+                                  key="model_upload",
                                   help=f"Loaded with Keras safe_mode (no code runs); up to {MAX_UPLOAD_MB} MiB.")
         if upload is not None and st.session_state.get("upload_seen") != upload.file_id:
             st.session_state["upload_seen"] = upload.file_id
@@ -165,7 +179,11 @@ def model_picker() -> str:
                 st.rerun()
         if "upload_error" in st.session_state:
             st.error(st.session_state["upload_error"])
-        return registry[label]
+    if registry[label] != SHIPPED and label.startswith("uploaded: "):  # say what the model takes: this session only
+        from cnnviz.dashboard.describe import describe_form
+
+        describe_form(label, registry[label], layer_names(registry[label])["classes"], register_model)
+    return registry[label]
 
 
 def apply_pending_selection() -> None:
@@ -223,6 +241,7 @@ def layer_names(model_ref: str) -> dict[str, list[str]]:
             "class_names": list(probe.class_names), "input_range": list(probe.input_range),
             "input_range_source": probe.input_range_source, "output_kind": probe.output_kind,
             "opaque": probe.opaque, "first_layer": probe.layer_names[0] if probe.layer_names else "",
+            "convention": probe.convention,
             "first_conv_is_input_conv2d": _first_conv_reads_input(probe)}
 
 

@@ -62,9 +62,17 @@ def _options(classes: Iterable[int] | None, options: ReportOptions | None, setti
     return ReportOptions.of(options, **settings)
 
 
+def described(input_range: Any, class_names: Any, convention: Any) -> dict[str, Any]:
+    """What the caller said about the model for this report (``None``s dropped)."""
+    said = {"input_range": input_range, "class_names": class_names, "convention": convention}
+    return {k: v for k, v in said.items() if v is not None}
+
+
 def report_figures(model: Any = None, images: Iterable[Any] | None = None, classes: Iterable[int] | None = None, *,
                    options: ReportOptions | None = None, progress: bool | Progress = True,
-                   failures: list[Failure] | None = None, **settings: Any) -> Iterator[Section]:
+                   failures: list[Failure] | None = None, input_range: tuple[float, float] | None = None,
+                   class_names: Sequence[str] | None = None, convention: str | None = None,
+                   **settings: Any) -> Iterator[Section]:
     """Build the report's sections in order, one at a time, printing ``[k/n] title ... seconds`` per section.
 
     ``model``: a .keras path, a Keras model, or None for the shipped model (its training history and
@@ -73,14 +81,15 @@ def report_figures(model: Any = None, images: Iterable[Any] | None = None, class
     ``failures`` (pass a list to get them). ``classes``: the class images to draw (default: the
     first ``min(10, classes)`` of the model). Every other setting is a field of
     :class:`ReportOptions`, given as ``options=`` or by name (``steps=30``).
-    ``progress``: True (stderr), False, or a callable taking each line.
+    ``progress``: True (stderr), False, or a callable taking each line. ``input_range`` / ``class_names`` /
+    ``convention``: what the model takes, for this report only (see :func:`cnnviz.describe`).
 
     >>> [s.name for s in report_figures(classes=[], examples=0, filter_steps=5, progress=False)][:3]
     ['architecture', 'model_card', 'training_curves']
     """
     opts = _options(classes, options, settings)
     say = progress_fn(progress)
-    ctx = build_context(model, images, opts, say)
+    ctx = build_context(model, images, opts, say, described(input_range, class_names, convention))
     try:
         yield from build(ctx, say)
     finally:
@@ -90,7 +99,8 @@ def report_figures(model: Any = None, images: Iterable[Any] | None = None, class
 
 def report(output: str | os.PathLike, model: Any = None, images: Iterable[Any] | None = None,
            classes: Iterable[int] | None = None, *, options: ReportOptions | None = None,
-           progress: bool | Progress = True, **settings: Any) -> Report:
+           progress: bool | Progress = True, input_range: tuple[float, float] | None = None,
+           class_names: Sequence[str] | None = None, convention: str | None = None, **settings: Any) -> Report:
     """Write the report to ``output``: a multi-page PDF (``.pdf``) or one self-contained HTML file (``.html``).
 
     The sections are those of :func:`report_figures` (same options). Image files that cannot be read
@@ -113,7 +123,7 @@ def report(output: str | os.PathLike, model: Any = None, images: Iterable[Any] |
     check_writable(path)
     opts = _options(classes, options, settings)
     say = progress_fn(progress)
-    ctx = build_context(model, images, opts, say)
+    ctx = build_context(model, images, opts, say, described(input_range, class_names, convention))
     sections = list(build(ctx, say))
     written = time.perf_counter()
     pages = WRITERS[kind](sections, path, ctx, dpi=opts.dpi)
@@ -127,7 +137,8 @@ def report(output: str | os.PathLike, model: Any = None, images: Iterable[Any] |
 def export_figures(directory: str | os.PathLike, formats: Sequence[str] | str = FORMATS, model: Any = None,
                    images: Iterable[Any] | None = None, classes: Iterable[int] | None = None, *,
                    options: ReportOptions | None = None, progress: bool | Progress = True,
-                   **settings: Any) -> Export:
+                   input_range: tuple[float, float] | None = None, class_names: Sequence[str] | None = None,
+                   convention: str | None = None, **settings: Any) -> Export:
     """Write every figure of the report as ``directory/<stable_name>.<format>`` (png, svg, pdf; atomic saves),
     plus ``figures.json`` listing each figure's title, caption and files.
 
@@ -143,7 +154,7 @@ def export_figures(directory: str | os.PathLike, formats: Sequence[str] | str = 
     out = check_writable(directory, directory=True)
     opts = _options(classes, options, settings)
     say = progress_fn(progress)
-    ctx = build_context(model, images, opts, say)
+    ctx = build_context(model, images, opts, say, described(input_range, class_names, convention))
     files, index = write_files(build(ctx, say), out, fmts, ctx, say)
     seconds = time.perf_counter() - start
     say(f"wrote {len(files)} files ({len(index)} figures x {', '.join(fmts)}) to {out}/ in {seconds:.1f} s")

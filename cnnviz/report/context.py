@@ -144,20 +144,29 @@ def example_images(probe, images: Iterable[Any] | None, examples: int,
     return np.concatenate(batches), labels, failures
 
 
-def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptions, progress: Progress) -> Context:
-    """Resolve everything the sections need, and fail now (before minutes of work) on what the user must fix."""
+def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptions, progress: Progress,
+                  said: dict[str, Any] | None = None) -> Context:
+    """Resolve everything the sections need, and fail now (before minutes of work) on what the user must fix.
+    ``said``: input_range / class_names / convention for this report only."""
     from ..data import BLANK_NOTE, is_blank, resolve_data
-    from ..probe import get_probe
+    from ..probe import Probe, get_probe
 
+    given = model
+    if isinstance(model, Probe):
+        given, model = model, model.source
     loaded, label, history, card = resolve_model(model, options.history, options.card)
-    probe = get_probe(loaded)
+    probe = get_probe(given if isinstance(given, Probe) else loaded, **(said or {}))
+    for warning in probe.warnings:
+        progress(f"warning: {warning}")
     if options.classes is None:
         classes = probe.default_classes(DEFAULT_CLASSES)
     else:
         classes = [probe.check_class(c) for c in options.classes]
     batch, labels, failures = example_images(probe, images, options.examples, progress)
-    ctx = Context(model=loaded, model_label=label, probe=probe, options=options, history=history, card=card,
+    ctx = Context(model=probe if probe is not get_probe(loaded) else loaded, model_label=label, probe=probe, options=options, history=history, card=card,
                   examples=batch, example_labels=labels, classes=classes, failures=failures)
+    for warning in probe.warnings:
+        ctx.note(warning)
     for name, blank in zip(labels, is_blank(batch) if len(batch) else []):
         if blank:
             ctx.note(f"{name}: {BLANK_NOTE}.")

@@ -20,10 +20,20 @@ shape_text = "x".join(str(d) for d in names["input_shape"])
 
 left, right = st.columns([1, 2], gap="large")
 with left:
-    source = st.radio("Input", SOURCES, horizontal=True, key="input_source",
-                      captions=["with the mouse", "the bundled test sample", "a PNG or JPEG"])
+    photos = names.get("convention", "mnist") != "mnist"  # not MNIST-style: the user's own images, taken as they are
+    if photos:
+        from cnnviz.dashboard.describe import photo_gallery
+
+        st.caption(f"This model takes {shape_text} images as they are (resized, grey/colour converted, no "
+                   "inverting or centring). Upload a photo; your uploads stay in this session's gallery.")
+        source = "Photos"
+    else:
+        source = st.radio("Input", SOURCES, horizontal=True, key="input_source",
+                          captions=["with the mouse", "the bundled test sample", "a PNG or JPEG"])
     raw, raw_name = None, "This image"
-    if source == "Draw":
+    if source == "Photos":
+        raw = photo_gallery()
+    elif source == "Draw":
         from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
         st.caption("Draw one digit, large, in the black square. It is shrunk to 28x28 the way MNIST digits were.")
@@ -45,7 +55,8 @@ with left:
             raw, raw_name = upload.getvalue(), upload.name
 
     if raw is None:
-        st.info({"Upload": "Upload an image of one digit"}.get(source, "Draw a digit") +
+        st.info("Upload an image to see what the network makes of it." if photos else
+                {"Upload": "Upload an image of one digit"}.get(source, "Draw a digit") +
                 " (or pick one from the gallery) to see what the network makes of it.")
         st.stop()
     try:
@@ -60,6 +71,8 @@ with left:
              output_format="PNG", width=168)
     if names["input_range_source"].startswith("assumed"):
         st.caption(f"Input range {lo:g}..{hi:g} is assumed: nothing in the model says what it was trained on.")
+    for note in maps.notes:  # what was done to the image (cnnviz.images: the model's convention)
+        st.caption(f"Done to the image: {note}.")
 
 probabilities = maps.probabilities[0]
 predicted = int(probabilities.argmax())
@@ -130,7 +143,7 @@ if methods:
             continue
         result = common.attribution(ref, maps.inputs, method)
         column.image(common.overlay(shown[0].mean(axis=-1), result.maps[0], factor=6),
-                     caption=f"{METHODS[method]} for class {result.targets[0]}", output_format="PNG")
+                     caption=f"{METHODS[method]} for class {class_names[result.targets[0]]}", output_format="PNG")
     st.caption("Bright yellow: pixels that raise the predicted class's score most; dark: pixels that matter little. "
                "Grad-CAM looks through the last convolution layer, so its map is coarser.")
 
