@@ -262,3 +262,36 @@ ZOO: dict[str, Callable[[], ZooModel]] = {f.__name__: f for f in (
 def build(name: str) -> ZooModel:
     """The zoo model ``name`` (one of :data:`ZOO`), built and trained once per session."""
     return ZOO[name]()
+
+
+def mini_xception(input_shape: tuple[int, int, int] = (64, 64, 1), num_classes: int = 7, seed: int = 0) -> keras.Model:
+    """The face_classification project's public ``mini_XCEPTION`` (Arriaga et al. 2017): two plain convs, four
+    residual modules of separable convs with BatchNorm, a conv to ``num_classes`` maps, global average pooling
+    and softmax. Random weights (``seed``), untrained: its architecture is what matters (an eager backward pass
+    through it crashes oneDNN on TF 2.21 CPUs). Its softmax is a separate ``Activation`` layer, as published."""
+    init = keras.initializers.GlorotUniform
+    reg = keras.regularizers.L2(0.01)
+    k = iter(range(seed * 100, seed * 100 + 100))
+
+    def conv(filters, size, **kw):
+        return L.Conv2D(filters, size, kernel_initializer=init(next(k)), use_bias=False, **kw)
+
+    def sep(filters):
+        return L.SeparableConv2D(filters, (3, 3), padding="same", depthwise_initializer=init(next(k)),
+                                 pointwise_initializer=init(next(k)), depthwise_regularizer=reg,
+                                 pointwise_regularizer=reg, use_bias=False)
+
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for _ in range(2):
+        x = L.Activation("relu")(L.BatchNormalization()(conv(8, (3, 3), kernel_regularizer=reg)(x)))
+    for filters in (16, 32, 64, 128):
+        residual = L.BatchNormalization()(conv(filters, (1, 1), strides=(2, 2), padding="same")(x))
+        x = L.Activation("relu")(L.BatchNormalization()(sep(filters)(x)))
+        x = L.BatchNormalization()(sep(filters)(x))
+        x = L.MaxPooling2D((3, 3), strides=(2, 2), padding="same")(x)
+        x = L.add([x, residual])
+    x = L.Conv2D(num_classes, (3, 3), padding="same", kernel_initializer=init(next(k)))(x)
+    x = L.GlobalAveragePooling2D()(x)
+    outputs = L.Activation("softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="mini_xception")
