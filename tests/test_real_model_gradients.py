@@ -101,7 +101,7 @@ def test_sanity_check_and_faithfulness_run_on_a_mini_xception():
     """)
     assert out["finite"] and out["steps"] > 10  # trained + every weighted layer of the mini-Xception
     assert set(out["verdicts"]) == {"saliency", "gradcam", "gradcam++", "layercam"}
-    assert out["curves"] == ["gradcam", "ig", "saliency", "scorecam"]
+    assert {"gradcam", "ig", "saliency", "scorecam"} <= set(out["curves"]), out["curves"]
 
 
 @pytest.mark.slow
