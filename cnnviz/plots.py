@@ -355,7 +355,7 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     >>> fig = plot_maximization(cnnviz.maximize([3, 6], steps=30))
     """
     n = len(result)
-    is_class = result.layer is None
+    is_class = result.layer is None and result.objective == "class logit"  # only these images are of a class
     cols = min(n, 10)
     img_rows = int(np.ceil(n / cols))
     fig = figure(figsize=figsize or (max(7.0, 1.0 * cols + 1), 1.2 * img_rows + 2.6), dpi=dpi)
@@ -367,8 +367,14 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
             title = f"class {class_label(result, target)}\np={result.confidence[k]:.3f}"
             if result.predicted[k] != target:
                 title += f"\n(sees {class_label(result, result.predicted[k])})"
-        else:
+        elif result.layer is not None:
             title = f"{result.layer} #{target}"
+        else:  # any other objective: its own score, never a class it was not optimized for
+            final = getattr(result, "final_scores", None)
+            title = "objective" + (f"\n{final[k]:.3g}" if final is not None else "")
+            real = getattr(result, "real_scores", None)
+            if real is not None:
+                title += f" (real {real[k]:.3g})"
         missed = getattr(result, "reached", None) is not None and not result.reached[k]
         _digit(ax, result.images[k], title + ("\nNOT REACHED" if missed else ""))
         if missed:
@@ -405,9 +411,11 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
         settings += f", param {getattr(result, 'param', 'pixels')}"
         kind = "Pixels: what the model responds to at all (it may be no digit a person would draw). "
     fig.suptitle(f"Activation maximization: {result.objective} ({result.steps} steps, seed {result.seed})")
-    missed = "" if getattr(result, "reached", None) is None or result.reached.all() else f" {result.message}"
+    told = f" {result.message}." if getattr(result, "reached", None) is not None else ""
+    adjusted = getattr(result, "adjustments", None)
+    told += f" Adjusted on its own: {'; '.join(adjusted)}." if adjusted else ""
     return caption(fig, f"{kind}Each image was optimized to raise its target's score ({settings}); the curves "
-                        f"show the score per step, the grid the model's softmax for each final image.{missed}")
+                        f"show the score per step, the grid the model's softmax for each final image.{told}")
 
 
 def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,

@@ -204,9 +204,38 @@ def test_a_subclassed_model_that_cannot_be_traced_says_what_works():
     probe = cnnviz.get_probe(model)
     assert probe.opaque and "functional" in probe.opaque and "predict" in probe.opaque
     np.testing.assert_allclose(cnnviz.predict(x, model=model), expected, atol=1e-6)
-    assert cnnviz.attribute(x[:1], method="saliency", model=model).maps.shape == (1, 12, 12)
+    # its gradients cannot be compiled, and cnnviz runs no eager backward pass: one clear line instead
+    with pytest.raises(ModelError, match=r"Opaque.call\(\) cannot run inside tf.function \(NotImplementedError: Cannot "
+                                         r"convert a symbolic"):
+        cnnviz.attribute(x[:1], method="saliency", model=model)
     with pytest.raises(ModelError, match="per-layer views"):
         cnnviz.feature_maps(x, model=model)
+
+
+def test_an_untraced_model_whose_call_compiles_gets_compiled_gradients():
+    import tensorflow as tf
+
+    class Scaled(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.conv = keras.layers.Conv2D(4, 3, activation="relu")
+            self.flat = keras.layers.Flatten()
+            self.out = keras.layers.Dense(3)
+
+        def call(self, x):
+            return self.out(self.flat(self.conv(x / tf.reduce_max(x))))  # a raw TF op: cnnviz cannot read it
+
+    model = Scaled()
+    x = np.random.default_rng(0).random((2, 12, 12, 1)).astype("float32")
+    model(x)
+    assert cnnviz.get_probe(model).opaque
+    got = cnnviz.attribute(x, method="saliency", model=model, target=1).raw
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:  # the independent gradient (eager is safe on this tiny model)
+        tape.watch(xt)
+        score = tf.reduce_sum(model(xt)[:, 1])
+    expected = np.abs(tape.gradient(score, xt).numpy()).max(axis=-1)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
 
 
 def test_evaluate_reads_arrays_npz_datasets_and_class_folders_alike(tmp_path):

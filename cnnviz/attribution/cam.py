@@ -1,8 +1,10 @@
-"""The CAM family on tf-keras-vis: Grad-CAM, Grad-CAM++, LayerCAM, Score-CAM (a conv layer's maps,
-weighted by what they do to the target, upsampled to the input).
+"""The CAM family, compiled: Grad-CAM, Grad-CAM++, LayerCAM, Score-CAM (a conv layer's maps, weighted by what
+they do to the target, upsampled to the input).
 
-tf-keras-vis calls its model with a list and calls ``model.predict`` (Score-CAM); the model handed to it
-here takes a list and predicts silently, so no warning filter or Keras logging switch is needed.
+Every gradient runs inside one ``tf.function`` over the probe's graph (an eager backward pass through some
+models, a mini-Xception among them, can end the process in TensorFlow's oneDNN ``Conv2DBackpropFilter``).
+The formulas are tf-keras-vis' own (its ``Gradcam``, ``GradcamPlusPlus``, ``Layercam``, ``Scorecam``), and
+the maps are upsampled as it does (bilinear, corners aligned); ``bench/cam_vs_tf_keras_vis.py`` times both.
 
 >>> import cnnviz
 >>> from cnnviz.probe import get_probe
@@ -22,27 +24,66 @@ import numpy as np
 from ..probe import Probe
 from .base import Method, check_needs, register
 
-
-class _SilentModel(keras.Model):
-    """A functional model whose ``predict`` prints no progress bar (Score-CAM calls it once per image)."""
-
-    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
-        return super().predict(x, batch_size=batch_size, verbose=0, steps=steps, callbacks=callbacks)
+SCORE_BATCH = 1024  # masked images per forward call (Score-CAM)
 
 
-def vis_model(probe: Probe) -> keras.Model:
-    """The logits model with a list input, as tf-keras-vis calls it (cached on the probe)."""
-    if "attribution_vis_model" not in probe.cache:
+def upsample(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(N, h, w[, C]) -> (N, H, W[, C]) by bilinear interpolation with aligned corners (scipy's ``zoom``, order 1).
+
+    >>> upsample(np.array([[[0.0, 1.0]]]), (1, 3)).tolist()
+    [[[0.0, 0.5, 1.0]]]
+    """
+    def weights(n_in: int, n_out: int) -> np.ndarray:
+        pos = np.zeros(n_out) if n_out == 1 or n_in == 1 else np.arange(n_out) * (n_in - 1) / (n_out - 1)
+        lo = np.minimum(np.floor(pos).astype(int), n_in - 1)
+        hi = np.minimum(lo + 1, n_in - 1)
+        frac = pos - lo
+        w = np.zeros((n_out, n_in))
+        np.add.at(w, (np.arange(n_out), lo), 1 - frac)
+        np.add.at(w, (np.arange(n_out), hi), frac)
+        return w
+
+    rows, cols = weights(maps.shape[1], size[0]), weights(maps.shape[2], size[1])
+    spec = "Hh,nhw,Ww->nHW" if maps.ndim == 3 else "Hh,nhwc,Ww->nHWc"
+    return np.einsum(spec, rows, maps.astype(np.float64), cols).astype(np.float32)
+
+
+def _cam_fn(probe: Probe, layer: str):
+    """One compiled call: (the layer's maps, d logit[target] / d maps, logit[target]) for a batch."""
+    key = ("cam_gradients", layer)
+    if key not in probe.cache:
+        import tensorflow as tf
+
         from .gradients import scores_model
 
-        logits = scores_model(probe)
-        probe.cache["attribution_vis_model"] = _SilentModel(inputs=[logits.inputs[0]], outputs=[logits.outputs[0]],
-                                                            name=f"{logits.name}_vis")
-    return probe.cache["attribution_vis_model"]
+        scores = scores_model(probe)
+        model = keras.Model(scores.inputs[0], [probe.tensor(layer), scores.outputs[0]])
+
+        def fn(x, t):  # graph-mode tf.gradients: a tape gives None for a Keras 3 model's intermediate output
+            maps, logits = model(x, training=False)
+            score = tf.gather(logits, t, axis=1, batch_dims=1)
+            grads = tf.gradients(tf.reduce_sum(score), maps, unconnected_gradients="zero")[0]
+            return maps, grads, score
+
+        signature = [tf.TensorSpec((None, *probe.input_shape), tf.float32), tf.TensorSpec((None,), tf.int32)]
+        probe.cache[key] = tf.function(fn, input_signature=signature)
+    return probe.cache[key]
+
+
+def _maps_fn(probe: Probe, layer: str):
+    """One compiled forward call: the layer's maps for a batch (Score-CAM needs no gradient)."""
+    key = ("cam_maps", layer)
+    if key not in probe.cache:
+        import tensorflow as tf
+
+        model = keras.Model(probe.model.inputs[0], probe.tensor(layer))
+        spec = [tf.TensorSpec((None, *probe.input_shape), tf.float32)]
+        probe.cache[key] = tf.function(lambda x: model(x, training=False), input_signature=spec)
+    return probe.cache[key]
 
 
 class CAMMethod(Method):
-    """A tf-keras-vis CAM class run on ``layer`` (default: the last conv layer)."""
+    """A CAM method on ``layer`` (default: the last conv layer); subclasses turn (maps, gradients) into a CAM."""
 
     needs = ("conv_layer",)
 
@@ -50,17 +91,24 @@ class CAMMethod(Method):
         super().__init__(probe)
         self.layer = check_needs(type(self), probe, layer)
 
-    def _vis(self):
+    def cam(self, maps: np.ndarray, grads: np.ndarray, score: np.ndarray) -> np.ndarray:
+        """(N, h, w) class activation maps from the layer's maps and gradients (N, h, w, C)."""
         raise NotImplementedError
 
-    def attribute(self, inputs: np.ndarray, targets: Sequence[int]) -> np.ndarray:
-        from tf_keras_vis.utils.scores import CategoricalScore
+    def layer_cam(self, inputs: np.ndarray, targets: Sequence[int]) -> np.ndarray:
+        maps, grads, score = (np.asarray(v, np.float32) for v in _cam_fn(self.probe, self.layer)(
+            np.asarray(inputs, np.float32), np.asarray(targets, np.int32)))
+        return self.cam(maps, grads, score)
 
-        cam = self._vis()(vis_model(self.probe), clone=False)
-        maps = cam(CategoricalScore(list(targets)), inputs, penultimate_layer=self.layer, normalize_cam=False,
-                   seek_penultimate_conv_layer=False)  # the layer is the probe's choice, a conv-like layer
-        maps = np.nan_to_num(np.asarray(maps, np.float32))
-        return maps.max(axis=-1) if maps.ndim == 4 else maps
+    def attribute(self, inputs: np.ndarray, targets: Sequence[int]) -> np.ndarray:
+        if len(inputs) == 0:
+            return np.zeros(inputs.shape[:3], np.float32)
+        cam = self.layer_cam(inputs, targets)
+        return np.nan_to_num(upsample(cam, inputs.shape[1:3]))
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
 
 
 @register
@@ -70,23 +118,29 @@ class GradCAM(CAMMethod):
     name = "gradcam"
     title = "Grad-CAM"
 
-    def _vis(self):
-        from tf_keras_vis.gradcam import Gradcam
-
-        return Gradcam
+    def cam(self, maps, grads, score):
+        weights = grads.mean(axis=(1, 2), keepdims=True)
+        return _relu((maps * weights).sum(axis=-1))
 
 
 @register
 class GradCAMPlusPlus(CAMMethod):
-    """Grad-CAM++ (Chattopadhyay et al. 2018): higher-order weights per location."""
+    """Grad-CAM++ (Chattopadhyay et al. 2018): higher-order weights per location. tf-keras-vis' formula
+    without its factor exp(logit), a positive number per image (it only scales the map, and overflows)."""
 
     name = "gradcam++"
     title = "Grad-CAM++"
 
-    def _vis(self):
-        from tf_keras_vis.gradcam_plus_plus import GradcamPlusPlus
-
-        return GradcamPlusPlus
+    def cam(self, maps, grads, score):
+        first = grads.astype(np.float64)
+        second, third = first * first, first * first * first
+        total = maps.sum(axis=(1, 2), keepdims=True)
+        denom = 2.0 * second + third * total
+        alphas = second / (denom + (second == 0.0))
+        norm = alphas.sum(axis=(1, 2), keepdims=True)
+        alphas = alphas / (norm + (norm == 0.0))
+        weights = (_relu(first) * alphas).sum(axis=(1, 2), keepdims=True)
+        return _relu((weights * maps).sum(axis=-1)).astype(np.float32)
 
 
 @register
@@ -96,20 +150,42 @@ class LayerCAM(CAMMethod):
     name = "layercam"
     title = "LayerCAM"
 
-    def _vis(self):
-        from tf_keras_vis.layercam import Layercam
-
-        return Layercam
+    def cam(self, maps, grads, score):
+        return _relu((maps * _relu(grads)).sum(axis=-1))
 
 
 @register
 class ScoreCAM(CAMMethod):
-    """Score-CAM (Wang et al. 2020): maps weighted by the softmax score of the input masked with each map."""
+    """Score-CAM (Wang et al. 2020): maps weighted by the softmax score of the input masked with each map
+    (each map upsampled and scaled to [0, 1]); every masked image of a batch goes through the model in a few
+    big compiled calls, no gradient at all."""
 
     name = "scorecam"
     title = "Score-CAM"
 
-    def _vis(self):
-        from tf_keras_vis.scorecam import Scorecam
+    def __init__(self, probe: Probe, layer: str | None = None, batch_size: int = SCORE_BATCH) -> None:
+        super().__init__(probe, layer)
+        self.batch_size = max(1, int(batch_size))
 
-        return Scorecam
+    def layer_cam(self, inputs, targets):
+        from .gradients import _logits
+
+        inputs = np.asarray(inputs, np.float32)
+        maps = np.asarray(_maps_fn(self.probe, self.layer)(inputs), np.float32)  # (N, h, w, C)
+        n, channels = len(inputs), maps.shape[-1]
+        big = upsample(maps, inputs.shape[1:3])  # (N, H, W, C)
+        lo = big.min(axis=(1, 2), keepdims=True)
+        hi = big.max(axis=(1, 2), keepdims=True)
+        masks = (big - lo) / (hi - lo + keras.config.epsilon())
+        weights = np.zeros((n, channels), np.float32)
+        per_call = max(1, self.batch_size // channels)  # images whose C masked copies go in one call
+        for s in range(0, n, per_call):
+            part = inputs[s:s + per_call]
+            # (images, C, H, W, 1) * (images, 1, H, W, channels) -> rows = image-major, then channel
+            masked = np.moveaxis(masks[s:s + per_call], -1, 1)[..., None] * part[:, None]
+            logits = _logits(self.probe, masked.reshape(-1, *inputs.shape[1:]), self.batch_size)
+            z = logits - logits.max(axis=1, keepdims=True)
+            soft = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+            t = np.repeat(np.asarray(targets[s:s + per_call]), channels)
+            weights[s:s + per_call] = soft[np.arange(len(t)), t].reshape(len(part), channels)
+        return _relu(np.einsum("nhwc,nc->nhw", maps, weights))

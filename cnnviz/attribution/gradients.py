@@ -17,6 +17,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from ..model import ModelError
 from ..probe import Probe
 from .base import Method, reduce_channels, register
 
@@ -72,13 +73,37 @@ def scores_model(probe: Probe) -> keras.Model:
     return probe.cache["attribution_scores"]
 
 
-def _compiled(probe: Probe, fn, signature):
-    """``fn`` as one compiled graph; eager for a model that cannot be traced (its call needs real values)."""
+def _last_line(exc: Exception) -> str:
+    """The line of a tracing error that says what failed (Keras wraps it in tracebacks and bold codes)."""
+    import re
+
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in str(exc).splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("File ", "in user code", "Arguments", "•"))]
+    said = [line for line in lines if "Exception encountered" not in line and not line.startswith(type(exc).__name__)]
+    return f"{type(exc).__name__}: {(said or lines or [''])[-1][:200]}"
+
+
+def _compiled(probe: Probe, fn, signature, backward: bool = True):
+    """``fn`` as one compiled graph, for every model: an eager backward pass can end the process (oneDNN's
+    ``Conv2DBackpropFilter`` on a mini-Xception, TF 2.21). A model that cnnviz could not read layer by layer
+    is traced here once, up front; one whose call needs real values cannot be: a ``backward`` function is then
+    refused in one line, a forward one runs eagerly (a forward pass is safe)."""
     import tensorflow as tf
 
+    compiled = tf.function(fn, input_signature=signature)
     if getattr(probe, "opaque", ""):
-        return lambda *args: fn(*(tf.convert_to_tensor(a) for a in args))
-    return tf.function(fn, input_signature=signature)
+        try:
+            compiled.get_concrete_function()
+        except Exception as exc:  # noqa: BLE001  (whatever the model's call raised while tracing)
+            if not backward:
+                return lambda *args: fn(*(tf.convert_to_tensor(a) for a in args))
+            name = type(getattr(probe, "source", probe.model)).__name__
+            raise ModelError(
+                f"{name}.call() cannot run inside tf.function ({_last_line(exc)}), "
+                "so cnnviz cannot compile its gradients, and it runs none eagerly (an eager backward pass can end "
+                "the process in TensorFlow's oneDNN). Predictions still work; for attributions, make call() "
+                "traceable (no float()/numpy() of a tensor) or build the network with the functional API.") from None
+    return compiled
 
 
 def _gradient_fn(probe: Probe):
@@ -106,7 +131,7 @@ def _logits_fn(probe: Probe):
 
         model = scores_model(probe)
         spec = [tf.TensorSpec((None, *probe.input_shape), tf.float32)]
-        probe.cache["attribution_logits"] = _compiled(probe, lambda x: model(x, training=False), spec)
+        probe.cache["attribution_logits"] = _compiled(probe, lambda x: model(x, training=False), spec, backward=False)
     return probe.cache["attribution_logits"]
 
 

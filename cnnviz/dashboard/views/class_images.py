@@ -60,6 +60,16 @@ objective = more[2].text_input("Objective (optional)", "", key="class_objective"
 more[2].caption("what is maximized: empty = the class's score (logit); 'layer:channel' = one filter")
 
 classes = tuple(classes_available) if choice == "all ten" else (int(choice),)
+fixed_target = False
+if objective.strip():
+    from cnnviz.maximize import uses_target
+
+    try:
+        fixed_target = not uses_target(cnnviz.objectives.as_objective(objective.strip()))
+    except (TypeError, ValueError):
+        fixed_target = False  # the call below says what is wrong with it
+    if fixed_target and len(classes) > 1:
+        classes = classes[:1]  # the objective names its own channel: one image, not one copy per class
 settings = (preset, float(l1), float(tv), int(jitter), float(blur), int(steps), int(seed), kind, n, objective)
 try:
     result = common.maximize_open(ref, classes, *settings)
@@ -68,7 +78,10 @@ except (ValueError, cnnviz.ModelError) as exc:
     st.error(str(exc))
     st.stop()
 if objective.strip():
-    st.markdown(f"Maximized **{result.objective}**: {result.message}.")
+    alone = " It names its own channel, so the class choice does not apply: one image." if fixed_target else ""
+    st.markdown(f"Maximized **{result.objective}**: {result.message}.{alone}")
+    if not result.reached.all():
+        st.warning("Not reached: the objective did not rise above what real images give it.")
 else:
     on_target = int((result.predicted == result.targets).sum())
     st.markdown(f"**{on_target} of {len(result)}** images are classified as their target "

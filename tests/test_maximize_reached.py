@@ -1,0 +1,67 @@
+"""``reached`` means one thing, checked against the model itself: a class image's target is the top class with
+softmax >= REACHED_SOFTMAX; any other objective ends above its mean over real images."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+import cnnviz
+from cnnviz.maximize import REACHED_SOFTMAX, Regularization, _back_off, penalty_factor
+from cnnviz.objectives import l1
+from cnnviz.optvis import objectives as O
+from cnnviz.probe import get_probe
+
+
+def softmax_reached(model, result):
+    probs = model.predict(result.model_images, verbose=0)
+    t = np.asarray(result.targets)
+    return probs, (probs.argmax(1) == t) & (probs[np.arange(len(t)), t] >= REACHED_SOFTMAX)
+
+
+def test_class_reached_flags_are_the_models_own_softmax():
+    model = get_probe().source
+    heavy = cnnviz.maximize([0, 3, 6], regularization=Regularization(l1=3000.0), steps=30)  # too heavy: misses
+    for result in (cnnviz.maximize([0, 3, 6], steps=30), heavy):
+        probs, expected = softmax_reached(model, result)
+        np.testing.assert_array_equal(result.reached, expected)
+        for t, p in zip(result.targets, probs[np.arange(3), result.targets]):
+            assert f"{t}: softmax {p:.2f}" in result.message  # shown with the probability
+    assert not heavy.reached.all() and "NOT REACHED" in heavy.message and f">= {REACHED_SOFTMAX:g}" in heavy.message
+
+
+def test_the_default_backs_off_when_it_misses_and_says_so():
+    probe = get_probe()
+    heavy = Regularization(l1=3000.0, tv=10.0)
+    first = cnnviz.maximize([0, 3, 6], regularization=heavy, steps=30)
+    assert not first.reached.any()
+    result = _back_off(probe, first, heavy, penalty_factor(probe), cnnviz.param.pixels(), (), 30, 0, 0.0)
+    _, expected = softmax_reached(probe.source, result)
+    np.testing.assert_array_equal(result.reached, expected)
+    assert result.reached.all(), result.message
+    assert result.adjustments and "penalties x0.25 and 60 steps" in result.adjustments[0]
+
+
+def _channel_mean(images: np.ndarray) -> np.ndarray:
+    src = get_probe().source
+    conv2 = keras.Model(src.inputs, src.get_layer("conv2").output)
+    return conv2.predict(images, verbose=0)[..., 5].mean(axis=(1, 2))
+
+
+def test_a_channel_objective_is_reached_when_it_fires_above_real_images():
+    result = cnnviz.maximize(objective=O.as_objective("conv2:5") - 10 * l1())  # the README's example
+    real = _channel_mean(get_probe().prepare(cnnviz.load_sample().x_test[:256])).mean()
+    assert result.real_scores[0] == pytest.approx(real, rel=1e-4)
+    final = _channel_mean(result.model_images)
+    assert result.final_scores[0] == pytest.approx(final[0], rel=1e-4, abs=1e-6)
+    assert result.reached[0] == (final[0] > real)
+    assert final[0] > 2 * real and result.reached[0], result.message  # the calibrated penalty lets it fire
+    assert result.adjustments and "penalty weights x" in result.adjustments[0]
+
+
+def test_a_channel_crushed_by_its_penalty_says_not_reached():
+    result = cnnviz.maximize(objective=O.as_objective("conv2:5") - 3000 * l1(), steps=60)
+    final = _channel_mean(result.model_images)[0]
+    assert final < result.real_scores[0] and not result.reached[0]
+    assert "NOT REACHED" in result.message and "real images" in result.message
