@@ -205,10 +205,20 @@ def _check_settings(epochs: int, batch_size: int, validation_split: float, lr_sc
         raise ValueError(f"unknown precision {precision!r}; choose one of: {', '.join(PRECISIONS)}.")
 
 
-def _in_scope(model: keras.Model | None, strategy: tf.distribute.Strategy, precision: str) -> keras.Model:
+def _seed_layers(model: keras.Model, seed: int) -> None:
+    """Give every layer that draws random numbers while training (Dropout, GaussianNoise, random augmentation
+    layers) its own state from ``seed``: the same seed, the same draws, and no global generator involved."""
+    for k, layer in enumerate(model._flatten_layers(include_self=False)):
+        generator = getattr(layer, "seed_generator", None)
+        if isinstance(generator, keras.random.SeedGenerator):
+            generator.state.assign(keras.ops.convert_to_tensor([seed * 1000 + k, 0], dtype=generator.state.dtype))
+
+
+def _in_scope(model: keras.Model | None, strategy: tf.distribute.Strategy, precision: str,
+              seed: int | None = None) -> keras.Model:
     """The model to train, with its variables created under ``strategy`` (a given model is cloned into it)."""
     if model is None:
-        model = reference_model()
+        model = reference_model(seed=seed)
     elif strategy is not tf.distribute.get_strategy() or precision != "float32":
         weights = model.get_weights()
         model = keras.models.clone_model(model)
@@ -216,6 +226,8 @@ def _in_scope(model: keras.Model | None, strategy: tf.distribute.Strategy, preci
     if precision != "float32":  # every layer computes in half precision but the output layer: float32 outputs
         for layer in model.layers[:-1]:
             layer.dtype_policy = precision
+    if seed is not None:
+        _seed_layers(model, seed)
     return model
 
 
@@ -246,8 +258,9 @@ def train(
     """Train the reference CNN (or ``model``) on MNIST with a recipe; defaults are the tutorial's.
 
     ``recipe``: "tutorial" (Adam, batch 128, 15 epochs), "fast" (warm-up + cosine, 3 augmented epochs)
-    or "augmented" (the shipped model's). ``seed`` makes the run reproducible (it seeds Keras'
-    global random generators: process-wide, done here and nowhere else in cnnviz). ``output``
+    or "augmented" (the shipped model's). ``seed`` makes the run reproducible: it seeds the initial
+    weights, the shuffling, the augmentation and any Dropout-like layer, each explicitly (no global
+    random generator is seeded or read). ``output``
     saves the model atomically with its history and model card as JSON beside it; a run
     interrupted there resumes from its last finished epoch when started again. ``snapshots``: a
     folder (or a configured :class:`cnnviz.callbacks.Snapshots`) that records what the network
@@ -283,8 +296,6 @@ def train(
     replicas = int(strategy.num_replicas_in_sync)
     global_batch = batch_size * replicas
     scaled_lr = LR_SCALINGS[lr_scaling](learning_rate, replicas)
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
 
     output = Path(output) if output is not None else None
     scratch = None if chief else worker_folder(output, strategy)  # a non-chief worker writes only here
@@ -296,7 +307,7 @@ def train(
     inputs = training_data(x, y, batch_size=global_batch, validation_split=validation_split, seed=seed,
                            augment=augment, epochs=epochs, first_epoch=_resumed_epoch(backup))
     with strategy.scope():
-        model = _in_scope(model, strategy, precision)
+        model = _in_scope(model, strategy, precision, seed)
         model.compile(
             optimizer=keras.optimizers.Adam(_schedule(recipe, inputs.steps_per_epoch, epochs, scaled_lr),
                                             use_ema=recipe.ema),
