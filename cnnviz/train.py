@@ -107,9 +107,15 @@ def _schedule(recipe: Recipe, steps_per_epoch: int, epochs: int, learning_rate: 
     )
 
 
-def _steps_per_execution(recipe: Recipe, steps_per_epoch: int, callbacks, snapshots) -> int:
+#: Why a recipe's steps_per_execution becomes 1 under MultiWorkerMirroredStrategy (said in the model card).
+MULTI_WORKER_STEPS_NOTE = ("1 under MultiWorkerMirroredStrategy: Keras' multi-step loop fails there at the first "
+                           "step (\"You must feed a value for placeholder tensor ... while/cond/Placeholder\")")
+
+
+def _steps_per_execution(recipe: Recipe, steps_per_epoch: int, callbacks, snapshots, strategy=None) -> int:
     """Batches per call into TensorFlow: the recipe's, cut to divide the epoch exactly (Keras runs out of
-    data otherwise), and 1 when a callback watches single batches (snapshots every k batches).
+    data otherwise), and 1 when a callback watches single batches (snapshots every k batches) or under
+    ``MultiWorkerMirroredStrategy`` (see :data:`MULTI_WORKER_STEPS_NOTE`).
 
     >>> _steps_per_execution(RECIPES["fast"], 1688, (), None)
     4
@@ -120,6 +126,8 @@ def _steps_per_execution(recipe: Recipe, steps_per_epoch: int, callbacks, snapsh
 
     watchers = [*callbacks, snapshots]
     if any(isinstance(c, Snapshots) and c.unit == "batch" for c in watchers):
+        return 1
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return 1
     return math.gcd(max(1, recipe.steps_per_execution), steps_per_epoch)
 
@@ -272,7 +280,8 @@ def train(
     per replica: the global batch is ``batch_size`` x replicas, and the learning rate is scaled
     by ``lr_scaling`` ("linear", "sqrt", "none"). ``cpu_devices=N`` splits the CPU into N
     logical devices (before TensorFlow starts; see :func:`cnnviz.distribute.configure_cpu_devices`).
-    ``precision="mixed_float16"`` computes in half precision, the output layer in float32;
+    ``precision="mixed_float16"`` computes in half precision, the output layer in float32, with a
+    ``keras.optimizers.LossScaleOptimizer`` (dynamic loss scaling) around Adam;
     ``xla`` compiles the steps with XLA (None: Keras' choice, which is off on CPU-only machines).
 
     >>> result = train("sample", recipe="fast", epochs=1, verbose=0)
@@ -308,14 +317,21 @@ def train(
                            augment=augment, epochs=epochs, first_epoch=_resumed_epoch(backup))
     with strategy.scope():
         model = _in_scope(model, strategy, precision, seed)
+        optimizer = keras.optimizers.Adam(_schedule(recipe, inputs.steps_per_epoch, epochs, scaled_lr),
+                                          use_ema=recipe.ema)
+        if precision == "mixed_float16":  # float16 gradients underflow: scale the loss up, the gradients back down
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         model.compile(
-            optimizer=keras.optimizers.Adam(_schedule(recipe, inputs.steps_per_epoch, epochs, scaled_lr),
-                                            use_ema=recipe.ema),
+            optimizer=optimizer,
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=smoothing),
             metrics=["accuracy"],
             jit_compile="auto" if xla is None else bool(xla),
-            steps_per_execution=_steps_per_execution(recipe, inputs.steps_per_epoch, callbacks, snapshots),
+            steps_per_execution=(steps := _steps_per_execution(recipe, inputs.steps_per_epoch, callbacks, snapshots,
+                                                                strategy)),
         )
+    if verbose and chief and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) \
+            and recipe.steps_per_execution > 1:
+        print(f"recipe {recipe.name!r}: steps_per_execution {MULTI_WORKER_STEPS_NOTE}.", flush=True)
     all_callbacks: list[keras.callbacks.Callback] = []
     if backup is not None:
         all_callbacks.append(keras.callbacks.BackupAndRestore(str(backup)))
@@ -340,7 +356,9 @@ def train(
     distribution = {**describe(strategy), "chief": chief, "per_replica_batch_size": batch_size,
                     "global_batch_size": global_batch, "learning_rate_given": learning_rate,
                     "learning_rate_scaling": LR_SCALING_NOTES[lr_scaling], "learning_rate_used": scaled_lr,
-                    "precision": precision, "xla": bool(model.jit_compile)}
+                    "precision": precision, "xla": bool(model.jit_compile), "steps_per_execution": steps}
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and recipe.steps_per_execution > 1:
+        distribution["steps_per_execution_note"] = MULTI_WORKER_STEPS_NOTE
     result.card = model_card(result, mnist, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                              validation_split=validation_split, seed=seed, devices=devices,
                              label_smoothing=smoothing, distribution=distribution)
