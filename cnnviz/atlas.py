@@ -32,7 +32,7 @@ import tensorflow as tf
 
 from .data import DataError
 from .distribute import get_strategy
-from .features import TopExamples, receptive_field_of
+from .features import TopExamples, field_boxes
 from .model import atomic_path
 from .probe import Probe, get_probe
 
@@ -403,9 +403,7 @@ def dataset_examples(
     for name, spatial, width in zip(names, reducer.spatial, reducer.widths):
         _, idx, pos = state[name]
         if spatial:
-            size_h, size_w, jump_h, jump_w = receptive_field_of(probe, name)
-            tops, lefts = (pos // width) * jump_h, (pos % width) * jump_w
-            boxes[name] = np.stack([tops, lefts, np.minimum(tops + size_h, h), np.minimum(lefts + size_w, w)], -1)
+            boxes[name] = field_boxes(probe, name, pos // width, pos % width)
         else:
             boxes[name] = np.broadcast_to(np.array([0, 0, h, w]), (*idx.shape, 4)).copy()
         boxes[name][idx < 0] = 0

@@ -204,37 +204,74 @@ def top_examples(layer: str, index: int, k: int = 9, *, images: Any = None, labe
     order = np.argsort(-values, kind="stable")[:k]
     h, w, _ = probe.input_shape
     if len(target_shape) == 4:
-        size_h, size_w, jump_h, jump_w = receptive_field_of(probe, layer)
-        tops, lefts = positions[order, 0] * jump_h, positions[order, 1] * jump_w
-        boxes = np.stack([tops, lefts, np.minimum(tops + size_h, h), np.minimum(lefts + size_w, w)], axis=1)
+        boxes = field_boxes(probe, layer, positions[order, 0], positions[order, 1])
     else:
         boxes = np.tile([0, 0, h, w], (len(order), 1))
     return TopExamples(layer=layer, filter=int(index), images=inputs[order], activations=values[order],
                        indices=order, boxes=boxes, labels=None if labels is None else np.asarray(labels)[order])
 
 
-def receptive_field_of(probe: Probe, layer: str) -> tuple[int, int, int, int]:
-    """(size_h, size_w, stride_h, stride_w) of one position of ``layer``, in input pixels (valid padding).
+def _same_padding_before(n: int | None, kernel: int, stride: int) -> int:
+    """Rows (or columns) TensorFlow's "same" padding adds before an input of size ``n`` (half, rounded down)."""
+    if n is None:
+        return (kernel - 1) // 2
+    out = -(-n // stride)
+    return max((out - 1) * stride + kernel - n, 0) // 2
 
-    >>> receptive_field_of(get_probe(), "conv2")
-    (8, 8, 2, 2)
+
+def receptive_field(probe: Probe, layer: str) -> tuple[int, int, int, int, int, int]:
+    """(size_h, size_w, stride_h, stride_w, offset_h, offset_w) of one position of ``layer`` in input pixels, from
+    each layer's kernel, stride, dilation and padding: position (i, j) sees rows ``offset_h + i * stride_h`` up to
+    ``+ size_h`` (negative or past the image: padding), and the same for columns. Layers taken in order (a chain).
+
+    >>> receptive_field(get_probe(), "conv2")
+    (8, 8, 2, 2, 0, 0)
     """
     probe.layer(layer)
-    rf_h = rf_w = 1
-    jump_h = jump_w = 1
+    rf, jump, offset = [1, 1], [1, 1], [0, 0]
     for name in probe.layer_names:
         current = probe.layer(name)
         kernel = getattr(current, "kernel_size", None) or getattr(current, "pool_size", None)
         strides = getattr(current, "strides", None)
         if kernel is not None and strides is not None:
             dilation = getattr(current, "dilation_rate", (1, 1))
-            rf_h += (kernel[0] - 1) * dilation[0] * jump_h
-            rf_w += (kernel[1] - 1) * dilation[1] * jump_w
-            jump_h *= strides[0]
-            jump_w *= strides[1]
+            try:
+                size = tuple(current.input.shape[1:3])
+            except (AttributeError, ValueError):
+                size = (None, None)
+            for axis in (0, 1):
+                effective = (kernel[axis] - 1) * dilation[axis] + 1
+                before = (_same_padding_before(size[axis], effective, strides[axis])
+                          if getattr(current, "padding", "valid") == "same" else 0)
+                offset[axis] -= before * jump[axis]
+                rf[axis] += (effective - 1) * jump[axis]
+                jump[axis] *= strides[axis]
         if name == layer:
             break
-    return rf_h, rf_w, jump_h, jump_w
+    return rf[0], rf[1], jump[0], jump[1], offset[0], offset[1]
+
+
+def receptive_field_of(probe: Probe, layer: str) -> tuple[int, int, int, int]:
+    """(size_h, size_w, stride_h, stride_w) of one position of ``layer``, in input pixels (see :func:`receptive_field`).
+
+    >>> receptive_field_of(get_probe(), "conv2")
+    (8, 8, 2, 2)
+    """
+    return receptive_field(probe, layer)[:4]
+
+
+def field_boxes(probe: Probe, layer: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """(top, left, bottom, right) in input pixels of positions (rows, cols) of ``layer``, clipped to the image
+    (bottom/right exclusive).
+
+    >>> field_boxes(get_probe(), "conv2", np.array([0]), np.array([1])).tolist()
+    [[0, 2, 8, 10]]
+    """
+    size_h, size_w, jump_h, jump_w, off_h, off_w = receptive_field(probe, layer)
+    h, w, _ = probe.input_shape
+    tops, lefts = off_h + np.asarray(rows) * jump_h, off_w + np.asarray(cols) * jump_w
+    return np.stack([np.clip(tops, 0, h), np.clip(lefts, 0, w), np.clip(tops + size_h, 0, h),
+                     np.clip(lefts + size_w, 0, w)], axis=-1)
 
 
 def _layer_model(probe: Probe, layer: str) -> keras.Model:

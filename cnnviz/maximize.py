@@ -38,6 +38,7 @@ from .optvis import param as P
 from .optvis import transforms as T
 from .optvis.render import check_steps, render
 from .probe import Probe, get_probe
+from .versions import weights_version
 
 # --------------------------------------------------------------------------- presets
 
@@ -160,24 +161,35 @@ class MaximizationResult:
 # --------------------------------------------------------------------------- adapting to the model
 
 
+def calibration_cache(probe: Probe) -> dict:
+    """The calibration values of ``probe`` for its model's current weights (a fresh dict once they change:
+    train the model, or load other weights, and the next call calibrates again, as a fresh copy would)."""
+    version = weights_version(probe.source)
+    held = probe.cache.get("optvis-calibration")
+    if held is None or held[0] != version:
+        held = probe.cache["optvis-calibration"] = (version, {})
+    return held[1]
+
+
 def logit_spread(probe: Probe) -> float:
     """How far this model's class logits climb: the mean rise of each of the first ten classes' logit in
-    :data:`CALIBRATION_STEPS` steps of the default loop with its penalties switched off (cached on the probe;
-    the same compiled loop as the default call, so no extra tracing). The presets' penalties are weighed against
+    :data:`CALIBRATION_STEPS` steps of the default loop with its penalties switched off (cached on the probe
+    for the current weights;    the same compiled loop as the default call, so no extra tracing). The presets' penalties are weighed against
     that rise: a model whose logits spread over 300 gets heavier penalties than one whose logits spread over 3,
     and one with large but noisy gradients (a random-weight MobileNet) does not get crushing ones.
 
     >>> logit_spread(get_probe()) > 0
     True
     """
-    key = ("optvis-logit-spread",)
-    if key not in probe.cache:
+    cache = calibration_cache(probe)
+    key = "logit-spread"
+    if key not in cache:
         targets = list(range(min(10, probe.num_classes)))
         spec = O.class_logit() - O.scale_penalties(DEFAULT.penalties(), 0.0)  # the default loop, penalties off
         out = render(probe, spec, P.pixels(DEFAULT.blur), (T.jitter(DEFAULT.jitter),), targets,
                      steps=CALIBRATION_STEPS, learning_rate=0.1, seed=0)
-        probe.cache[key] = float(max(np.mean(out.scores[-1] - out.scores[0]), 1e-3))
-    return probe.cache[key]
+        cache[key] = float(max(np.mean(out.scores[-1] - out.scores[0]), 1e-3))
+    return cache[key]
 
 
 def adapted_default(probe: Probe) -> Regularization:
@@ -189,8 +201,9 @@ def adapted_default(probe: Probe) -> Regularization:
     >>> adapted_default(get_probe()) == DEFAULT
     True
     """
-    key = ("optvis-adapted-default",)
-    if key not in probe.cache:
+    cache = calibration_cache(probe)
+    key = "adapted-default"
+    if key not in cache:
         reg = DEFAULT
         with_jitter = logit_spread(probe)
         targets = list(range(min(10, probe.num_classes)))
@@ -200,9 +213,9 @@ def adapted_default(probe: Probe) -> Regularization:
         if free > 5 * with_jitter:
             reg = replace(DEFAULT, jitter=0, blur=0.0)
             # the penalties follow the loop actually used, on the same scale as the shipped model's jittered rise
-            probe.cache[("optvis-logit-spread",)] = free * REFERENCE_LOGIT_SPREAD / REFERENCE_FREE_RISE
-        probe.cache[key] = reg
-    return probe.cache[key]
+            cache["logit-spread"] = free * REFERENCE_LOGIT_SPREAD / REFERENCE_FREE_RISE
+        cache[key] = reg
+    return cache[key]
 
 
 def penalty_factor(probe: Probe) -> float:

@@ -31,25 +31,31 @@ class ModelError(ValueError):
     """A model file could not be read, or is not an image classifier cnnviz can show."""
 
 
-def reference_model(input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10) -> keras.Model:
+def reference_model(input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10,
+                    seed: int | None = None) -> keras.Model:
     """The tutorial's CNN: Conv2D 32 3x3 ReLU, MaxPool 2x2, Conv2D 64 3x3 ReLU, MaxPool 2x2, Flatten, Dense softmax.
 
     Layers are named conv1, pool1, conv2, pool2, flatten, predictions. Not compiled: see
-    :func:`cnnviz.train`.
+    :func:`cnnviz.train`. ``seed``: each layer's initializer gets its own seed from it (the same seed, the same
+    weights), without touching any global random state; None draws from Keras' global generator.
 
     >>> [layer.name for layer in reference_model().layers]
     ['conv1', 'pool1', 'conv2', 'pool2', 'flatten', 'predictions']
     """
     layers = keras.layers
+
+    def init(k: int) -> Any:
+        return "glorot_uniform" if seed is None else keras.initializers.GlorotUniform(seed=seed * 1000 + k)
+
     return keras.Sequential(
         [
             keras.Input(shape=input_shape, name="image"),
-            layers.Conv2D(32, (3, 3), activation="relu", name="conv1"),
+            layers.Conv2D(32, (3, 3), activation="relu", name="conv1", kernel_initializer=init(1)),
             layers.MaxPooling2D((2, 2), name="pool1"),
-            layers.Conv2D(64, (3, 3), activation="relu", name="conv2"),
+            layers.Conv2D(64, (3, 3), activation="relu", name="conv2", kernel_initializer=init(2)),
             layers.MaxPooling2D((2, 2), name="pool2"),
             layers.Flatten(name="flatten"),
-            layers.Dense(num_classes, activation="softmax", name="predictions"),
+            layers.Dense(num_classes, activation="softmax", name="predictions", kernel_initializer=init(3)),
         ],
         name="mnist_cnn",
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from contextlib import contextmanager
 
 import matplotlib
@@ -54,14 +55,21 @@ RC = {
 }
 
 
+#: Held while cnnviz's rc settings are in force. Matplotlib reads its global ``rcParams`` when an artist is made
+#: and when a figure is saved, so a style block is global state: two threads overlapping in ``rc_context`` restore
+#: each other's values and leave them changed for good. One block at a time (re-entrant for nested blocks).
+_RC_LOCK = threading.RLock()
+
+
 @contextmanager
 def cnnviz_style():
-    """Apply cnnviz's rc settings inside a ``with`` block.
+    """Apply cnnviz's rc settings inside a ``with`` block, one thread at a time (the block holds a lock, so the
+    settings cannot leak to other threads' cnnviz figures or outlive the block).
 
     >>> with cnnviz_style():
     ...     fig = Figure()
     """
-    with plt.rc_context(RC):
+    with _RC_LOCK, plt.rc_context(RC):
         yield
 
 

@@ -109,9 +109,15 @@ def _schedule(recipe: Recipe, steps_per_epoch: int, epochs: int, learning_rate: 
     )
 
 
-def _steps_per_execution(recipe: Recipe, steps_per_epoch: int, callbacks, snapshots) -> int:
+#: Why a recipe's steps_per_execution becomes 1 under MultiWorkerMirroredStrategy (said in the model card).
+MULTI_WORKER_STEPS_NOTE = ("1 under MultiWorkerMirroredStrategy: Keras' multi-step loop fails there at the first "
+                           "step (\"You must feed a value for placeholder tensor ... while/cond/Placeholder\")")
+
+
+def _steps_per_execution(recipe: Recipe, steps_per_epoch: int, callbacks, snapshots, strategy=None) -> int:
     """Batches per call into TensorFlow: the recipe's, cut to divide the epoch exactly (Keras runs out of
-    data otherwise), and 1 when a callback watches single batches (snapshots every k batches).
+    data otherwise), and 1 when a callback watches single batches (snapshots every k batches) or under
+    ``MultiWorkerMirroredStrategy`` (see :data:`MULTI_WORKER_STEPS_NOTE`).
 
     >>> _steps_per_execution(RECIPES["fast"], 1688, (), None)
     4
@@ -122,6 +128,8 @@ def _steps_per_execution(recipe: Recipe, steps_per_epoch: int, callbacks, snapsh
 
     watchers = [*callbacks, snapshots]
     if any(isinstance(c, Snapshots) and c.unit == "batch" for c in watchers):
+        return 1
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return 1
     return math.gcd(max(1, recipe.steps_per_execution), steps_per_epoch)
 
@@ -207,10 +215,20 @@ def _check_settings(epochs: int, batch_size: int, validation_split: float, lr_sc
         raise ValueError(f"unknown precision {precision!r}; choose one of: {', '.join(PRECISIONS)}.")
 
 
-def _in_scope(model: keras.Model | None, strategy: tf.distribute.Strategy, precision: str) -> keras.Model:
+def _seed_layers(model: keras.Model, seed: int) -> None:
+    """Give every layer that draws random numbers while training (Dropout, GaussianNoise, random augmentation
+    layers) its own state from ``seed``: the same seed, the same draws, and no global generator involved."""
+    for k, layer in enumerate(model._flatten_layers(include_self=False)):
+        generator = getattr(layer, "seed_generator", None)
+        if isinstance(generator, keras.random.SeedGenerator):
+            generator.state.assign(keras.ops.convert_to_tensor([seed * 1000 + k, 0], dtype=generator.state.dtype))
+
+
+def _in_scope(model: keras.Model | None, strategy: tf.distribute.Strategy, precision: str,
+              seed: int | None = None) -> keras.Model:
     """The model to train, with its variables created under ``strategy`` (a given model is cloned into it)."""
     if model is None:
-        model = reference_model()
+        model = reference_model(seed=seed)
     elif strategy is not tf.distribute.get_strategy() or precision != "float32":
         weights = model.get_weights()
         model = keras.models.clone_model(model)
@@ -218,6 +236,8 @@ def _in_scope(model: keras.Model | None, strategy: tf.distribute.Strategy, preci
     if precision != "float32":  # every layer computes in half precision but the output layer: float32 outputs
         for layer in model.layers[:-1]:
             layer.dtype_policy = precision
+    if seed is not None:
+        _seed_layers(model, seed)
     return model
 
 
@@ -248,8 +268,9 @@ def train(
     """Train the reference CNN (or ``model``) on MNIST with a recipe; defaults are the tutorial's.
 
     ``recipe``: "tutorial" (Adam, batch 128, 15 epochs), "fast" (warm-up + cosine, 3 augmented epochs)
-    or "augmented" (the shipped model's). ``seed`` makes the run reproducible (it seeds Keras'
-    global random generators: process-wide, done here and nowhere else in cnnviz). ``output``
+    or "augmented" (the shipped model's). ``seed`` makes the run reproducible: it seeds the initial
+    weights, the shuffling, the augmentation and any Dropout-like layer, each explicitly (no global
+    random generator is seeded or read). ``output``
     saves the model atomically with its history and model card as JSON beside it; a run
     interrupted there resumes from its last finished epoch when started again. ``snapshots``: a
     folder (or a configured :class:`cnnviz.callbacks.Snapshots`) that records what the network
@@ -261,7 +282,8 @@ def train(
     per replica: the global batch is ``batch_size`` x replicas, and the learning rate is scaled
     by ``lr_scaling`` ("linear", "sqrt", "none"). ``cpu_devices=N`` splits the CPU into N
     logical devices (before TensorFlow starts; see :func:`cnnviz.distribute.configure_cpu_devices`).
-    ``precision="mixed_float16"`` computes in half precision, the output layer in float32;
+    ``precision="mixed_float16"`` computes in half precision, the output layer in float32, with a
+    ``keras.optimizers.LossScaleOptimizer`` (dynamic loss scaling) around Adam;
     ``xla`` compiles the steps with XLA (None: Keras' choice, which is off on CPU-only machines).
 
     >>> result = train("sample", recipe="fast", epochs=1, verbose=0)
@@ -285,8 +307,6 @@ def train(
     replicas = int(strategy.num_replicas_in_sync)
     global_batch = batch_size * replicas
     scaled_lr = LR_SCALINGS[lr_scaling](learning_rate, replicas)
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
 
     output = Path(output) if output is not None else None
     scratch = None if chief else worker_folder(output, strategy)  # a non-chief worker writes only here
@@ -298,15 +318,22 @@ def train(
     inputs = training_data(x, y, batch_size=global_batch, validation_split=validation_split, seed=seed,
                            augment=augment, epochs=epochs, first_epoch=_resumed_epoch(backup))
     with strategy.scope():
-        model = _in_scope(model, strategy, precision)
+        model = _in_scope(model, strategy, precision, seed)
+        optimizer = keras.optimizers.Adam(_schedule(recipe, inputs.steps_per_epoch, epochs, scaled_lr),
+                                          use_ema=recipe.ema)
+        if precision == "mixed_float16":  # float16 gradients underflow: scale the loss up, the gradients back down
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         model.compile(
-            optimizer=keras.optimizers.Adam(_schedule(recipe, inputs.steps_per_epoch, epochs, scaled_lr),
-                                            use_ema=recipe.ema),
+            optimizer=optimizer,
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=smoothing),
             metrics=["accuracy"],
             jit_compile="auto" if xla is None else bool(xla),
-            steps_per_execution=_steps_per_execution(recipe, inputs.steps_per_epoch, callbacks, snapshots),
+            steps_per_execution=(steps := _steps_per_execution(recipe, inputs.steps_per_epoch, callbacks, snapshots,
+                                                                strategy)),
         )
+    if verbose and chief and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) \
+            and recipe.steps_per_execution > 1:
+        print(f"recipe {recipe.name!r}: steps_per_execution {MULTI_WORKER_STEPS_NOTE}.", flush=True)
     all_callbacks: list[keras.callbacks.Callback] = []
     if backup is not None:
         all_callbacks.append(keras.callbacks.BackupAndRestore(str(backup)))
@@ -331,7 +358,9 @@ def train(
     distribution = {**describe(strategy), "chief": chief, "per_replica_batch_size": batch_size,
                     "global_batch_size": global_batch, "learning_rate_given": learning_rate,
                     "learning_rate_scaling": LR_SCALING_NOTES[lr_scaling], "learning_rate_used": scaled_lr,
-                    "precision": precision, "xla": bool(model.jit_compile)}
+                    "precision": precision, "xla": bool(model.jit_compile), "steps_per_execution": steps}
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and recipe.steps_per_execution > 1:
+        distribution["steps_per_execution_note"] = MULTI_WORKER_STEPS_NOTE
     result.card = model_card(result, mnist, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                              validation_split=validation_split, seed=seed, devices=devices,
                              label_smoothing=smoothing, distribution=distribution)

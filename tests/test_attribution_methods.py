@@ -122,9 +122,19 @@ def test_noise_tunnel_is_seeded_locally_and_reduces_to_its_base(sample):
     np.testing.assert_allclose(ig_tunnel, cnnviz.attribute(x, "ig", [7, 2], steps=8).raw, rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match="wraps gradient methods; 'gradcam' is not one"):
         NoiseTunnel(probe, base="gradcam")
-    before = tf.random.uniform((1,), seed=None)  # global seed untouched: the global generator keeps going
+    # global random state untouched: no reseed (which two draws in a row cannot see) and no draw
+    from tensorflow.python.eager import context
+
+    def state():  # TensorFlow's global seed and its op-seed stream (reset by tf.random.set_seed), generator, numpy
+        ops = getattr(context.context(), "_rng", None)
+        return (context.global_seed(), ops.getstate() if ops else None, tuple(generator.state.numpy()),
+                repr(np.random.get_state()))
+
+    generator = tf.random.get_global_generator()
+    tf.random.uniform(()), generator.normal(()), np.random.random()  # every stream mid-way
+    before = state()
     cnnviz.smoothgrad(sample.x_test[0], seed=0)
-    assert tf.random.uniform((1,)).numpy() != before.numpy()
+    assert state() == before
 
 
 def test_unknown_names_and_models_without_conv_layers(digit):

@@ -13,13 +13,20 @@ from cnnviz.snapshots import shipped_snapshots_dir
 APP = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
 
 
+
+def assert_ok(at) -> None:
+    """No exception and no error box: pages catch exceptions into st.error, so both must be absent."""
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
 def train_page(**state) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=180)
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
     at.switch_page("views/train.py").run()
-    assert not at.exception, at.exception
+    assert_ok(at)
     return at
 
 
@@ -35,7 +42,7 @@ def test_replay_slider_walks_through_the_shipped_run():
     assert slider(at, folder).options == [s.label for s in run]
     last = [url for element in at.get("image") for url in element.value]
     slider(at, folder).set_value(0).run()
-    assert not at.exception, at.exception
+    assert_ok(at)
     first = [url for element in at.get("image") for url in element.value]
     assert first != last  # another snapshot, another frame
 
@@ -44,7 +51,7 @@ def test_replay_slider_walks_through_the_shipped_run():
 def test_training_records_snapshots_and_offers_them_for_replay():
     at = train_page(train_epochs=1)
     at.button(key="FormSubmitter:train_form-Train").click().run()
-    assert not at.exception, at.exception
+    assert_ok(at)
     runs = at.session_state["snapshot_runs"]
     (label, folder), = runs.items()
     assert at.selectbox(key="replay_choice").value == label

@@ -18,8 +18,10 @@ import textwrap
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import cnnviz
 from cnnviz.distribute import STRATEGIES, get_strategy, is_chief
@@ -216,5 +218,39 @@ def test_mixed_precision_computes_in_float16_and_keeps_the_output_float32(sample
     assert probs.dtype == np.float32 and np.allclose(probs.sum(1), 1, atol=1e-3)
     assert result.card["settings"]["distribution"]["precision"] == "mixed_float16"
     assert result.test_accuracy > 0.5  # it learned (one epoch on 900 images)
+    optimizer = result.model.optimizer  # float16 gradients underflow without loss scaling
+    assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    scale = float(optimizer.dynamic_scale.numpy())
+    assert scale >= 2.0 and float(optimizer.scale_loss(tf.constant(1.5))) == pytest.approx(1.5 * scale)
     with pytest.raises(ValueError, match="unknown precision 'half'"):
         cnnviz.train(sample, precision="half")
+
+
+@pytest.mark.slow
+def test_the_readme_two_worker_command_runs_with_the_fast_recipe_as_it_is(tmp_path):
+    """README: ``cnnviz train --recipe fast --strategy multi-worker`` on two processes, the recipe's own batch size
+    (the sample: 900 images / 128 = 8 steps, so the fast recipe's steps_per_execution=4 would apply), no shortcut."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    out = shared / "mw.keras"
+    ports = _free_ports(2)
+    cluster = {"worker": [f"localhost:{p}" for p in ports]}
+    procs = []
+    for i in range(2):
+        home = tmp_path / f"w{i}"
+        (home / "tmp").mkdir(parents=True, exist_ok=True)
+        env = _env(TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+                   TMPDIR=str(home / "tmp"))
+        cmd = [sys.executable, "-m", "cnnviz.cli", "train", "--sample", "--recipe", "fast", "--epochs", "1",
+               "--strategy", "multi-worker", "--seed", "1", "-o", str(out)]
+        procs.append(subprocess.Popen(cmd, cwd=home, env=env, stdout=open(home / "log.txt", "w"),
+                                      stderr=subprocess.STDOUT))
+    try:
+        assert _wait(procs, 300) == [0, 0], (tmp_path / "w0" / "log.txt").read_text()[-3000:]
+    finally:
+        for p in procs:
+            p.kill()
+    assert "steps_per_execution 1 under MultiWorkerMirroredStrategy" in (tmp_path / "w0" / "log.txt").read_text()
+    distribution = json.loads((shared / "mw.card.json").read_text())["settings"]["distribution"]
+    assert distribution["workers"] == 2 and distribution["steps_per_execution"] == 1
+    assert "MultiWorkerMirroredStrategy" in distribution["steps_per_execution_note"]

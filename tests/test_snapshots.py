@@ -230,3 +230,17 @@ def test_any_classifier_color_logits_and_a_loaded_sequential(tmp_path):
     run = cnnviz.load_snapshots(tmp_path / "seq")
     np.testing.assert_array_equal(run[-1].filters, keras.ops.convert_to_numpy(loaded.get_layer("conv1").kernel))
     assert np.abs(run[-1].filters - run[0].filters).max() > 1e-3  # and it did change
+
+
+def test_snapshots_recalibrate_on_the_weights_of_each_snapshot(fitted):
+    """After training, the callback's probe is calibrated on the trained weights (as a fresh probe is), not on the
+    untrained network it saw first."""
+    from cnnviz.maximize import penalty_factor
+    from cnnviz.probe import get_probe
+
+    model, history, callback, log_dir = fitted
+    fresh = keras.models.clone_model(model)
+    fresh.set_weights(model.get_weights())
+    held = callback._probe.cache["optvis-calibration"][1]["logit-spread"]  # what the last snapshot used
+    assert penalty_factor(callback._probe) == pytest.approx(penalty_factor(get_probe(fresh)), rel=1e-6)
+    assert callback._probe.cache["optvis-calibration"][1]["logit-spread"] == held  # not recomputed: still current

@@ -53,8 +53,8 @@ def get_model(model_ref: str):
 
     base, facts = split_ref(model_ref)
     model = cnnviz.load_model(None if base == SHIPPED else base)
-    cnnviz.get_probe(model)  # build the probe models once, then freeze them out of garbage collection
-    gc.freeze()
+    cnnviz.get_probe(model)  # build the probe models once
+    # not gc.freeze()d: a frozen model outlives its eviction (max_entries would bound nothing)
     return cnnviz.describe(model, **facts) if facts else model
 
 
@@ -73,9 +73,21 @@ def _registry() -> dict[str, str]:
     return st.session_state["models"]
 
 
+#: Models one browser session keeps in its picker besides the shipped one (the oldest added goes first).
+MAX_SESSION_MODELS = 6
+
+
 def register_model(label: str, model_ref: str, *, select: bool = False) -> None:
-    """Add a model to the picker (and make it the current one when ``select``)."""
-    _registry()[label] = model_ref
+    """Add a model to the picker (and make it the current one when ``select``); the picker keeps the shipped
+    model and the :data:`MAX_SESSION_MODELS` latest others."""
+    registry = _registry()
+    registry.pop(label, None)
+    registry[label] = model_ref
+    others = [k for k, ref in registry.items() if ref != SHIPPED]
+    for old in others[:-MAX_SESSION_MODELS]:
+        dropped = registry.pop(old)
+        if dropped not in registry.values():
+            st.session_state.get("snapshot_runs", {}).pop(old, None)
     if select:
         st.session_state["model_label"] = label
 
@@ -169,7 +181,7 @@ def model_picker() -> str:
                 cnnviz.get_probe(model)  # layer names, one image input, one class output
             except Exception as exc:  # refused: say why in one line, and keep nothing on disk
                 if ref is not None:
-                    get_model.clear()  # a half-accepted model must not stay cached under a deleted file
+                    get_model.clear(ref)  # a half-accepted model must not stay cached under a deleted file
                     discard_upload(ref)
                 st.session_state["upload_error"] = f"{upload.name}: {short_message(exc)}"
             else:

@@ -19,6 +19,8 @@ graph (``lo + (hi - lo) * image``), so one learning rate works for a model that 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +37,37 @@ from .param import Param
 MAX_STEPS = 20_000
 #: The score trace keeps at most this many rows (every k-th step on longer runs).
 MAX_TRACE = 1_000
+#: Compiled loops kept per renderer (objectives come from free text: one loop per distinct skeleton); the least
+#: recently used goes first. Tracing one again costs about a second on the shipped model.
+MAX_LOOPS = 16
+#: Renderers (one per set of tensors read) kept per probe, least recently used first out.
+MAX_RENDERERS = 8
+
+
+class LRU(OrderedDict):
+    """A dict that keeps its ``size`` most recently used entries (thread-safe get-or-build).
+
+    >>> cache = LRU(2)
+    >>> [cache.get_or_build(k, lambda: k * 10) for k in (1, 2, 1, 3)]
+    [10, 20, 10, 30]
+    >>> list(cache)
+    [1, 3]
+    """
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+        self.lock = threading.RLock()
+
+    def get_or_build(self, key: Any, build: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self:
+                self.move_to_end(key)
+                return self[key]
+            value = self[key] = build()
+            while len(self) > self.size:
+                self.popitem(last=False)
+            return value
 
 
 def input_range(probe: Any) -> tuple[float, float]:
@@ -62,7 +95,7 @@ class Renderer:
         outputs = [probe.tensor(n) for n in self.names]
         self.model = keras.Model(probe.model.inputs[0], outputs)
         self.lo, self.hi = input_range(probe)
-        self._compiled: dict[Any, Callable] = {}
+        self._compiled = LRU(MAX_LOOPS)
 
     def to_model(self, images_01: tf.Tensor) -> tf.Tensor:
         """Display images -> the model's range (the probe's own mapping when it has one)."""
@@ -76,11 +109,11 @@ class Renderer:
         return dict(zip(self.names, outputs))
 
     def loop(self, skel: Objective, n_weights: int, param: Param, transforms: tuple[tfm.Transform, ...]) -> tuple:
-        key = (skel, param, transforms)
-        if key not in self._compiled:
+        def build() -> tuple:
             built = param.build(self.probe.input_shape)
-            self._compiled[key] = (self._compile(skel, n_weights, built, transforms), built)
-        return self._compiled[key]
+            return self._compile(skel, n_weights, built, transforms), built
+
+        return self._compiled.get_or_build((skel, param, transforms), build)
 
     def _compile(self, skel: Objective, n_weights: int, built: Any, transforms: tuple[tfm.Transform, ...]) -> Callable:
         beta1, beta2, eps = 0.9, 0.999, 1e-7
@@ -139,10 +172,9 @@ def _best_starts(rend: Renderer, built: Any, targets: list[int], pool: int, seed
 
 def renderer(probe: Any, tensors: Sequence[str]) -> Renderer:
     """The (cached) renderer of ``probe`` for these tensors."""
-    key = ("optvis-renderer", tuple(sorted(tensors)))
-    if key not in probe.cache:  # compiled loops live as long as the probe (and so the model)
-        probe.cache[key] = Renderer(probe, key[1])
-    return probe.cache[key]
+    renderers = probe.cache.setdefault("optvis-renderers", LRU(MAX_RENDERERS))  # bounded, live with the probe
+    names = tuple(sorted(tensors))
+    return renderers.get_or_build(names, lambda: Renderer(probe, names))
 
 
 def record_every(steps: int) -> int:

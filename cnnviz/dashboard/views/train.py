@@ -51,59 +51,69 @@ if isinstance(full, str):
 else:
     datasets[f"full MNIST ({len(full.x_train):,} train + {len(full.x_test):,} test images)"] = "full"
 
+RECIPE_BATCH = "the recipe's"
 with st.form("train_form"):
     cols = st.columns(4)
     recipe = cols[0].selectbox("Recipe", list(cnnviz.RECIPES), key="train_recipe",
                                help="\n\n".join(f"**{k}**: {r.description}" for k, r in cnnviz.RECIPES.items()))
     epochs = cols[1].number_input("Epochs", 1, 50, 3, key="train_epochs")
-    batch_size = cols[2].select_slider("Batch size", [8, 16, 32, 64, 128, 256, 512], value=128, key="train_batch")
+    batch_choice = cols[2].select_slider("Batch size", [RECIPE_BATCH, 8, 16, 32, 64, 128, 256, 512],
+                                         value=RECIPE_BATCH, key="train_batch",
+                                         help="\"the recipe's\": the batch size the chosen recipe was tuned with.")
     dataset = cols[3].selectbox("Data", list(datasets), key="train_data")
     submitted = st.form_submit_button("Train", type="primary")
 
 if submitted:
-    data = cnnviz.load_sample() if datasets[dataset] == "sample" else full
-    progress = st.progress(0.0, text="Starting...")
+    from cnnviz.dashboard.trainer import TrainJob
+
+    batch_size = cnnviz.RECIPES[recipe].batch_size if batch_choice == RECIPE_BATCH else int(batch_choice)
+    n_train = len(cnnviz.load_sample().x_train) if datasets[dataset] == "sample" else len(full.x_train)
+    progress = st.progress(0.0, text="Starting a training process...")
     chart = st.empty()
+    live = st.empty()
     rows: list[dict] = []
-
-    def on_epoch(epoch: int, logs: dict) -> None:
-        rows.append({"epoch": epoch + 1, **{k: logs.get(k) for k in ("accuracy", "val_accuracy", "loss", "val_loss")}})
-        progress.progress((epoch + 1) / int(epochs), text=f"Epoch {epoch + 1} of {epochs}: accuracy "
-                          f"{logs.get('accuracy', 0):.3f}, validation accuracy {logs.get('val_accuracy', 0):.3f}")
-        frame = pd.DataFrame(rows).set_index("epoch")
-        with chart.container():
-            left, right = st.columns(2)
-            left.line_chart(frame[["accuracy", "val_accuracy"]], height=220, y_label="accuracy")
-            right.line_chart(frame[["loss", "val_loss"]], height=220, y_label="loss")
-
     path = common.new_trained_path(recipe)
     snapshot_dir = cnnviz.snapshots.snapshots_beside(path)  # where the report finds them too
-    live = st.empty()
-
-    def on_snapshot(snapshot) -> None:  # the network as it is now: filters, maps, class images, saliency
-        live.image(_frame_png(str(snapshot_dir), -1, _version(str(snapshot_dir))), width=900)
-
-    batches = math.ceil(len(data.x_train) * 0.9 / int(batch_size)) * int(epochs)
-    snapshots = cnnviz.Snapshots(snapshot_dir, every=max(1, batches // 12), unit="batch", on_snapshot=on_snapshot)
+    batches = math.ceil(n_train * 0.9 / batch_size) * int(epochs)
+    # a child process trains: the server stays responsive, survives a crash there, and keeps its own random state
+    job = TrainJob.start({"data": "sample" if datasets[dataset] == "sample" else (mnist_path.strip() or "full"),
+                          "recipe": recipe, "epochs": int(epochs), "batch_size": batch_size, "seed": 0,
+                          "output": str(path), "snapshots": str(snapshot_dir),
+                          "snapshot_every": max(1, batches // 12)})
+    result = None
     try:
-        result = cnnviz.train(data, recipe=recipe, epochs=int(epochs), batch_size=int(batch_size), seed=0,
-                              output=path, verbose=0, on_epoch=on_epoch, snapshots=snapshots)
-    except (ValueError, cnnviz.DataError) as exc:
-        st.error(str(exc))
-        st.stop()
-    label = (f"trained: {recipe}, {int(epochs)} epoch{'s' if epochs > 1 else ''}, batch {batch_size}, "
+        for event in job.events():
+            if event["event"] == "epoch":
+                rows.append({k: event.get(k) for k in ("epoch", "accuracy", "val_accuracy", "loss", "val_loss")})
+                progress.progress(event["epoch"] / int(epochs), text=f"Epoch {event['epoch']} of {epochs}: accuracy "
+                                  f"{event.get('accuracy', 0):.3f}, validation accuracy {event.get('val_accuracy', 0):.3f}")
+                frame = pd.DataFrame(rows).set_index("epoch")
+                with chart.container():
+                    left, right = st.columns(2)
+                    left.line_chart(frame[["accuracy", "val_accuracy"]], height=220, y_label="accuracy")
+                    right.line_chart(frame[["loss", "val_loss"]], height=220, y_label="loss")
+            elif event["event"] == "snapshot":  # the network as it is now: filters, maps, class images, saliency
+                live.image(_frame_png(str(snapshot_dir), -1, _version(str(snapshot_dir))), width=900)
+            elif event["event"] == "error":
+                st.error(f"Training failed: {common.scrub_paths(event['message'])}")
+                st.stop()
+            elif event["event"] == "done":
+                result = event
+    finally:
+        job.stop()
+    label = (f"trained: {recipe}, {int(epochs)} epoch{'s' if epochs > 1 else ''}, batch {result['batch_size']}, "
              f"{'sample' if datasets[dataset] == 'sample' else 'full MNIST'} ({path.stem[-6:]})")
-    common.register_model(label, str(result.path))
+    common.register_model(label, result["path"])
     st.session_state.setdefault("snapshot_runs", {})[label] = str(snapshot_dir)
     st.session_state["replay_choice"] = label  # the replay below shows this run
-    st.session_state["last_training"] = {"label": label, "path": str(result.path), "accuracy": result.test_accuracy,
-                                         "seconds": result.seconds}
-    progress.progress(1.0, text=f"Done in {result.seconds:.1f} s.")
+    st.session_state["last_training"] = {"label": label, "path": result["path"], "accuracy": result["accuracy"],
+                                         "seconds": result["seconds"]}
+    st.rerun()  # the sidebar's model picker is drawn before this page: draw it again, with the new model
 
 last = st.session_state.get("last_training")
 if last:
-    st.success(f"Test accuracy {last['accuracy']:.2%} after {last['seconds']:.1f} s of training. Saved as "
-               f"`{last['path']}`.")
+    st.success(f"{last['label']}: test accuracy {last['accuracy']:.2%} after {last['seconds']:.1f} s of training. "
+               "It is in the model picker in the sidebar.")
     png = common.history_png(last["path"])
     if png:
         st.image(png, width=900)
