@@ -192,6 +192,20 @@ from .plots import plot_atlas  # noqa: E402
 
 __all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]
 
+# issue 20: concepts
+from .concepts import (  # noqa: E402
+    Concepts,
+    concept_completeness,
+    concept_map,
+    concepts,
+    plot_concept_completeness,
+    plot_concept_map,
+    plot_concepts,
+)
+
+__all__ += ["Concepts", "concept_completeness", "concept_map", "concepts", "plot_concept_completeness",
+            "plot_concept_map", "plot_concepts"]
+
 # results show their figure when they are the last line of a notebook cell (cnnviz.notebook's registry)
 import sys as _sys  # noqa: E402
 

@@ -9,6 +9,9 @@ CRAFT), with where they sit in one image and evidence that they are real.
 
 from .evidence import Completeness, concept_completeness, match_dictionaries, stability
 from .fit import ConceptError, Concepts, concepts, r2_score
+from .map import ConceptMap, concept_map
+from .plots import plot_concept_completeness, plot_concept_map, plot_concepts
 
-__all__ = ["Completeness", "ConceptError", "Concepts", "concept_completeness", "concepts", "match_dictionaries",
-           "r2_score", "stability"]
+__all__ = ["Completeness", "ConceptError", "ConceptMap", "Concepts", "concept_completeness", "concept_map", "concepts",
+           "match_dictionaries", "plot_concept_completeness", "plot_concept_map", "plot_concepts", "r2_score",
+           "stability"]
