@@ -313,6 +313,10 @@ def concepts(
     if len(pending) and (fitted_steps == 0 or len(pending) >= n):
         with _one_blas_thread():
             nmf.partial_fit(pending)
+            for i, half in enumerate(halves):  # the remainder, split between the halves
+                part = pending[i::2]
+                if len(part) >= n or not hasattr(half, "components_"):
+                    half.partial_fit(part)
         fitted_steps += 1
     if seen == 0:
         raise DataError("no images to fit: concepts need at least one batch of training images.")
