@@ -43,13 +43,15 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Snapshot", "SnapshotRun", "load_snapshots"], ".snapshots"),
     **dict.fromkeys(["Atlas", "dataset_examples", "load_atlas"], ".atlas"),
     **dict.fromkeys(["UnknownOption"], ".public"),
+    **dict.fromkeys(["Concepts", "concept_completeness", "concept_map", "concepts", "plot_concept_completeness",
+                     "plot_concept_map", "plot_concepts"], ".concepts"),
     **dict.fromkeys(["describe"], ".probe"),
     # public submodules
     **{name: f".{name}" for name in ("objectives", "param", "transforms", "callbacks", "images")},
 }
 
 #: names that are both a submodule and the function it exports: ``cnnviz.train`` is the function
-_FUNCTION_OVER_MODULE = frozenset({"train", "evaluate", "maximize", "report", "replay"})
+_FUNCTION_OVER_MODULE = frozenset({"train", "evaluate", "maximize", "report", "replay", "concepts"})
 
 __all__ = [
     "RECIPES",
@@ -142,6 +144,8 @@ __all__ += [
 __all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]
 
 __all__ += ["UnknownOption", "describe", "images"]
+__all__ += ["Concepts", "concept_completeness", "concept_map", "concepts", "plot_concept_completeness",
+            "plot_concept_map", "plot_concepts"]
 
 #: public calls whose keyword options are checked (unknown ones are one-line errors) and that take
 #: ``input_range=`` / ``class_names=`` / ``convention=`` for that call only: name -> what its ``**options`` take

@@ -383,6 +383,26 @@ def cmd_atlas(args: argparse.Namespace) -> int:
 
 
 @command
+def cmd_concepts(args: argparse.Namespace) -> int:
+    from .concepts import concepts, plot_concepts
+    from .concepts.plots import evidence_line
+    from .plots import save_figure
+
+    data = None
+    if args.data:
+        from .data import resolve_data
+
+        data = resolve_data(args.data, download=False)
+    result = concepts(args.layer, data=data, n=args.n, model=_model(args), seed=args.seed,
+                      visualize=not args.no_images, strategy=args.strategy)
+    print(f"{result.n} concepts of {result.layer} from {result.images_seen:,} images: {evidence_line(result)}")
+    for note in result.notes:
+        print(f"  note: {note}")
+    print(f"saved {save_figure(plot_concepts(result), args.output)}")
+    return 0
+
+
+@command
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Serve the Streamlit app. The process *becomes* Streamlit (exec), so a signal to ``cnnviz dashboard``
     reaches the server itself; the app is not imported here (its cached functions would warn "No runtime found")."""
@@ -606,6 +626,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cpu-devices", type=int, default=None, help="split the CPU into N logical devices")
     p.add_argument("-o", "--output", default=None,
                    help="the .npz to write (default: <model>.atlas.npz beside --model, else atlas.npz)")
+
+    p = sub.add_parser("concepts", help="a layer factored into n concepts (NMF): patches, pictures, class importance")
+    p.add_argument("--layer", required=True, help="a conv or pool layer, e.g. conv2")
+    p.add_argument("-n", "--n", type=_number(int, 2, 256), default=8, help="concepts (default: 8)")
+    p.add_argument("--model", default=None, help="a .keras model (default: the shipped model)")
+    p.add_argument("--data", default=None, help="mnist.npz: fit on its training images, measure on its test images "
+                                                "(default: the bundled 1,000-image sample)")
+    p.add_argument("--seed", type=int, default=0, help="same seed, same concepts (default: 0)")
+    p.add_argument("--no-images", action="store_true", help="skip the feature visualizations (faster)")
+    p.add_argument("--strategy", default=None, help="default, auto, mirrored or multi-worker (as for train)")
+    p.add_argument("-o", "--output", default="concepts.png", help="the figure (.png, .svg, .pdf)")
 
     p = sub.add_parser("dashboard", help="open the Streamlit dashboard")
     p.add_argument("--port", type=_number(int, 1, 65535), default=None,

@@ -25,6 +25,7 @@ def main() -> None:
         st.Page(HERE / "views" / "filters.py", title="Filters", icon=":material/filter_alt:"),
         st.Page(HERE / "views" / "class_images.py", title="What the network sees", icon=":material/visibility:"),
         st.Page(HERE / "views" / "train.py", title="Train", icon=":material/model_training:"),
+        st.Page(HERE / "views" / "concepts.py", title="Concepts", icon=":material/category:"),
     ]
     page = st.navigation(pages)
     common.apply_pending_selection()

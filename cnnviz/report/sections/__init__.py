@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     atlas,
     attribution,
     class_images,
+    concepts,
     confusion,
     feature_maps,
     filters,

@@ -1,0 +1,411 @@
+"""Factor a layer into a few concepts: a non-negative dictionary fitted in one streaming pass.
+
+Each image's activations at ``layer`` are (h, w, C): h * w points in channel space. A seeded random subset
+of positions of every image (``positions`` per image; all of them for a small sample) goes to scikit-learn's ``MiniBatchNMF.partial_fit``
+as the data streams by, so memory is bounded by one batch, whatever the dataset's size. Held-out images
+(the MNIST test split, or every 10th batch of a stream, at most ``holdout`` images) are not fitted: on them
+cnnviz measures R^2, class importance, fidelity and finds each concept's top patches.
+
+>>> import cnnviz
+>>> c = cnnviz.concepts("conv2", n=4, visualize=False, evidence=False)
+>>> c.dictionary.shape, bool((c.dictionary >= 0).all()), 0.2 < c.r2 < 1
+((4, 64), True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ..atlas import _batches, _to_display, _to_model
+from ..data import DataError
+from ..distribute import get_strategy
+from ..features import receptive_field_of
+from ..notebook import shows
+from ..probe import Probe, get_probe
+
+METHODS = ("nmf",)
+#: positions per image that the fit sees (a seeded random subset; all of them when the layer has fewer)
+POSITIONS = 16
+HOLDOUT = 1000  #: held-out images kept for R^2, importance, fidelity and patches
+ROWS_PER_STEP = 2048  #: rows of one MiniBatchNMF step
+TARGET_STEPS = 200  #: NMF steps aimed at when the data's length is known (small data: more positions per image)
+
+
+class ConceptError(ValueError):
+    """A concepts call that cannot run as asked (the message says what to change)."""
+
+
+@dataclass
+class Concepts:
+    """A layer factored into ``n`` concepts (see :func:`concepts`).
+
+    ``dictionary`` (n, C) non-negative, each row a direction in the layer's channel space;
+    ``r2``: share of the held-out activations' variance the reconstruction explains (1 - SSE / SST,
+    SST around each channel's mean); ``pca_r2``: the same for PCA at rank n (the best any n-dimensional
+    linear factorization can do), ``importance`` (classes, n): mean over held-out images of each class of
+    the class logit's gradient with respect to each concept's coefficients times the coefficients (the
+    first-order share of the logit each concept carries); ``patches`` (n, k, h, w, c): crops of the
+    receptive field where each concept is strongest (one per image, strongest first), with
+    ``patch_indices`` (dataset positions, -1 where fewer), ``patch_positions`` (n, k, 2) row/col at the
+    layer, ``patch_boxes`` (n, k, 4) top, left, bottom, right in input pixels, ``patch_values``;
+    ``images``: each concept's feature visualization (n, H, W, C) in [0, 1] or None; ``evidence``: the
+    checks of :mod:`cnnviz.concepts.evidence` when computed; ``notes``: what cnnviz could not be sure of.
+    """
+
+    layer: str
+    method: str
+    dictionary: np.ndarray
+    r2: float
+    pca_r2: float
+    importance: np.ndarray
+    patches: np.ndarray
+    patch_indices: np.ndarray
+    patch_positions: np.ndarray
+    patch_boxes: np.ndarray
+    patch_values: np.ndarray
+    images: np.ndarray | None
+    class_names: list[str]
+    seed: int
+    images_seen: int
+    holdout_seen: int
+    importance_counts: np.ndarray
+    evidence: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    model_name: str = ""
+    _estimator: Any = field(default=None, repr=False)
+    _probe: Any = field(default=None, repr=False)
+    _holdout: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return int(self.dictionary.shape[0])
+
+    @property
+    def r2_share(self) -> float:
+        """``r2`` as a share of PCA's at the same n (1: as good as the best rank-n linear factorization)."""
+        return float(self.r2 / self.pca_r2) if self.pca_r2 > 0 else float("nan")
+
+    def coefficients(self, acts: np.ndarray) -> np.ndarray:
+        """Non-negative coefficients (..., n) of activations (..., C) on the dictionary (the NMF's own solver)."""
+        acts = np.asarray(acts, np.float32)
+        flat = np.maximum(acts.reshape(-1, acts.shape[-1]), 0)
+        with _one_blas_thread():
+            out = self._estimator.transform(flat)
+        return out.astype(np.float32).reshape(*acts.shape[:-1], self.n)
+
+    def top_concepts(self) -> np.ndarray:
+        """Each class's most important concept (classes,)."""
+        return np.nanargmax(np.where(np.isnan(self.importance), -np.inf, self.importance), axis=1)
+
+
+shows("cnnviz.concepts.plots:plot_concepts")(Concepts)
+
+
+def _one_blas_thread() -> Any:
+    """BLAS on one thread for the small NMF products (threads fighting TensorFlow's cost 10x on 2 cores)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
+def r2_score(acts: np.ndarray, reconstruction: np.ndarray) -> float:
+    """1 - SSE / SST over rows of (rows, C), SST around each column's mean (PCA's "explained variance").
+
+    >>> a = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> r2_score(a, a), round(r2_score(a, np.tile(a.mean(0), (3, 1))), 6)
+    (1.0, 0.0)
+    """
+    acts = np.asarray(acts, np.float64)
+    sst = float(((acts - acts.mean(axis=0)) ** 2).sum())
+    return float(1.0 - ((acts - reconstruction) ** 2).sum() / sst) if sst > 0 else float("nan")
+
+
+def _check(layer: str, n: int, method: str, positions: int, holdout: int, probe: Probe) -> None:
+    if method not in METHODS:
+        raise ConceptError(f"unknown method {method!r}; cnnviz factors layers with: {', '.join(METHODS)}.")
+    for name, value, lo in (("n", n, 2), ("positions", positions, 1), ("holdout", holdout, 10)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+            raise ConceptError(f"{name} must be a whole number >= {lo} (got {value!r}).")
+    probe.require_layers()
+    probe.layer(layer)  # raises with the valid names
+    shape = probe.tensor(layer).shape
+    if len(shape) != 4:
+        raise ConceptError(f"layer {layer!r} is not spatial (output {tuple(shape)}); concepts factor a conv or pool "
+                           f"layer: {', '.join(probe.spatial_layer_names)}.")
+    if n > int(shape[-1]):
+        raise ConceptError(f"n={n} concepts for {int(shape[-1])} channels; choose n <= {int(shape[-1])}.")
+
+
+class _Stream:
+    """Batches of (model inputs, display images, labels or None, dataset indices) split into fit and held-out."""
+
+    def __init__(self, probe: Probe, data: Any, labels: Any, holdout_data: Any, holdout_labels: Any,
+                 batch_size: int, holdout: int):
+        self.probe, self.holdout = probe, holdout
+        self.batches, self.source = _batches(data, labels, batch_size)
+        self.explicit = holdout_data
+        if holdout_data is not None:
+            self.holdout_batches, _ = _batches(holdout_data, holdout_labels, batch_size)
+
+    def __iter__(self) -> Iterator[tuple[str, np.ndarray, np.ndarray, Any, np.ndarray]]:
+        seen = kept = 0
+        for b, (batch, labels) in enumerate(self.batches):
+            display = _to_display(batch, self.probe.input_shape)
+            index = np.arange(seen, seen + len(display))
+            seen += len(display)
+            if self.explicit is None and b % 10 == 9 and kept < self.holdout:  # every 10th batch: held out
+                take = min(len(display), self.holdout - kept)
+                kept += take
+                yield "holdout", _to_model(self.probe, display[:take]), display[:take], (
+                    None if labels is None else labels[:take]), index[:take]
+                continue
+            yield "fit", _to_model(self.probe, display), display, labels, index
+        if self.explicit is not None:
+            seen = 0
+            for batch, labels in self.holdout_batches:
+                if kept >= self.holdout:
+                    break
+                display = _to_display(batch, self.probe.input_shape)[: self.holdout - kept]
+                kept += len(display)
+                yield "holdout", _to_model(self.probe, display), display, (
+                    None if labels is None else labels[: len(display)]), np.arange(seen, seen + len(display))
+                seen += len(display)
+
+
+def _positions(positions: int | None, data: Any, available: int) -> int:
+    """Positions per image: as given; else enough that an array of known length gives ~:data:`TARGET_STEPS`
+    NMF steps (all positions of a small sample), and at least :data:`POSITIONS`."""
+    if positions is not None:
+        return int(positions)
+    length = len(data) if hasattr(data, "__len__") and not isinstance(data, (str, bytes)) else 0
+    if not length:
+        return POSITIONS
+    return int(np.clip(-(-TARGET_STEPS * ROWS_PER_STEP // length), POSITIONS, available))
+
+
+def _sampler(probe: Probe, layer: str, strategy: Any) -> Any:
+    """A compiled step: images, (B, k) flat positions -> (B, k, C) activations there (gathered over replicas)."""
+    replicas = int(strategy.num_replicas_in_sync)
+    with strategy.scope():
+        sub = keras.Model(probe.model.inputs[0], probe.tensor(layer))
+
+    @tf.function(reduce_retracing=True)
+    def step(images, picks):
+        def replica_fn():
+            ctx = tf.distribute.get_replica_context()
+            per = tf.shape(images)[0] // replicas
+            start = ctx.replica_id_in_sync_group * per
+            out = sub(images[start:start + per], training=False)
+            flat = tf.reshape(out, [tf.shape(out)[0], -1, out.shape[-1]])
+            return tf.cast(tf.gather(flat, picks[start:start + per], axis=1, batch_dims=1), tf.float32)
+        return strategy.gather(strategy.run(replica_fn), axis=0)
+
+    return step, replicas
+
+
+def _stream_rows(step: Any, replicas: int, inputs: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    short = -len(inputs) % replicas  # every replica gets a slice of the same size: pad, then drop the padding
+    if short:
+        inputs = np.concatenate([inputs, np.repeat(inputs[:1], short, axis=0)])
+        picks = np.concatenate([picks, np.repeat(picks[:1], short, axis=0)])
+    out = step(tf.constant(inputs, tf.float32), tf.constant(picks, tf.int32)).numpy()
+    return out[: len(out) - short]
+
+
+def concepts(
+    layer: str,
+    data: Any = None,
+    n: int = 8,
+    method: str = "nmf",
+    model: keras.Model | Probe | None = None,
+    seed: int = 0,
+    *,
+    labels: np.ndarray | None = None,
+    holdout_data: Any = None,
+    holdout_labels: np.ndarray | None = None,
+    holdout: int = HOLDOUT,
+    positions: int | None = None,
+    k: int = 8,
+    strategy: str | tf.distribute.Strategy | None = None,
+    batch_size: int = 1000,
+    visualize: bool = True,
+    evidence: bool = True,
+) -> Concepts:
+    """Factor ``layer`` into ``n`` non-negative concepts over ``data``, in one streaming pass.
+
+    ``data``: as :func:`cnnviz.dataset_examples` takes it (images uint8 0-255 or float 0-1, an MNIST ``.npz`` or
+    object, a ``tf.data.Dataset``); default: the bundled sample (fit on its 1,000 training images, measured on its
+    1,000 test images). An ``.npz`` or MNIST object is fitted on its training split and measured on its test
+    split; other data hold out every 10th batch (or pass ``holdout_data``). ``strategy``: as in
+    :func:`cnnviz.train`. Same ``seed`` and data -> the same dictionary. ``visualize``: each concept's feature
+    visualization (the data prior where the model has one). ``evidence``: fidelity and stability (two halves of
+    the stream, fitted side by side in the same pass) in ``result.evidence``.
+
+    >>> import cnnviz
+    >>> c = cnnviz.concepts("conv2", n=4, visualize=False, evidence=False)
+    >>> c.importance.shape, c.patches.shape[:2]
+    ((10, 4), (4, 8))
+    """
+    from sklearn.decomposition import PCA, MiniBatchNMF
+
+    probe = get_probe(model)
+    _check(layer, n, method, POSITIONS if positions is None else positions, holdout, probe)
+    if data is None:
+        from ..data import load_sample
+
+        sample = load_sample()
+        data, labels = sample.x_train, sample.y_train
+        if holdout_data is None:
+            holdout_data, holdout_labels = sample.x_test, sample.y_test
+    elif holdout_data is None and (hasattr(data, "x_test") or isinstance(data, (str, bytes)) or hasattr(data, "__fspath__")):
+        from ..data import read_mnist_npz
+
+        mnist = data if hasattr(data, "x_test") else read_mnist_npz(data)
+        data, labels, holdout_data, holdout_labels = mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test
+    strategy = get_strategy(strategy)
+    step, replicas = _sampler(probe, layer, strategy)
+    shape = probe.tensor(layer).shape
+    h, w, channels = int(shape[1]), int(shape[2]), int(shape[3])
+    per_image = min(_positions(positions, data, h * w), h * w)
+    rng = np.random.default_rng(seed)
+
+    def estimator(s: int) -> Any:
+        return MiniBatchNMF(n_components=int(n), init="nndsvda", batch_size=ROWS_PER_STEP, random_state=s,
+                            transform_max_iter=100, tol=1e-4)
+
+    nmf = estimator(seed)
+    halves = [estimator(seed + 1), estimator(seed + 2)] if evidence else []
+    pca_rows: list[np.ndarray] = []  # a bounded reservoir for the PCA reference
+    pca_cap = 200_000
+    pending = np.zeros((0, channels), np.float32)
+    held: dict[str, list] = {"inputs": [], "display": [], "labels": [], "index": []}
+    seen = fitted_steps = 0
+    labels_known = True
+    stream = _Stream(probe, data, labels, holdout_data, holdout_labels, int(batch_size), int(holdout))
+    for kind, inputs, display, batch_labels, index in stream:
+        if kind == "holdout":
+            held["inputs"].append(inputs)
+            held["display"].append(display)
+            held["index"].append(index)
+            labels_known = labels_known and batch_labels is not None
+            held["labels"].append(batch_labels)
+            continue
+        seen += len(inputs)
+        picks = np.argsort(rng.random((len(inputs), h * w)), axis=1)[:, :per_image]  # without replacement
+        rows = _stream_rows(step, replicas, inputs, picks).reshape(-1, channels)
+        rows = np.maximum(rows, 0)
+        if len(pca_rows) * len(rows) < pca_cap:
+            pca_rows.append(rows[rng.random(len(rows)) < 0.5])
+        pending = np.concatenate([pending, rows])
+        while len(pending) >= ROWS_PER_STEP:
+            chunk, pending = pending[:ROWS_PER_STEP], pending[ROWS_PER_STEP:]
+            with _one_blas_thread():
+                nmf.partial_fit(chunk)
+                if halves:
+                    halves[fitted_steps % 2].partial_fit(chunk)
+            fitted_steps += 1
+    if len(pending) and (fitted_steps == 0 or len(pending) >= n):
+        with _one_blas_thread():
+            nmf.partial_fit(pending)
+            for i, half in enumerate(halves):  # the remainder, split between the halves
+                part = pending[i::2]
+                if len(part) >= n or not hasattr(half, "components_"):
+                    half.partial_fit(part)
+        fitted_steps += 1
+    if seen == 0:
+        raise DataError("no images to fit: concepts need at least one batch of training images.")
+    if not held["inputs"]:
+        raise DataError("no held-out images: pass holdout_data=, or more than 9 batches of data.")
+    notes: list[str] = []
+    if fitted_steps < 20:
+        notes.append(f"only {fitted_steps} NMF steps ({seen} images): the dictionary may not have settled; "
+                     "fit on more images.")
+
+    h_inputs = np.concatenate(held["inputs"])
+    h_display = np.concatenate(held["display"])
+    h_index = np.concatenate(held["index"])
+    result = Concepts(
+        layer=layer, method=method, dictionary=nmf.components_.astype(np.float32), r2=float("nan"),
+        pca_r2=float("nan"), importance=np.zeros((probe.num_classes, n), np.float32),
+        patches=np.zeros((0,)), patch_indices=np.zeros((0,)), patch_positions=np.zeros((0,)),
+        patch_boxes=np.zeros((0,)), patch_values=np.zeros((0,)), images=None,
+        class_names=list(probe.class_names), seed=int(seed), images_seen=seen, holdout_seen=len(h_inputs),
+        importance_counts=np.zeros(probe.num_classes, int), notes=notes, model_name=probe.model.name,
+        _estimator=nmf, _probe=probe,
+    )
+    from .tail import gradients
+
+    # held-out: activations, coefficients, reconstruction, the gradient of the class of each image
+    predicted = probe.classify(h_inputs)[0].argmax(axis=1)
+    targets = np.concatenate(held["labels"]).astype(int) if labels_known else predicted
+    if not labels_known:
+        notes.append("no labels for the held-out images: importance is over the images the model assigns to each "
+                     "class.")
+    acts, grads, logits = gradients(probe, layer, h_inputs, targets.astype(np.int32))
+    acts = np.maximum(acts, 0)  # NMF reads non-negative activations (a ReLU layer's are already)
+    if float(acts.min(initial=0)) < 0 or not np.isfinite(acts).all():
+        raise ConceptError(f"layer {layer!r} has non-finite activations; check the model and the data.")
+    coeff = result.coefficients(acts)  # (N, h, w, n)
+    flat = acts.reshape(-1, channels)
+    result.r2 = r2_score(flat, coeff.reshape(-1, n) @ result.dictionary)
+    pca = PCA(n_components=int(n), random_state=seed).fit(np.concatenate(pca_rows))
+    result.pca_r2 = r2_score(flat, pca.inverse_transform(pca.transform(flat)))
+    # importance: d logit_c / d coeff_k = grad . dictionary_k at each position; times the coefficient, summed
+    contribution = np.einsum("bhwk,bhwc,kc->bk", coeff, grads, result.dictionary)
+    counts = np.bincount(targets, minlength=probe.num_classes)
+    importance = np.full((probe.num_classes, n), np.nan, np.float32)
+    for c in np.nonzero(counts)[0]:
+        importance[c] = contribution[targets == c].mean(axis=0)
+    result.importance, result.importance_counts = importance, counts
+    result._holdout = {"inputs": h_inputs, "display": h_display, "index": h_index, "targets": targets,
+                       "acts": acts, "coeff": coeff, "logits": logits}
+    _patches(result, probe, k=int(k))
+    if evidence:
+        from .evidence import fidelity, match_dictionaries
+
+        result.evidence["fidelity"] = fidelity(result, seed=seed)
+        result.evidence["stability"] = match_dictionaries(halves[0].components_, halves[1].components_)
+        result.evidence["stability_how"] = "two halves of the stream (alternate batches), fitted side by side"
+    if visualize:
+        from .images import visualize as draw
+
+        result.images, note = draw(result, probe, seed=seed)
+        if note:
+            notes.append(note)
+    return result
+
+
+def _patches(result: Concepts, probe: Probe, k: int) -> None:
+    """Each concept's k strongest held-out positions (one per image), cropped to their receptive field."""
+    coeff, display, index = result._holdout["coeff"], result._holdout["display"], result._holdout["index"]
+    count, h, w, n = coeff.shape
+    k = min(k, count)
+    size_h, size_w, jump_h, jump_w = receptive_field_of(probe, result.layer)
+    height, width, ch = probe.input_shape
+    size_h, size_w = min(size_h, height), min(size_w, width)
+    best = coeff.reshape(count, h * w, n)
+    arg = best.argmax(axis=1)  # (N, n) best position of each image
+    value = np.take_along_axis(best, arg[:, None, :], axis=1)[:, 0, :]
+    patches = np.zeros((n, k, size_h, size_w, ch), np.float32)
+    boxes = np.zeros((n, k, 4), int)
+    positions = np.zeros((n, k, 2), int)
+    indices = np.full((n, k), -1, int)
+    values = np.zeros((n, k), np.float32)
+    for c in range(n):
+        order = np.argsort(-value[:, c], kind="stable")[:k]
+        for j, i in enumerate(order):
+            r, col = divmod(int(arg[i, c]), w)
+            top, left = min(r * jump_h, height - size_h), min(col * jump_w, width - size_w)
+            patches[c, j] = display[i, top:top + size_h, left:left + size_w]
+            boxes[c, j] = (top, left, top + size_h, left + size_w)
+            positions[c, j] = (r, col)
+            indices[c, j] = index[i]
+            values[c, j] = value[i, c]
+    result.patches, result.patch_boxes, result.patch_positions = patches, boxes, positions
+    result.patch_indices, result.patch_values = indices, values
