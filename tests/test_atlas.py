@@ -72,8 +72,12 @@ def test_a_tf_data_dataset_gives_the_same_atlas(atlas, sample):
     ds = tf.data.Dataset.from_tensor_slices((sample.x_test, sample.y_test)).batch(300)
     other = dataset_examples(data=ds, k=9)
     for layer in atlas.layers:
-        np.testing.assert_array_equal(other.indices[layer], atlas.indices[layer])
-    np.testing.assert_array_equal(other.labels, atlas.labels)
+        for channel in range(atlas.channels(layer)):
+            got, ref = other.top(layer, channel), atlas.top(layer, channel)
+            np.testing.assert_allclose(got.activations, ref.activations, rtol=1e-5, atol=1e-6)
+            clear = _clear_of_ties(ref.activations)  # another batch size moves float ties (softmax at 1.0)
+            np.testing.assert_array_equal(got.indices[clear], ref.indices[clear], err_msg=f"{layer}:{channel}")
+            np.testing.assert_array_equal(got.labels[clear], ref.labels[clear], err_msg=f"{layer}:{channel}")
 
 
 def test_round_trip_is_exact_and_atomic(atlas, tmp_path):
