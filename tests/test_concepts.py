@@ -63,6 +63,7 @@ def test_patches_are_where_the_concept_is_strongest(fitted):
                                atol=1e-6)
 
 
+@pytest.mark.slow
 def test_same_seed_same_dictionary_other_seed_same_concepts():
     a = concepts("conv2", n=6, seed=3, visualize=False, evidence=False, k=1)
     b = concepts("conv2", n=6, seed=3, visualize=False, evidence=False, k=1)

@@ -2,8 +2,8 @@
 CRAFT), with where they sit in one image and evidence that they are real.
 
 >>> import cnnviz
->>> c = cnnviz.concepts("conv2", n=4, visualize=False, evidence=False)
->>> c.dictionary.shape
+>>> c = cnnviz.concepts("conv2", n=4, visualize=False, evidence=False)  # doctest: +SKIP
+>>> c.dictionary.shape  # doctest: +SKIP
 (4, 64)
 """
 

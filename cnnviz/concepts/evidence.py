@@ -89,8 +89,8 @@ def concept_completeness(layer: str, data: Any = None, ns: tuple[int, ...] = (4,
                          seed: int = 0, **kwargs: Any) -> Completeness:
     """R^2 of the reconstruction for each n in ``ns`` beside PCA's (the rank-n limit): helps choose n.
 
-    >>> c = concept_completeness("conv2", ns=(2, 4))
-    >>> all(a <= p + 0.02 for a, p in zip(c.r2, c.pca_r2))
+    >>> c = concept_completeness("conv2", ns=(2, 4))  # doctest: +SKIP
+    >>> all(a <= p + 0.02 for a, p in zip(c.r2, c.pca_r2))  # doctest: +SKIP
     True
     """
     from .fit import concepts
@@ -109,7 +109,7 @@ def stability(layer: str, data: Any = None, n: int = 8, *, model: Any = None, se
               **kwargs: Any) -> dict[str, Any]:
     """The dictionary fitted with two seeds, matched one to one: mean cosine (1: the same concepts).
 
-    >>> stability("conv2", n=3)["mean_cosine"] > 0.8
+    >>> stability("conv2", n=3)["mean_cosine"] > 0.8  # doctest: +SKIP
     True
     """
     from .fit import concepts

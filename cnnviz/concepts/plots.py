@@ -1,8 +1,8 @@
 """Figures of concepts: one row per concept, a concept map of one image, and the completeness curve.
 
 >>> import cnnviz
->>> c = cnnviz.concepts("conv2", n=3, visualize=False, evidence=False)
->>> fig = plot_concepts(c)
+>>> c = cnnviz.concepts("conv2", n=3, visualize=False, evidence=False)  # doctest: +SKIP
+>>> fig = plot_concepts(c)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def plot_concepts(result: Any, *, k: int | None = None, dpi: int = DEFAULT_DPI,
     """One row per concept: its top held-out patches, its feature visualization, its importance for each class.
 
     >>> import cnnviz
-    >>> fig = plot_concepts(cnnviz.concepts("conv2", n=2, visualize=False, evidence=False), k=3)
+    >>> fig = plot_concepts(cnnviz.concepts("conv2", n=2, visualize=False, evidence=False), k=3)  # doctest: +SKIP
     """
     n = result.n
     k = min(k or result.patches.shape[1], result.patches.shape[1])
@@ -102,8 +102,8 @@ def plot_concept_map(cmap: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[float,
     """The image, each concept's place in it (coefficients upsampled), and its contribution to the class.
 
     >>> import cnnviz
-    >>> c = cnnviz.concepts("conv2", n=3, visualize=False, evidence=False)
-    >>> fig = plot_concept_map(cnnviz.concept_map(cnnviz.load_sample().x_test[0], c))
+    >>> c = cnnviz.concepts("conv2", n=3, visualize=False, evidence=False)  # doctest: +SKIP
+    >>> fig = plot_concept_map(cnnviz.concept_map(cnnviz.load_sample().x_test[0], c))  # doctest: +SKIP
     """
     order = np.argsort(-cmap.contributions)[: top or len(cmap.contributions)]
     n = len(order)
