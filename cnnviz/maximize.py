@@ -93,7 +93,7 @@ PIXEL_PATH = 20.0
 #: with softmax >= REACHED_SOFTMAX; any other objective (a channel, a neuron) when its score on the final image
 #: is above its mean over real images (the bundled sample's first REAL_IMAGES test images, prepared for the
 #: model): the target moved past what real inputs give it.
-REACHED_SOFTMAX = 0.9
+REACHED_SOFTMAX = 0.8
 REAL_IMAGES = 256
 #: The default class image backs off when it misses: penalties x these factors, with BACKOFF_STEPS x the steps.
 BACKOFF_PENALTIES = (0.25, 0.0)
@@ -323,7 +323,7 @@ def _check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: 
         idx = np.arange(len(targets))
         conf = probabilities[idx, targets]
         reached = (probabilities.argmax(axis=1) == np.asarray(targets)) & (conf >= REACHED_SOFTMAX)
-        shown = [f"{t}: softmax {c:.2f}" + ("" if r else f" (top class {p}, NOT REACHED)" if p != t else " (NOT REACHED)")
+        shown = [f"{t}: softmax {c:.3f}" + ("" if r else f" (top class {p}, NOT REACHED)" if p != t else " (NOT REACHED)")
                  for t, c, p, r in zip(targets, conf, probabilities.argmax(axis=1), reached)]
         rule = f"reached = the target is the top class with softmax >= {REACHED_SOFTMAX:g}"
     else:
@@ -340,8 +340,10 @@ def _check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: 
                      for k, r in enumerate(reached)]
             rule = "reached = above its mean over real images"
     count = int(np.sum(reached))
-    head = f"all {len(targets)} reached" if count == len(targets) else f"{count} of {len(targets)} reached"
-    message = f"{head} ({rule}): {'; '.join(shown)}"
+    missing = ", ".join(str(t) if is_class else str(k + 1) for k, (t, r) in enumerate(zip(targets, reached)) if not r)
+    head = (f"all {len(targets)} reached" if count == len(targets)
+            else f"not reached: {'class' if is_class else 'image'} {missing} ({count} of {len(targets)} reached)")
+    message = f"{head}; {rule}: {'; '.join(shown)}"
     if count < len(targets):
         message += ". Try more steps, a lighter regularization (regularization='none') or another seed."
     return model_images, probabilities, np.asarray(reached, bool), message, final, real

@@ -27,7 +27,7 @@ def test_class_reached_flags_are_the_models_own_softmax():
         probs, expected = softmax_reached(model, result)
         np.testing.assert_array_equal(result.reached, expected)
         for t, p in zip(result.targets, probs[np.arange(3), result.targets]):
-            assert f"{t}: softmax {p:.2f}" in result.message  # shown with the probability
+            assert f"{t}: softmax {p:.3f}" in result.message  # shown with the probability
     assert not heavy.reached.all() and "NOT REACHED" in heavy.message and f">= {REACHED_SOFTMAX:g}" in heavy.message
 
 
