@@ -176,6 +176,8 @@ def cmd_maximize(args: argparse.Namespace) -> int:
                       blur=args.blur, prior=args.prior, n=args.n, param=args.param)
     for t, p, c in zip(result.targets, result.predicted, result.confidence):
         print(f"class {t}: the model sees {p} with softmax {c:.4f}")
+    for note in result.adjustments:
+        print(f"adjusted on its own: {note}")
     if not result.reached.all():
         print(result.message)
     print(f"saved {save_figure(plot_maximization(result), args.output)}")

@@ -134,6 +134,7 @@ class MaximizationResult:
     final_scores: np.ndarray | None = None
     real_scores: np.ndarray | None = None
     adjustments: list[str] = field(default_factory=list)
+    backed_off: np.ndarray | None = None  # per image: made by the default's back-off (see ``adjustments``)
 
     @property
     def predicted(self) -> np.ndarray:
@@ -445,6 +446,7 @@ def _back_off(probe: Probe, result: MaximizationResult, reg: Regularization, fac
     """The default class image missed some targets: run those again with lighter penalties
     (:data:`BACKOFF_PENALTIES`) and :data:`BACKOFF_STEPS` x the steps, keep the better image, say what was done."""
     more = check_steps(min(steps * BACKOFF_STEPS, 10_000))
+    result.backed_off = np.zeros(len(result), bool)
     for share in BACKOFF_PENALTIES:
         missed = [k for k in range(len(result)) if not result.reached[k]]
         if not missed:
@@ -462,6 +464,7 @@ def _back_off(probe: Probe, result: MaximizationResult, reg: Regularization, fac
                 changed.append(f"{result.targets[k]}: softmax {result.confidence[k]:.3f} -> {again.confidence[j]:.3f}")
                 result.images[k], result.model_images[k] = again.images[j], again.model_images[j]
                 result.probabilities[k] = again.probabilities[j]
+                result.backed_off[k] = True
         if changed:
             lighter = f"penalties x{share:g}" if share > 0 else "no penalties"
             result.adjustments.append(f"the default missed, so {lighter} and {more} steps for {', '.join(changed)} "

@@ -41,6 +41,7 @@ def test_the_default_backs_off_when_it_misses_and_says_so():
     np.testing.assert_array_equal(result.reached, expected)
     assert result.reached.all(), result.message
     assert result.adjustments and "penalties x0.25 and 60 steps" in result.adjustments[0]
+    assert result.backed_off.all()
 
 
 def _channel_mean(images: np.ndarray) -> np.ndarray:

@@ -306,7 +306,11 @@ def test_default_penalties_follow_the_size_of_the_logits(model):
     a = cnnviz.maximize([0, 3, 8], model=small)
     b = cnnviz.maximize([0, 3, 8], model=large)
     assert a.reached.all() and b.reached.all(), a.message + b.message
-    assert abs(a.images.mean() - b.images.mean()) < 0.02  # "default" lights as many pixels on both
+    first = np.ones(3, bool)  # images the default made on its first try (a miss backs off on its own)
+    for r in (a, b):
+        first &= ~r.backed_off if r.backed_off is not None else True
+    assert first.any()
+    assert abs(a.images[first].mean() - b.images[first].mean()) < 0.02  # "default" lights as many pixels on both
     # the check can fail: the shipped weights, not scaled, on the small logits turn the image black
     unscaled = cnnviz.maximize([0, 3, 8], model=small, l1=300.0, tv=100.0)
     assert not unscaled.reached.any() and unscaled.images.mean() < 0.02
