@@ -349,6 +349,14 @@ def test_the_class_image_page_offers_param_prior_diversity_and_objective():
     at.text_input(key="class_objective").set_value("conv2:5").run()
     assert not at.exception, at.exception
     assert any("channel('conv2', 5)" in m.value for m in at.markdown)
+    # "all classes" with an objective that names its own channel: one image, never labelled as a class
+    at.radio(key="class_param").set_value("pixels").run()
+    at.number_input(key="class_n").set_value(1).run()
+    at.selectbox(key="class_choice").set_value("all ten").run()
+    assert not at.exception, at.exception
+    said = " ".join(m.value for m in at.markdown)
+    assert "the class choice does not apply: one image" in said and "real images" in said
+    assert "all 1 reached" in said or "of 1 reached" in said  # one image was made, not ten copies
 
 
 def test_a_colour_functional_model_through_every_parameterisation():
