@@ -218,6 +218,8 @@ def cmd_maximize(args: argparse.Namespace) -> int:
     names = _names(model)
     for t, p, c in zip(result.targets, result.predicted, result.confidence):
         print(f"class {names[t]}: the model sees {names[p]} with softmax {c:.4f}")
+    for note in result.adjustments:
+        print(f"adjusted on its own: {note}")
     if not result.reached.all():
         print(result.message)
     print(f"saved {save_figure(plot_maximization(result), args.output)}")

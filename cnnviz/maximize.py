@@ -95,7 +95,7 @@ PIXEL_PATH = 20.0
 #: with softmax >= REACHED_SOFTMAX; any other objective (a channel, a neuron) when its score on the final image
 #: is above its mean over real images (the bundled sample's first REAL_IMAGES test images, prepared for the
 #: model): the target moved past what real inputs give it.
-REACHED_SOFTMAX = 0.9
+REACHED_SOFTMAX = 0.8
 REAL_IMAGES = 256
 #: The default class image backs off when it misses: penalties x these factors, with BACKOFF_STEPS x the steps.
 BACKOFF_PENALTIES = (0.25, 0.0)
@@ -138,6 +138,7 @@ class MaximizationResult:
     final_scores: np.ndarray | None = None
     real_scores: np.ndarray | None = None
     adjustments: list[str] = field(default_factory=list)
+    backed_off: np.ndarray | None = None  # per image: made by the default's back-off (see ``adjustments``)
 
     @property
     def predicted(self) -> np.ndarray:
@@ -339,7 +340,7 @@ def _check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: 
         idx = np.arange(len(targets))
         conf = probabilities[idx, targets]
         reached = (probabilities.argmax(axis=1) == np.asarray(targets)) & (conf >= REACHED_SOFTMAX)
-        shown = [f"{t}: softmax {c:.2f}" + ("" if r else f" (top class {p}, NOT REACHED)" if p != t else " (NOT REACHED)")
+        shown = [f"{t}: softmax {c:.3f}" + ("" if r else f" (top class {p}, NOT REACHED)" if p != t else " (NOT REACHED)")
                  for t, c, p, r in zip(targets, conf, probabilities.argmax(axis=1), reached)]
         rule = f"reached = the target is the top class with softmax >= {REACHED_SOFTMAX:g}"
     else:
@@ -356,8 +357,10 @@ def _check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: 
                      for k, r in enumerate(reached)]
             rule = "reached = above its mean over real images"
     count = int(np.sum(reached))
-    head = f"all {len(targets)} reached" if count == len(targets) else f"{count} of {len(targets)} reached"
-    message = f"{head} ({rule}): {'; '.join(shown)}"
+    missing = ", ".join(str(t) if is_class else str(k + 1) for k, (t, r) in enumerate(zip(targets, reached)) if not r)
+    head = (f"all {len(targets)} reached" if count == len(targets)
+            else f"not reached: {'class' if is_class else 'image'} {missing} ({count} of {len(targets)} reached)")
+    message = f"{head}; {rule}: {'; '.join(shown)}"
     if count < len(targets):
         message += ". Try more steps, a lighter regularization (regularization='none') or another seed."
     return model_images, probabilities, np.asarray(reached, bool), message, final, real
@@ -460,6 +463,7 @@ def _back_off(probe: Probe, result: MaximizationResult, reg: Regularization, fac
     """The default class image missed some targets: run those again with lighter penalties
     (:data:`BACKOFF_PENALTIES`) and :data:`BACKOFF_STEPS` x the steps, keep the better image, say what was done."""
     more = check_steps(min(steps * BACKOFF_STEPS, 10_000))
+    result.backed_off = np.zeros(len(result), bool)
     for share in BACKOFF_PENALTIES:
         missed = [k for k in range(len(result)) if not result.reached[k]]
         if not missed:
@@ -477,6 +481,7 @@ def _back_off(probe: Probe, result: MaximizationResult, reg: Regularization, fac
                 changed.append(f"{result.targets[k]}: softmax {result.confidence[k]:.3f} -> {again.confidence[j]:.3f}")
                 result.images[k], result.model_images[k] = again.images[j], again.model_images[j]
                 result.probabilities[k] = again.probabilities[j]
+                result.backed_off[k] = True
         if changed:
             lighter = f"penalties x{share:g}" if share > 0 else "no penalties"
             result.adjustments.append(f"the default missed, so {lighter} and {more} steps for {', '.join(changed)} "

@@ -27,7 +27,7 @@ def test_class_reached_flags_are_the_models_own_softmax():
         probs, expected = softmax_reached(model, result)
         np.testing.assert_array_equal(result.reached, expected)
         for t, p in zip(result.targets, probs[np.arange(3), result.targets]):
-            assert f"{t}: softmax {p:.2f}" in result.message  # shown with the probability
+            assert f"{t}: softmax {p:.3f}" in result.message  # shown with the probability
     assert not heavy.reached.all() and "NOT REACHED" in heavy.message and f">= {REACHED_SOFTMAX:g}" in heavy.message
 
 
@@ -41,6 +41,7 @@ def test_the_default_backs_off_when_it_misses_and_says_so():
     np.testing.assert_array_equal(result.reached, expected)
     assert result.reached.all(), result.message
     assert result.adjustments and "penalties x0.25 and 60 steps" in result.adjustments[0]
+    assert result.backed_off.all()
 
 
 def _channel_mean(images: np.ndarray) -> np.ndarray:

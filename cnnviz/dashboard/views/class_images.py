@@ -79,7 +79,7 @@ except (ValueError, cnnviz.ModelError) as exc:
     st.stop()
 if objective.strip():
     alone = " It names its own channel, so the class choice does not apply: one image." if fixed_target else ""
-    st.markdown(f"Maximized **{result.objective}**: {result.message}.{alone}")
+    st.markdown(f"Maximized **{result.objective}**: {result.message.rstrip('.')}.{alone}")
     if not result.reached.all():
         st.warning("Not reached: the objective did not rise above what real images give it.")
 else:
