@@ -74,18 +74,20 @@ def test_gradient_x_input_sums_to_the_logit_of_a_linear_model():
 
 @pytest.mark.parametrize("steps", [64])
 def test_integrated_gradients_completeness_on_the_logit(steps, sample, model, colour, colour_images):
-    """Sum of the attributions ~ logit(x) - logit(baseline), within 5%, on the shipped model and the RGB model."""
+    """Sum of the attributions ~ logit(x) - logit(baseline), within 0.6% (measured: 0.3% at most with 64 steps),
+    on the shipped model and the RGB model."""
     probe = get_probe(model)
     images = sample.x_test[:6]
     result = cnnviz.attribute(images, "ig", steps=steps)
     logits = probe.logits_model.predict(np.concatenate([result.inputs, np.zeros_like(result.inputs[:1])]), verbose=0)
     t = result.targets
     expected = logits[np.arange(6), t] - logits[-1, t]
-    np.testing.assert_allclose(result.raw.sum(axis=(1, 2)), expected, rtol=0.05)
+    np.testing.assert_allclose(result.raw.sum(axis=(1, 2)), expected, rtol=0.006)  # measured: 0.22% at most
     baseline = np.full((32, 32, 3), 0.5, np.float32)
     rgb = cnnviz.attribute(colour_images, "ig", [0, 1, 2], model=colour, steps=steps, baseline=baseline, batch_size=7)
     out = colour.predict(np.concatenate([colour_images, baseline[None]]), verbose=0)
-    np.testing.assert_allclose(rgb.raw.sum(axis=(1, 2)), out[[0, 1, 2], [0, 1, 2]] - out[3, [0, 1, 2]], rtol=0.05)
+    np.testing.assert_allclose(rgb.raw.sum(axis=(1, 2)), out[[0, 1, 2], [0, 1, 2]] - out[3, [0, 1, 2]],
+                               rtol=0.006)  # measured: 0.26% at most
 
 
 def test_integrated_gradients_memory_cap_does_not_change_the_answer(sample):

@@ -118,32 +118,18 @@ def test_top_examples_of_a_grey_batch_are_k_images_and_really_the_strongest(name
     np.testing.assert_allclose(top.activations, np.sort(strongest)[::-1][:9], rtol=1e-5, atol=1e-5)
 
 
-# maximize feeds images in [0, 1] to the model; models that take another range need the optimizer to map them
-# with probe.to_model (issue 10 owns the optimizer)
-NEEDS_TO_MODEL = {"rescaling", "normalization", "symmetric", "mobilenet_v2"}
-
-
+# maximize optimizes images in [0, 1] and maps them with probe.to_model for models that take another range
+# (rescaling, normalization, [-1, 1], MobileNetV2): the test below decides by what the model reads, no xfail.
 @pytest.mark.parametrize("name", NAMES)
-def test_maximize_raises_the_target_probability_as_the_model_reads_it(name, request):
+def test_maximize_raises_the_target_probability_as_the_model_reads_it(name):
     entry = build(name)
     probe = probe_of(entry)
-    if name in NEEDS_TO_MODEL and not _maximize_maps_range():
-        request.applymarker(pytest.mark.xfail(reason="maximize does not map its [0, 1] images with probe.to_model "
-                                                     "yet (issue 10)", strict=False))
     target = 1
     before = cnnviz.maximize(target, model=probe, steps=1, seed=3)
     after = cnnviz.maximize(target, model=probe, steps=40, seed=3)
     p_before = keras_probabilities(entry, probe.to_model(before.images))[0, target]
     p_after = keras_probabilities(entry, probe.to_model(after.images))[0, target]
     assert p_after > p_before
-
-
-def _maximize_maps_range():
-    import inspect
-
-    import cnnviz.maximize as maximize_module
-
-    return "to_model" in inspect.getsource(maximize_module)
 
 
 def test_filters_of_separable_and_depthwise_layers_are_their_equivalent_convolutions():
