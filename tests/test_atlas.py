@@ -148,9 +148,14 @@ def test_exact_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
         s = cnnviz.load_sample()
         one = dataset_examples(data=s.x_test, k=5, batch_size=333)
         two = dataset_examples(data=s.x_test, k=5, batch_size=333, strategy="mirrored")  # odd batches: uneven slices
-        json.dump({{"equal": all(np.array_equal(one.indices[n], two.indices[n]) and
+        def clear(v):  # ranks that float noise cannot swap (a saturated softmax ties at 1.0)
+            close = np.abs(v[..., :, None] - v[..., None, :]) <= 1e-5 * np.maximum(1.0, np.abs(v[..., :, None]))
+            return close.sum(-1) == 1
+        json.dump({{"equal": all(np.array_equal(one.indices[n][clear(one.activations[n])],
+                                                two.indices[n][clear(one.activations[n])]) and
                                  np.allclose(one.activations[n], two.activations[n], atol=1e-6) and
-                                 np.array_equal(one.boxes[n], two.boxes[n]) for n in one.layers),
+                                 np.array_equal(one.boxes[n][clear(one.activations[n])],
+                                                two.boxes[n][clear(one.activations[n])]) for n in one.layers),
                     "replicas": __import__("cnnviz").distribute.get_strategy("mirrored").num_replicas_in_sync}},
                   open({str(out)!r}, "w"))
     """))
