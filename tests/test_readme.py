@@ -33,7 +33,8 @@ CLOSED_PORT = 8662  # nothing listens: the MNIST download fails at once, as offl
 #: README lines not run here, and why (each is run by its own test or needs several machines)
 LEFT_OUT = {"cnnviz report": "minutes of work: tests/test_report.py", "cnnviz export": "tests/test_report.py",
             "multi-worker": "needs several machines: tests/test_distribute.py",
-            "cnnviz dashboard": "a server: test_dashboard_command_serves_a_page_in_chromium below"}
+            "cnnviz dashboard": "a server: test_dashboard_command_serves_a_page_in_chromium below",
+            "pets.keras": "the 'Bring your own model' example: tests/test_readme_byom.py runs it after its Python"}
 
 
 def readme_cli_lines() -> list[str]:

@@ -61,7 +61,7 @@ def test_pdf_has_title_page_and_one_page_per_figure(pdf):
                 "conv1_patterns", "conv2_filters", "conv2_patterns",
                 # from the atlas beside the shipped model (pretrained/mnist_cnn.atlas.npz), issue 13
                 "conv1_dataset_examples", "conv2_dataset_examples", "class_dataset_examples",
-                "feature_maps_1", "feature_maps_2",
+                "conv2_concepts", "conv2_concept_map", "feature_maps_1", "feature_maps_2",
                 "feature_maps_3", "pooling", "class_images", "class_variety", "attribution_gradcam", "attribution_saliency",
                 "attribution_deletion", "attribution_sanity"]
     assert result.figures == expected
@@ -210,7 +210,7 @@ def test_full_default_report(tmp_path, capsys):
     path = tmp_path / "report.pdf"
     assert main(["report", "-o", str(path)]) == 0
     captured = capsys.readouterr()
-    assert f"saved {path}: 22 pages" in captured.out
+    assert f"saved {path}: 24 pages" in captured.out
     assert "[20/22] Attribution: Saliency" in captured.err
     assert "[22/22] Can I trust these maps? Sanity check" in captured.err
     from pypdf import PdfReader

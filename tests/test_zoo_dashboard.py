@@ -36,6 +36,8 @@ def test_every_page_runs_on_a_zoo_model(zoo_files, name):
     model_page = run_page(ref, None)
     assert model_page.dataframe[0].value["layer"].tolist()[1:] == [r["name"] for r in cnnviz.layer_table(probe.source)]
     look = run_page(ref, "look_inside")
+    assert not look.metric and any("Upload" in i.value for i in look.info)  # not MNIST-style: starts from photos
+    look.radio(key="input_source_photos").set_value("Gallery").run(timeout=240)
     assert look.metric[0].value in probe.class_names  # a class of this model, by its name
     assert not look.error
     for page in PAGES[1:]:

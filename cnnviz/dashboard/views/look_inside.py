@@ -26,7 +26,8 @@ with left:
 
         st.caption(f"This model takes {shape_text} images as they are (resized, grey/colour converted, no "
                    "inverting or centring). Upload a photo; your uploads stay in this session's gallery.")
-        source = "Photos"
+        source = st.radio("Input", ["Photos", "Gallery"], horizontal=True, key="input_source_photos",
+                          captions=["your own images", "the bundled MNIST test sample, as it is"])
     else:
         source = st.radio("Input", SOURCES, horizontal=True, key="input_source",
                           captions=["with the mouse", "the bundled test sample", "a PNG or JPEG"])

@@ -25,6 +25,10 @@ def concepts_section(ctx: Context) -> Iterator[Planned]:
     if not convs:
         ctx.note("Concepts: the model has no convolution layer to factor.")
         return
+    if ctx.probe.input_shape[:2] != (28, 28):
+        ctx.note(f"Concepts: fitted on the bundled MNIST sample, which this model's {ctx.probe.input_shape} "
+                 "images are not; run cnnviz.concepts(layer, data=your_images, model=...) on your own data.")
+        return
     layer = convs[-1]
     channels = int(ctx.probe.tensor(layer).shape[-1])
     n = min(8, channels)
