@@ -31,7 +31,12 @@ st.image(common.filters_png(ref, layer), width="stretch")
 st.subheader(f"The pattern each {layer} filter responds to most")
 patterns = common.filter_patterns(ref, layer, int(steps), int(seed))
 # a mid-grey frame around each tile, so a white or black pattern does not run into its neighbours
-st.image([np.pad(common.gray(img, 3), 3, constant_values=128) for img in patterns.images],
+def framed(tile: np.ndarray) -> np.ndarray:
+    """``tile`` with 3 mid-grey pixels around it (height and width only: a colour tile keeps its 3 channels)."""
+    return np.pad(tile, ((3, 3), (3, 3)) + ((0, 0),) * (tile.ndim - 2), constant_values=128)
+
+
+st.image([framed(common.gray(img, 3)) for img in patterns.images],
          caption=[f"#{t}" for t in patterns.targets], width=84, output_format="PNG")
 st.caption("Each image was optimized from noise to raise the filter's mean activation "
            f"({steps} steps, seed {seed}). conv1 filters like edges and strokes; conv2 ones combine them.")
