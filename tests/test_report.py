@@ -76,7 +76,7 @@ def test_pdf_has_title_page_and_one_page_per_figure(pdf):
     assert "Confusion matrix" in texts[2] and "bundled" in texts[2]  # says which test set
     assert "conv1 filters" in texts[3]
     assert "top dataset examples" in texts[7] and "60,000" in texts[7]
-    assert "Feature maps of my_six.png" in texts[12]
+    assert "Feature maps of my_six.png" in texts[14]
     assert "Grad-CAM" in texts[-4] and "Saliency" in texts[-3]
     assert "Deletion curves" in texts[-2] and "Sanity check" in texts[-1] and "passes" in texts[-1]
     assert reader.metadata.title.startswith("What has this CNN learned?")
@@ -211,8 +211,8 @@ def test_full_default_report(tmp_path, capsys):
     assert main(["report", "-o", str(path)]) == 0
     captured = capsys.readouterr()
     assert f"saved {path}: 24 pages" in captured.out
-    assert "[20/22] Attribution: Saliency" in captured.err
-    assert "[22/22] Can I trust these maps? Sanity check" in captured.err
+    assert "[22/24] Attribution: Saliency" in captured.err
+    assert "[24/24] Can I trust these maps? Sanity check" in captured.err
     from pypdf import PdfReader
 
-    assert len(PdfReader(path).pages) == 22
+    assert len(PdfReader(path).pages) == 24
