@@ -104,6 +104,14 @@ def _free_ports(n: int) -> list[int]:
 
 
 def _start_pair(tmp_path: Path, out: Path, epochs: int, extra: list[str] = ()) -> list[subprocess.Popen]:
+    return _start_workers(tmp_path, ["--sample", "--recipe", "fast", "--epochs", str(epochs), "--strategy",
+                                     "multi-worker", "--batch-size", "32", "--lr-scaling", "none", "--seed", "3",
+                                     "--verbose", "2", "-o", str(out), *extra])
+
+
+def _start_workers(tmp_path: Path, train_args: list[str]) -> list[subprocess.Popen]:
+    """``cnnviz train *train_args`` in two worker processes on localhost (TF_CONFIG), each in its own folder with
+    its log in ``w{i}/log{n}.txt`` (n counts this folder's earlier runs)."""
     ports = _free_ports(2)
     cluster = {"worker": [f"localhost:{p}" for p in ports]}
     procs = []
@@ -112,11 +120,9 @@ def _start_pair(tmp_path: Path, out: Path, epochs: int, extra: list[str] = ()) -
         (home / "tmp").mkdir(parents=True, exist_ok=True)
         env = _env(TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
                    TMPDIR=str(home / "tmp"))
-        cmd = [sys.executable, "-m", "cnnviz.cli", "train", "--sample", "--recipe", "fast", "--epochs", str(epochs),
-               "--strategy", "multi-worker", "--batch-size", "32", "--lr-scaling", "none", "--seed", "3",
-               "--verbose", "2", "-o", str(out), *extra]
         log = open(home / f"log{len(list(home.glob('log*')))}.txt", "w")
-        procs.append(subprocess.Popen(cmd, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT))
+        procs.append(subprocess.Popen([sys.executable, "-m", "cnnviz.cli", "train", *train_args], cwd=home, env=env,
+                                      stdout=log, stderr=subprocess.STDOUT))
     return procs
 
 
@@ -233,24 +239,14 @@ def test_the_readme_two_worker_command_runs_with_the_fast_recipe_as_it_is(tmp_pa
     shared = tmp_path / "shared"
     shared.mkdir()
     out = shared / "mw.keras"
-    ports = _free_ports(2)
-    cluster = {"worker": [f"localhost:{p}" for p in ports]}
-    procs = []
-    for i in range(2):
-        home = tmp_path / f"w{i}"
-        (home / "tmp").mkdir(parents=True, exist_ok=True)
-        env = _env(TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
-                   TMPDIR=str(home / "tmp"))
-        cmd = [sys.executable, "-m", "cnnviz.cli", "train", "--sample", "--recipe", "fast", "--epochs", "1",
-               "--strategy", "multi-worker", "--seed", "1", "-o", str(out)]
-        procs.append(subprocess.Popen(cmd, cwd=home, env=env, stdout=open(home / "log.txt", "w"),
-                                      stderr=subprocess.STDOUT))
+    procs = _start_workers(tmp_path, ["--sample", "--recipe", "fast", "--epochs", "1", "--strategy", "multi-worker",
+                                      "--seed", "1", "-o", str(out)])  # as the README says it, no extra flags
     try:
-        assert _wait(procs, 300) == [0, 0], (tmp_path / "w0" / "log.txt").read_text()[-3000:]
+        assert _wait(procs, 300) == [0, 0], (tmp_path / "w0" / "log0.txt").read_text()[-3000:]
     finally:
         for p in procs:
             p.kill()
-    assert "steps_per_execution 1 under MultiWorkerMirroredStrategy" in (tmp_path / "w0" / "log.txt").read_text()
+    assert "steps_per_execution 1 under MultiWorkerMirroredStrategy" in (tmp_path / "w0" / "log0.txt").read_text()
     distribution = json.loads((shared / "mw.card.json").read_text())["settings"]["distribution"]
     assert distribution["workers"] == 2 and distribution["steps_per_execution"] == 1
     assert "MultiWorkerMirroredStrategy" in distribution["steps_per_execution_note"]
