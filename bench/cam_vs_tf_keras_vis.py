@@ -18,10 +18,10 @@ import argparse
 import json
 import os
 import platform
-import time
 
 import keras
 import numpy as np
+from timing import best_of  # bench/timing.py, beside this script
 
 import cnnviz
 from cnnviz.attribution import get_method, run
@@ -30,16 +30,6 @@ from cnnviz.probe import get_probe
 
 PAIRS = {"gradcam": "tf_keras_vis.gradcam.Gradcam", "gradcam++": "tf_keras_vis.gradcam_plus_plus.GradcamPlusPlus",
          "layercam": "tf_keras_vis.layercam.Layercam", "scorecam": "tf_keras_vis.scorecam.Scorecam"}
-
-
-def best_of(fn, repeats: int = 3) -> tuple[float, object]:
-    fn()  # warm-up: tracing, first allocations
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - started)
-    return best, result
 
 
 class _Quiet(keras.Model):

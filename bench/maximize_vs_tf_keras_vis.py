@@ -21,26 +21,16 @@ import argparse
 import json
 import os
 import platform
-import time
 
 import numpy as np
 import tensorflow as tf
+from timing import best_of  # bench/timing.py, beside this script
 
 import cnnviz
 from cnnviz.probe import get_probe
 
 CLASSES = list(range(10))
 STEPS = 200  # tf-keras-vis' documented default, and cnnviz's previous default
-
-
-def best_of(fn, repeats: int = 3) -> tuple[float, object]:
-    fn()  # warm-up: tracing, first allocations
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - started)
-    return best, result
 
 
 def on_target(model, images: np.ndarray) -> int:
