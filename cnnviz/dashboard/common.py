@@ -342,10 +342,12 @@ def top_examples_png(model_ref: str, layer: str, index: int, k: int) -> bytes:
 
 @st.cache_resource(max_entries=8, show_spinner="Looking for an atlas beside the model...")
 def get_atlas(model_ref: str):
-    """(atlas or None, one line on what was found): the ``cnnviz atlas`` file beside the model, if it matches."""
+    """(atlas or None, one line on what was found): the ``cnnviz atlas`` file beside the model, if it matches;
+    the line names files, never the server's folders."""
     from cnnviz.atlas import find_atlas
 
-    return find_atlas(model_path(model_ref), get_model(model_ref))
+    atlas, note = find_atlas(model_path(model_ref), get_model(model_ref))
+    return atlas, scrub_paths(note)
 
 
 @st.cache_data(max_entries=64, show_spinner="Reading the atlas...")
