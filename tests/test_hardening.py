@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 
 import cnnviz
-from cnnviz.cli import _failure_summary, main
+from cnnviz.cli import main
+from cnnviz.cli.documents import _failure_summary
 from cnnviz.data import MAX_PIXELS, DataError, is_blank, preprocess
 from cnnviz.paths import OutputError, _why, check_writable
 from cnnviz.report.options import Failure, ReportOptions

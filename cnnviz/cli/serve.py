@@ -1,0 +1,66 @@
+"""``cnnviz dashboard``: serve the Streamlit app on a free port."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Serve the Streamlit app. The process *becomes* Streamlit (exec), so a signal to ``cnnviz dashboard``
+    reaches the server itself; the app is not imported here (its cached functions would warn "No runtime found")."""
+    import importlib.util
+
+    if importlib.util.find_spec("streamlit") is None:
+        raise ValueError('the dashboard needs Streamlit: in a cnnviz checkout run `pip install -e ".[dashboard]"` '
+                         "(or `make dashboard`).")
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    port = pick_port(args.port)
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # this process is the server: TensorFlow's C++ notices are noise
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, command)  # does not return
+    import subprocess  # pragma: no cover - Windows has no exec that keeps the process: wait for the child
+
+    return subprocess.call(command)  # pragma: no cover
+
+
+DEFAULT_PORT = 8501
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a server could listen on ``port`` on every interface now (as Streamlit does)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("", port))
+        except OSError:
+            return False
+    return True
+
+
+def pick_port(requested: int | None, *, start: int = DEFAULT_PORT, tries: int = 20) -> int:
+    """``requested`` if free (else a ValueError naming a free one); with no request the first free port from
+    ``start`` on, saying so when it is not ``start``."""
+    if requested is not None:
+        if port_is_free(requested):
+            return requested
+        free = next((p for p in range(requested + 1, min(requested + 1 + tries, 65536)) if port_is_free(p)), None)
+        hint = f"use --port {free}" if free else "use --port with a free port"
+        raise ValueError(f"port {requested} is taken (another dashboard or server is using it); stop it, or {hint}.")
+    for port in range(start, min(start + tries, 65536)):
+        if port_is_free(port):
+            if port != start:
+                print(f"cnnviz dashboard: port {start} is taken; serving on port {port} (choose one with --port)",
+                      flush=True)
+            return port
+    raise ValueError(f"ports {start}-{start + tries - 1} are all taken; choose a free one with --port.")
+
+
+COMMANDS = {"dashboard": cmd_dashboard}
