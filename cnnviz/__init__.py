@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["FeatureMaps", "TopExamples", "feature_maps", "filters", "pool", "pooling", "predict", "top_examples"], ".features"),
     **dict.fromkeys(["ClassExamples", "ClassImages", "MaximizationResult", "Regularization", "class_examples", "fake_vs_constrained", "maximize", "maximize_filter"], ".maximize"),
     **dict.fromkeys(["ModelError", "layer_table", "load_model", "reference_model", "save_model"], ".model"),
-    **dict.fromkeys(["plot_architecture", "plot_model_card"], ".model_plots"),
+    **dict.fromkeys(["plot_architecture", "plot_model_card"], ".plots"),
     **dict.fromkeys(["figure_bytes", "plot_attribution", "plot_class_variety", "plot_confusion", "plot_fake_vs_constrained", "plot_feature_maps", "plot_filter_patterns", "plot_filters", "plot_history", "plot_maximization", "plot_pooling", "plot_top_examples", "save_figure", "plot_atlas"], ".plots"),
     **dict.fromkeys(["Probe", "get_probe"], ".probe"),
     **dict.fromkeys(["Report", "ReportOptions", "export_figures", "report", "report_figures"], ".report"),

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..plots import _digit
+from ..plots.draw import draw_digit
 from ..style import ACCENT, ACTIVATION_CMAP, DEFAULT_DPI, caption, cnnviz_style, figure, hide_ticks
 from .evidence import FIDELITY_GOAL, STABILITY_GOAL, Completeness
 
@@ -64,7 +64,7 @@ def plot_concepts(result: Any, *, k: int | None = None, dpi: int = DEFAULT_DPI,
             for j in range(k):
                 ax = fig.add_subplot(grid[c, j])
                 if result.patch_indices[c, j] >= 0:
-                    _digit(ax, result.patches[c, j])
+                    draw_digit(ax, result.patches[c, j])
                 else:
                     hide_ticks(ax)
                     ax.axis("off")
@@ -72,7 +72,7 @@ def plot_concepts(result: Any, *, k: int | None = None, dpi: int = DEFAULT_DPI,
                     ax.set_ylabel(f"concept {c}", rotation=0, ha="right", va="center")
             if vis:
                 ax = fig.add_subplot(grid[c, k])
-                _digit(ax, result.images[c])
+                draw_digit(ax, result.images[c])
                 for spine in ax.spines.values():
                     spine.set_visible(True)
                     spine.set_edgecolor(ACCENT)
@@ -113,7 +113,7 @@ def plot_concept_map(cmap: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[float,
     with cnnviz_style():
         grid = fig.add_gridspec(2, cols, height_ratios=[1.0, 0.8])
         ax = fig.add_subplot(grid[0, 0])
-        _digit(ax, cmap.image, f"class {cmap.class_name}\np={cmap.probabilities[cmap.target]:.2f}")
+        draw_digit(ax, cmap.image, f"class {cmap.class_name}\np={cmap.probabilities[cmap.target]:.2f}")
         for j, c in enumerate(order):
             ax = fig.add_subplot(grid[0, j + 1])
             grey = cmap.image[..., 0] if cmap.image.shape[-1] == 1 else cmap.image.mean(axis=-1)

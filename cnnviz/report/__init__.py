@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..model_plots import plot_architecture, plot_model_card
-from ..plots import FORMATS
+from ..plots import FORMATS, plot_architecture, plot_model_card
 from . import sections as _sections  # noqa: F401  (registers every section)
 from .context import DEFAULT_EXAMPLE_DIGITS, Context, build_context
 from .files import parse_formats, write_files

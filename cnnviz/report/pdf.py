@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from matplotlib.figure import Figure
 
 from ..model import atomic_path
-from ..model_plots import card_rows, draw_card
+from ..plots import card_rows, draw_card
 from ..style import DEFAULT_DPI, cnnviz_style
 from .common import INTRO, page_style
 from .context import Context

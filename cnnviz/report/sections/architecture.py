@@ -17,6 +17,6 @@ TEXT = (
 
 @register("architecture", order=10)
 def architecture(ctx: Context) -> Iterator[Planned]:
-    from ...model_plots import plot_architecture
+    from ...plots import plot_architecture
 
     yield Planned("architecture", "Architecture", TEXT, lambda: plot_architecture(ctx.model, dpi=ctx.dpi))

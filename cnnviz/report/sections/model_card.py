@@ -14,6 +14,6 @@ TEXT = (
 
 @register("model_card", order=20)
 def model_card(ctx: Context) -> Iterator[Planned]:
-    from ...model_plots import plot_model_card
+    from ...plots import plot_model_card
 
     yield Planned("model_card", "Model card", TEXT, lambda: plot_model_card(ctx.card, ctx.model, dpi=ctx.dpi))

@@ -1,5 +1,4 @@
-"""Figures about the model itself: its architecture (a layer table under a diagram of the shapes) and its
-model card. Used by the report, the dashboard and anyone with a Keras model.
+"""The model's architecture: a layer table under a diagram of the shapes.
 
 >>> import cnnviz
 >>> plot_architecture(cnnviz.load_model()).cnnviz_caption.startswith("The layers")
@@ -8,13 +7,12 @@ True
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import DEFAULT_DPI, caption, cnnviz_style, figure
+from ..style import DEFAULT_DPI, caption, cnnviz_style, figure
 
 
 def _describe(layer, shape_in: tuple, shape_out: tuple) -> str:
@@ -46,6 +44,7 @@ def _describe(layer, shape_in: tuple, shape_out: tuple) -> str:
     return ""
 
 
+
 def plot_architecture(model: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[float, float] | None = None,
                       max_rows: int = 40, max_boxes: int = 12) -> Figure:
     """The layer table (name, type, what it does, output shape, parameters) under a diagram of the shapes.
@@ -59,14 +58,14 @@ def plot_architecture(model: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[floa
     >>> fig.cnnviz_caption.startswith("The layers")
     True
     """
-    from .probe import keras_model_of
+    from ..probe import keras_model_of
 
     model = keras_model_of(model)
     from collections import Counter
 
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
-    from .model import _layers, layer_table
+    from ..model import _layers, layer_table
 
     all_rows = layer_table(model)
     all_layers = list(_layers(model))
@@ -161,6 +160,7 @@ def plot_architecture(model: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[floa
                         "its number of learned weights; the boxes above draw the same shapes to scale.")
 
 
+
 def _diagram_indices(shapes: list[tuple], limit: int) -> list[int]:
     """Which shapes the diagram draws: all when few; else the input, every change of shape and the output,
     thinned evenly across depth to ``limit``.
@@ -176,75 +176,3 @@ def _diagram_indices(shapes: list[tuple], limit: int) -> list[int]:
     if len(changes) <= limit:
         return changes
     return [changes[round(k * (len(changes) - 1) / (limit - 1))] for k in range(limit)]
-
-
-def card_rows(card: dict | None, model: Any) -> list[tuple[str, str]]:
-    """The model card as (field, value) rows, for a table figure or an HTML table.
-
-    >>> card_rows(None, __import__("cnnviz").load_model())[0][0]
-    'model'
-    """
-    from .probe import keras_model_of
-
-    model = keras_model_of(model)
-    if not card:
-        return [("model", model.name), ("parameters", f"{model.count_params():,}"),
-                ("model card", "none found beside the model (cnnviz train writes one)")]
-    rows = [("model", f"{card.get('model', model.name)}, {card.get('parameters', model.count_params()):,} parameters")]
-    if "test_accuracy" in card:
-        rows.append(("test accuracy", f"{card['test_accuracy']:.2%} (loss {card.get('test_loss', float('nan')):.4f})"))
-    if "recipe" in card:
-        rows.append(("recipe", f"{card['recipe']}: {card.get('recipe_description', '')}".strip(": ")))
-    settings = card.get("settings") or {}
-    if settings:
-        rows.append(("settings", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in settings.items())))
-    data = card.get("data") or {}
-    if data:
-        rows.append(("data", f"{data.get('source', '?')}: {data.get('train_images', '?'):,} training, "
-                             f"{data.get('test_images', '?'):,} test images"))
-        if data.get("sha256"):
-            rows.append(("data sha256", data["sha256"]))
-    machine = card.get("machine") or {}
-    if "seconds" in card:
-        where = f" on {machine.get('cpu_count', '?')} CPU cores" + (f" + {', '.join(machine['gpus'])}" if machine.get("gpus") else "")
-        rows.append(("training time", f"{card['seconds']:.0f} s for {card.get('epochs_run', '?')} epochs{where}"))
-    versions = card.get("versions") or {}
-    if versions:
-        rows.append(("versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
-    if card.get("trained_at"):
-        rows.append(("trained at", str(card["trained_at"])))
-    return rows
-
-
-def draw_card(ax, rows: list[tuple[str, str]], *, width_chars: int = 80, fontsize: float = 8.0) -> None:
-    """Draw (field, value) rows as a two-column table on ``ax`` (long values wrapped)."""
-    ax.axis("off")
-    wrapped = [(k, textwrap.fill(v, width_chars)) for k, v in rows]
-    with cnnviz_style():
-        table = ax.table(cellText=[[k, v] for k, v in wrapped], colWidths=[0.2, 0.8], cellLoc="left",
-                         loc="upper center")
-    table.auto_set_font_size(False)
-    table.set_fontsize(fontsize)
-    line_h = 1.0 / max(1, sum(v.count("\n") + 1 for _, v in wrapped))
-    for (r, c), cell in table.get_celld().items():
-        cell.set_edgecolor("0.85")
-        cell.set_linewidth(0.5)
-        cell.set_height(line_h * (wrapped[r][1].count("\n") + 1))
-        if c == 0:
-            cell.set_text_props(weight="bold")
-            cell.set_facecolor("#eef2f7")
-
-
-def plot_model_card(card: dict | None, model: Any, *, dpi: int = DEFAULT_DPI,
-                    figsize: tuple[float, float] | None = None) -> Figure:
-    """The model card (how the model was trained, on what, how well) as a table figure.
-
-    >>> import cnnviz
-    >>> fig = plot_model_card(cnnviz.load_card(), cnnviz.load_model())
-    """
-    rows = card_rows(card, model)
-    lines = sum(textwrap.fill(v, 80).count("\n") + 1 for _, v in rows)
-    fig = figure(figsize=figsize or (7.4, 0.6 + 0.2 * lines), dpi=dpi)
-    draw_card(fig.add_subplot(), rows)
-    fig.suptitle("Model card")
-    return caption(fig, "How the model was trained and how well it does, as recorded by cnnviz train beside the model.")
