@@ -14,7 +14,6 @@ cnnviz measures R^2, class importance, fidelity and finds each concept's top pat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,22 +21,18 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..atlas import _batches, _to_display, _to_model
 from ..data import DataError
 from ..distribute import get_strategy
 from ..features import receptive_field_of
 from ..notebook import shows
 from ..probe import Probe, get_probe
+from .stream import POSITIONS, ROWS_PER_STEP, Stream, positions_per_image, sampler, stream_rows
 
 METHODS = ("nmf",)
-#: positions per image that the fit sees (a seeded random subset; all of them when the layer has fewer)
-POSITIONS = 16
 HOLDOUT = 1000  #: held-out images kept for R^2, importance, fidelity and patches
-ROWS_PER_STEP = 2048  #: rows of one MiniBatchNMF step
 #: MiniBatchNMF's rescaling of past steps (scikit-learn's default; 1.0 measured no better: R^2 share 0.88 vs 0.89,
 #: seed stability 0.82 vs 0.85 on 20,000 MNIST images)
 FORGET = 0.7
-TARGET_STEPS = 200  #: NMF steps aimed at when the data's length is known (small data: more positions per image)
 
 
 class ConceptError(ValueError):
@@ -145,82 +140,6 @@ def _check(layer: str, n: int, method: str, positions: int, holdout: int, probe:
         raise ConceptError(f"n={n} concepts for {int(shape[-1])} channels; choose n <= {int(shape[-1])}.")
 
 
-class _Stream:
-    """Batches of (model inputs, display images, labels or None, dataset indices) split into fit and held-out."""
-
-    def __init__(self, probe: Probe, data: Any, labels: Any, holdout_data: Any, holdout_labels: Any,
-                 batch_size: int, holdout: int):
-        self.probe, self.holdout = probe, holdout
-        self.batches, self.source = _batches(data, labels, batch_size)
-        self.explicit = holdout_data
-        if holdout_data is not None:
-            self.holdout_batches, _ = _batches(holdout_data, holdout_labels, batch_size)
-
-    def __iter__(self) -> Iterator[tuple[str, np.ndarray, np.ndarray, Any, np.ndarray]]:
-        seen = kept = 0
-        for b, (batch, labels) in enumerate(self.batches):
-            display = _to_display(batch, self.probe.input_shape)
-            index = np.arange(seen, seen + len(display))
-            seen += len(display)
-            if self.explicit is None and b % 10 == 9 and kept < self.holdout:  # every 10th batch: held out
-                take = min(len(display), self.holdout - kept)
-                kept += take
-                yield "holdout", _to_model(self.probe, display[:take]), display[:take], (
-                    None if labels is None else labels[:take]), index[:take]
-                continue
-            yield "fit", _to_model(self.probe, display), display, labels, index
-        if self.explicit is not None:
-            seen = 0
-            for batch, labels in self.holdout_batches:
-                if kept >= self.holdout:
-                    break
-                display = _to_display(batch, self.probe.input_shape)[: self.holdout - kept]
-                kept += len(display)
-                yield "holdout", _to_model(self.probe, display), display, (
-                    None if labels is None else labels[: len(display)]), np.arange(seen, seen + len(display))
-                seen += len(display)
-
-
-def _positions(positions: int | None, data: Any, available: int) -> int:
-    """Positions per image: as given; else enough that an array of known length gives ~:data:`TARGET_STEPS`
-    NMF steps (all positions of a small sample), and at least :data:`POSITIONS`."""
-    if positions is not None:
-        return int(positions)
-    length = len(data) if hasattr(data, "__len__") and not isinstance(data, (str, bytes)) else 0
-    if not length:
-        return POSITIONS
-    return int(np.clip(-(-TARGET_STEPS * ROWS_PER_STEP // length), POSITIONS, available))
-
-
-def _sampler(probe: Probe, layer: str, strategy: Any) -> Any:
-    """A compiled step: images, (B, k) flat positions -> (B, k, C) activations there (gathered over replicas)."""
-    replicas = int(strategy.num_replicas_in_sync)
-    with strategy.scope():
-        sub = keras.Model(probe.model.inputs[0], probe.tensor(layer))
-
-    @tf.function(reduce_retracing=True)
-    def step(images, picks):
-        def replica_fn():
-            ctx = tf.distribute.get_replica_context()
-            per = tf.shape(images)[0] // replicas
-            start = ctx.replica_id_in_sync_group * per
-            out = sub(images[start:start + per], training=False)
-            flat = tf.reshape(out, [tf.shape(out)[0], -1, out.shape[-1]])
-            return tf.cast(tf.gather(flat, picks[start:start + per], axis=1, batch_dims=1), tf.float32)
-        return strategy.gather(strategy.run(replica_fn), axis=0)
-
-    return step, replicas
-
-
-def _stream_rows(step: Any, replicas: int, inputs: np.ndarray, picks: np.ndarray) -> np.ndarray:
-    short = -len(inputs) % replicas  # every replica gets a slice of the same size: pad, then drop the padding
-    if short:
-        inputs = np.concatenate([inputs, np.repeat(inputs[:1], short, axis=0)])
-        picks = np.concatenate([picks, np.repeat(picks[:1], short, axis=0)])
-    out = step(tf.constant(inputs, tf.float32), tf.constant(picks, tf.int32)).numpy()
-    return out[: len(out) - short]
-
-
 def concepts(
     layer: str,
     data: Any = None,
@@ -272,10 +191,10 @@ def concepts(
         mnist = data if hasattr(data, "x_test") else read_mnist_npz(data)
         data, labels, holdout_data, holdout_labels = mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test
     strategy = get_strategy(strategy)
-    step, replicas = _sampler(probe, layer, strategy)
+    step, replicas = sampler(probe, layer, strategy)
     shape = probe.tensor(layer).shape
     h, w, channels = int(shape[1]), int(shape[2]), int(shape[3])
-    per_image = min(_positions(positions, data, h * w), h * w)
+    per_image = min(positions_per_image(positions, data, h * w), h * w)
     rng = np.random.default_rng(seed)
 
     def estimator(s: int) -> Any:
@@ -290,7 +209,7 @@ def concepts(
     held: dict[str, list] = {"inputs": [], "display": [], "labels": [], "index": []}
     seen = fitted_steps = 0
     labels_known = True
-    stream = _Stream(probe, data, labels, holdout_data, holdout_labels, int(batch_size), int(holdout))
+    stream = Stream(probe, data, labels, holdout_data, holdout_labels, int(batch_size), int(holdout))
     for kind, inputs, display, batch_labels, index in stream:
         if kind == "holdout":
             held["inputs"].append(inputs)
@@ -301,7 +220,7 @@ def concepts(
             continue
         seen += len(inputs)
         picks = np.argsort(rng.random((len(inputs), h * w)), axis=1)[:, :per_image]  # without replacement
-        rows = _stream_rows(step, replicas, inputs, picks).reshape(-1, channels)
+        rows = stream_rows(step, replicas, inputs, picks).reshape(-1, channels)
         rows = np.maximum(rows, 0)
         if len(pca_rows) * len(rows) < pca_cap:
             pca_rows.append(rows[rng.random(len(rows)) < 0.5])

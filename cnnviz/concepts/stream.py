@@ -1,0 +1,95 @@
+"""What a concept fit reads: every image's activations at a layer, at a seeded subset of its positions,
+computed over the replicas of a strategy, in batches split into fitted and held-out images."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ..atlas.batches import as_display, as_model_input, image_batches
+from ..probe import Probe
+
+#: positions per image that the fit sees (a seeded random subset; all of them when the layer has fewer)
+POSITIONS = 16
+ROWS_PER_STEP = 2048  #: rows of one MiniBatchNMF step
+TARGET_STEPS = 200  #: NMF steps aimed at when the data's length is known (small data: more positions per image)
+
+
+class Stream:
+    """Batches of (model inputs, display images, labels or None, dataset indices) split into fit and held-out."""
+
+    def __init__(self, probe: Probe, data: Any, labels: Any, holdout_data: Any, holdout_labels: Any,
+                 batch_size: int, holdout: int):
+        self.probe, self.holdout = probe, holdout
+        self.batches, self.source = image_batches(data, labels, batch_size)
+        self.explicit = holdout_data
+        if holdout_data is not None:
+            self.holdout_batches, _ = image_batches(holdout_data, holdout_labels, batch_size)
+
+    def __iter__(self) -> Iterator[tuple[str, np.ndarray, np.ndarray, Any, np.ndarray]]:
+        seen = kept = 0
+        for b, (batch, labels) in enumerate(self.batches):
+            display = as_display(batch, self.probe.input_shape)
+            index = np.arange(seen, seen + len(display))
+            seen += len(display)
+            if self.explicit is None and b % 10 == 9 and kept < self.holdout:  # every 10th batch: held out
+                take = min(len(display), self.holdout - kept)
+                kept += take
+                yield "holdout", as_model_input(self.probe, display[:take]), display[:take], (
+                    None if labels is None else labels[:take]), index[:take]
+                continue
+            yield "fit", as_model_input(self.probe, display), display, labels, index
+        if self.explicit is not None:
+            seen = 0
+            for batch, labels in self.holdout_batches:
+                if kept >= self.holdout:
+                    break
+                display = as_display(batch, self.probe.input_shape)[: self.holdout - kept]
+                kept += len(display)
+                yield "holdout", as_model_input(self.probe, display), display, (
+                    None if labels is None else labels[: len(display)]), np.arange(seen, seen + len(display))
+                seen += len(display)
+
+
+def positions_per_image(positions: int | None, data: Any, available: int) -> int:
+    """Positions per image: as given; else enough that an array of known length gives ~:data:`TARGET_STEPS`
+    NMF steps (all positions of a small sample), and at least :data:`POSITIONS`."""
+    if positions is not None:
+        return int(positions)
+    length = len(data) if hasattr(data, "__len__") and not isinstance(data, (str, bytes)) else 0
+    if not length:
+        return POSITIONS
+    return int(np.clip(-(-TARGET_STEPS * ROWS_PER_STEP // length), POSITIONS, available))
+
+
+def sampler(probe: Probe, layer: str, strategy: Any) -> Any:
+    """A compiled step: images, (B, k) flat positions -> (B, k, C) activations there (gathered over replicas)."""
+    replicas = int(strategy.num_replicas_in_sync)
+    with strategy.scope():
+        sub = keras.Model(probe.model.inputs[0], probe.tensor(layer))
+
+    @tf.function(reduce_retracing=True)
+    def step(images, picks):
+        def replica_fn():
+            ctx = tf.distribute.get_replica_context()
+            per = tf.shape(images)[0] // replicas
+            start = ctx.replica_id_in_sync_group * per
+            out = sub(images[start:start + per], training=False)
+            flat = tf.reshape(out, [tf.shape(out)[0], -1, out.shape[-1]])
+            return tf.cast(tf.gather(flat, picks[start:start + per], axis=1, batch_dims=1), tf.float32)
+        return strategy.gather(strategy.run(replica_fn), axis=0)
+
+    return step, replicas
+
+
+def stream_rows(step: Any, replicas: int, inputs: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    short = -len(inputs) % replicas  # every replica gets a slice of the same size: pad, then drop the padding
+    if short:
+        inputs = np.concatenate([inputs, np.repeat(inputs[:1], short, axis=0)])
+        picks = np.concatenate([picks, np.repeat(picks[:1], short, axis=0)])
+    out = step(tf.constant(inputs, tf.float32), tf.constant(picks, tf.int32)).numpy()
+    return out[: len(out) - short]
