@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from ..optvis import objectives as O
-from ..optvis import param as P
-from ..optvis import transforms as T
+from ..optvis.objectives import Context, Objective, latent_l2
+from ..optvis.param import Param, fourier, generator
 from ..optvis.render import render
+from ..optvis.transforms import jitter
 
 PRIOR_LATENT_WEIGHT = 0.5  #: latent penalty against a direction score of ~1 on a typical image
 STEPS = {"generator": 80, "fourier": 128}
@@ -25,7 +25,7 @@ LEARNING_RATE = {"generator": 0.1, "fourier": 0.05}
 
 
 @dataclass(frozen=True)
-class ConceptDirections(O.Objective):
+class ConceptDirections(Objective):
     """Image ``i`` scores the mean over positions of ``layer`` projected on row ``targets[i]`` of a matrix held in
     a variable (so refitting the dictionary does not trace the loop again); equal by (layer, shape)."""
 
@@ -33,7 +33,7 @@ class ConceptDirections(O.Objective):
     shape: tuple[int, int]
     matrix: Any = field(compare=False, hash=False, repr=False)
 
-    def score(self, ctx: O.Context) -> tf.Tensor:
+    def score(self, ctx: Context) -> tf.Tensor:
         a = ctx.activations[self.layer]
         mean = tf.reduce_mean(a, axis=(1, 2))  # (B, C)
         rows = tf.gather(self.matrix, ctx.targets)  # (B, C)
@@ -63,13 +63,13 @@ def visualize(result: Any, probe: Any, *, seed: int = 0, steps: int | None = Non
     acts = result._holdout["acts"]
     typical = np.maximum(acts.mean(axis=(1, 2)) @ unit.T, 0).mean(axis=0)  # (n,) a typical image's score
     rows = unit / np.maximum(typical, 1e-6)[:, None]
-    spec: O.Objective = _objective(probe, result.layer, rows)
+    spec: Objective = _objective(probe, result.layer, rows)
     if data_prior_available(probe):
-        param: P.Param = P.generator("mnist")
-        spec = spec - PRIOR_LATENT_WEIGHT * O.latent_l2()
+        param: Param = generator("mnist")
+        spec = spec - PRIOR_LATENT_WEIGHT * latent_l2()
         transforms: tuple = ()
     else:
-        param, transforms = P.fourier(), (T.jitter(2),)
+        param, transforms = fourier(), (jitter(2),)
     name = param.name
     out = render(probe, spec, param, transforms, list(range(result.n)), steps=steps or STEPS[name],
                  learning_rate=LEARNING_RATE[name], seed=seed)
