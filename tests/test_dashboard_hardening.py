@@ -13,19 +13,19 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import cnnviz
-from cnnviz.dashboard import common
+from cnnviz.dashboard import model_files
 
 APP = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
 
 
 def _failing_page_script():
-    from cnnviz.dashboard import common
+    from cnnviz.dashboard import page_messages
 
     class Page:
         def run(self):
             raise RuntimeError("boom while reading /srv/cnnviz/secret/models/upload-1.keras")
 
-    common.run_page(Page())
+    page_messages.run_page(Page())
 
 
 def test_a_failing_page_shows_a_short_message_and_closed_details():
@@ -41,7 +41,7 @@ def test_a_failing_page_shows_a_short_message_and_closed_details():
 
 @pytest.fixture
 def uploads(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setattr(common, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(model_files, "MODELS_DIR", tmp_path)
     return tmp_path / "uploads"
 
 
@@ -65,10 +65,10 @@ def test_kept_uploads_are_bounded_oldest_first(uploads):
         path.write_bytes(b"x" * 1000)
         os.utime(path, (1_000_000 + k, 1_000_000 + k))  # k = 0 is the oldest
         paths.append(path)
-    removed = common.prune_uploads(max_files=4)
+    removed = model_files.prune_uploads(max_files=4)
     assert sorted(removed) == paths[:2]
     assert sorted(uploads.iterdir()) == paths[2:]
-    removed = common.prune_uploads(keep=paths[2], max_files=10, max_mb=2500 / 2**20)  # room for 2.5 files
+    removed = model_files.prune_uploads(keep=paths[2], max_files=10, max_mb=2500 / 2**20)  # room for 2.5 files
     assert sorted(removed) == paths[3:4]  # the newest two fit; the oldest is kept because it is in use
     assert sorted(uploads.iterdir()) == [paths[2], paths[4], paths[5]]
 

@@ -69,18 +69,18 @@ def _rss_mb() -> float:
 
 @pytest.mark.slow
 def test_memory_stays_bounded_over_many_model_loads_and_evictions(tmp_path):
-    from cnnviz.dashboard import common
+    from cnnviz.dashboard import models
 
     files = [str(cnnviz.save_model(cnnviz.reference_model(seed=i), tmp_path / f"m{i}.keras")) for i in range(6)]
-    common.get_model.clear()
+    models.get_model.clear()
     for path in files:  # warm-up: every distinct graph traced once, the cache full
-        cnnviz.get_probe(common.get_model(path))
+        cnnviz.get_probe(models.get_model(path))
     gc.collect()
     start = _rss_mb()
     for i in range(60 * SCALE):  # reload the same files after they are evicted: nothing may accumulate
         path = files[i % len(files)]
-        common.get_model.clear(path)
-        cnnviz.predict(np.zeros((28, 28), np.uint8), model=common.get_model(path))
+        models.get_model.clear(path)
+        cnnviz.predict(np.zeros((28, 28), np.uint8), model=models.get_model(path))
     gc.collect()
     grown = _rss_mb() - start
     print(f"resident memory grew {grown:.0f} MB over {60 * SCALE} loads")

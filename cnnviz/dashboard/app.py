@@ -2,14 +2,14 @@
 
 Run it with ``cnnviz dashboard``, ``python -m streamlit run dashboards/app.py`` from a checkout,
 or ``streamlit run`` on this file. Thin by design: every computation is a cnnviz call (see
-:mod:`cnnviz.dashboard.common` for the cached calls).
+:mod:`cnnviz.dashboard.cached` for the cached calls).
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from cnnviz.dashboard import common, warm
+from cnnviz.dashboard import page_messages, picker, warm
 
 HERE = Path(__file__).resolve().parent
 APP_PATH = HERE / "app.py"
@@ -28,12 +28,12 @@ def main() -> None:
         st.Page(HERE / "views" / "concepts.py", title="Concepts", icon=":material/category:"),
     ]
     page = st.navigation(pages)
-    common.apply_pending_selection()
-    st.session_state["model_ref"] = common.model_picker()
+    picker.apply_pending_selection()
+    st.session_state["model_ref"] = picker.model_picker()
     with st.sidebar:
         st.caption("cnnviz brings the CNN tutorial to life: conv 3x3 -> pool 2x2 -> conv 3x3 -> pool 2x2 -> softmax.")
     try:
-        common.run_page(page)
+        page_messages.run_page(page)
     finally:  # once per server, after the first page (even one that stops): the other pages' first visits
         warm.start()
 

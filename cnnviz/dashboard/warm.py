@@ -58,13 +58,13 @@ def _run() -> None:
 def _steps():
     import cnnviz
 
-    from . import common
+    from . import cached, models
 
     state: dict = {}
 
     def model():
-        state["model"] = common.get_model(common.SHIPPED)  # the cached object every page uses
-        state["digit"] = common.sample().x_test[:1]
+        state["model"] = models.get_model(models.SHIPPED)  # the cached object every page uses
+        state["digit"] = cached.sample().x_test[:1]
 
     yield "model and probe", model
     yield "feature maps", lambda: cnnviz.feature_maps(state["digit"], model=state["model"])
@@ -78,23 +78,23 @@ def _steps():
 
 
 def _filters_page() -> None:
-    from . import common
+    from . import cached, figures, models
 
-    ref = common.SHIPPED
-    layer = common.layer_names(ref)["conv"][0]
-    common.filters_png(ref, layer)
-    common.filter_patterns(ref, layer, 150, 0)  # views/filters.py: steps slider 150, seed 0
+    ref = models.SHIPPED
+    layer = cached.layer_names(ref)["conv"][0]
+    figures.filters_png(ref, layer)
+    cached.filter_patterns(ref, layer, 150, 0)  # views/filters.py: steps slider 150, seed 0
 
 
 def _class_images_page() -> None:
     from cnnviz.maximize import CLASS_STEPS, DEFAULT
 
-    from . import common
+    from . import cached, figures, models
 
-    ref, steps, preset = common.SHIPPED, int(CLASS_STEPS["pixels"]), vars(DEFAULT)
-    classes = tuple(range(common.layer_names(ref)["classes"]))
+    ref, steps, preset = models.SHIPPED, int(CLASS_STEPS["pixels"]), vars(DEFAULT)
+    classes = tuple(range(cached.layer_names(ref)["classes"]))
     # views/class_images.py: all classes, the default preset's sliders, pixels, 1 image, no objective, seed 0
     settings = ("default", float(preset["l1"]), float(preset["tv"]), int(preset["jitter"]), float(preset["blur"]),
                 steps, 0, "pixels", 1, "")
-    common.maximization_open_figure(ref, classes, *settings)
-    common.fake_vs_constrained_figure(ref, steps, 0)
+    figures.maximization_open_figure(ref, classes, *settings)
+    figures.fake_vs_constrained_figure(ref, steps, 0)

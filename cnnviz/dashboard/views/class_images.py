@@ -4,7 +4,7 @@
 import streamlit as st
 
 import cnnviz
-from cnnviz.dashboard import common
+from cnnviz.dashboard import cached, figures, models, page_messages
 from cnnviz.maximize import CLASS_STEPS, DEFAULT, L1_CONSTRAINT, NONE
 
 PRESETS = {
@@ -22,10 +22,10 @@ st.markdown(
     "given digit (activation maximization). Without constraints the result fools the network but looks like "
     "noise; asking for **fewer lit pixels** (L1) and smooth strokes (total variation) makes it readable."
 )
-common.tutorial_note("The natural question: what does the computer actually see? Does it see digits at all?")
-ref = common.current_model_ref()
-common.load_current_model()
-classes_available = list(range(common.layer_names(ref)["classes"]))
+page_messages.tutorial_note("The natural question: what does the computer actually see? Does it see digits at all?")
+ref = models.current_model_ref()
+models.load_current_model()
+classes_available = list(range(cached.layer_names(ref)["classes"]))
 
 top = st.columns([2, 3])
 choice = top[0].selectbox("Class", ["all ten", *classes_available], key="class_choice",
@@ -72,8 +72,8 @@ if objective.strip():
         classes = classes[:1]  # the objective names its own channel: one image, not one copy per class
 settings = (preset, float(l1), float(tv), int(jitter), float(blur), int(steps), int(seed), kind, n, objective)
 try:
-    result = common.maximize_open(ref, classes, *settings)
-    png = common.maximization_open_figure(ref, classes, *settings)
+    result = cached.maximize_open(ref, classes, *settings)
+    png = figures.maximization_open_figure(ref, classes, *settings)
 except (ValueError, cnnviz.ModelError) as exc:
     st.error(str(exc))
     st.stop()
@@ -90,7 +90,7 @@ else:
         st.warning(result.message)
 st.image(png, width="stretch")
 stem = f"class-images-{'all' if len(classes) > 1 else classes[0]}-{preset if kind != 'data prior' else 'data'}"
-common.download_buttons(lambda fmt: common.maximization_open_figure(ref, classes, *settings, fmt=fmt), stem,
+figures.download_buttons(lambda fmt: figures.maximization_open_figure(ref, classes, *settings, fmt=fmt), stem,
                         key="maximization")
 
 st.header("Fake digits vs constrained digits")
@@ -99,6 +99,6 @@ st.markdown("The tutorial's experiment: every class without any constraint (top)
             "each class's highest-scoring real digit from the sample (people predict a unit best from real "
             "examples, Borowski et al. 2021). Pixels show what the model responds to at all; the data prior shows "
             "what it responds to among natural digits. Both are true.")
-st.image(common.fake_vs_constrained_figure(ref, int(steps), int(seed)), width="stretch")
-common.download_buttons(lambda fmt: common.fake_vs_constrained_figure(ref, int(steps), int(seed), fmt=fmt),
+st.image(figures.fake_vs_constrained_figure(ref, int(steps), int(seed)), width="stretch")
+figures.download_buttons(lambda fmt: figures.fake_vs_constrained_figure(ref, int(steps), int(seed), fmt=fmt),
                         "fake-vs-constrained", key="fake")

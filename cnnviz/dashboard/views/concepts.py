@@ -5,7 +5,7 @@ import streamlit as st
 
 import cnnviz
 from cnnviz.concepts.plots import evidence_line
-from cnnviz.dashboard import common
+from cnnviz.dashboard import cached, models, pictures
 from cnnviz.dashboard import concepts_calls as calls
 
 st.title("Concepts")
@@ -15,10 +15,10 @@ st.markdown(
     "factorization, as in Lucid's Building Blocks and CRAFT): each is a direction in the layer's channels, shown "
     "by the image patches where it is strongest, by a feature visualization, and by how much each class uses it."
 )
-ref = common.current_model_ref()
-common.load_current_model()
-common.needs_layers(ref, "The Concepts page")
-names = common.layer_names(ref)
+ref = models.current_model_ref()
+models.load_current_model()
+cached.needs_layers(ref, "The Concepts page")
+names = cached.layer_names(ref)
 spatial = names["spatial"]
 if not spatial:
     st.info("This page factors convolution or pooling layers, and this model has none.")
@@ -59,7 +59,7 @@ with left:
         if data is not None and np.asarray(data)[..., :3].max() > 0:
             raw = np.ascontiguousarray(np.asarray(data, np.uint8))
     else:
-        sample = common.sample()
+        sample = cached.sample()
         index = st.slider("Test sample image", 0, len(sample.x_test) - 1, 0, key="concepts_example")
         raw = sample.x_test[index]
     concept = st.radio("Concept", list(range(result.n)), horizontal=True, key="concepts_pick",
@@ -68,7 +68,7 @@ if raw is None:
     right.info("Draw a digit to see where each concept sits in it.")
     st.stop()
 try:
-    prepared = common.prepare(ref, raw)
+    prepared = cached.prepare(ref, raw)
 except (cnnviz.DataError, ValueError) as exc:
     right.warning(f"This image cannot be read: {exc}")
     st.stop()
@@ -78,12 +78,12 @@ with right:
     st.markdown(f"**Concept {concept}** gives the **{cmap.class_name}** logit **{share:+.2f}** "
                 f"(gradient x coefficient; the logit is {cmap.logit:.2f}).")
     cols = st.columns(3)
-    shown = common.to_display(ref, prepared)[0]
+    shown = cached.to_display(ref, prepared)[0]
     grey = shown.mean(axis=-1, keepdims=True)
-    heat = common.colorize(cmap.maps[concept], float(cmap.maps.max()) or 1.0).astype(np.float32) / 255
+    heat = pictures.colorize(cmap.maps[concept], float(cmap.maps.max()) or 1.0).astype(np.float32) / 255
     overlay = np.clip(0.45 * grey + 0.55 * heat, 0, 1)
-    cols[0].image(common.gray(overlay, 5), caption=f"where concept {concept} sits", output_format="PNG")
+    cols[0].image(pictures.gray(overlay, 5), caption=f"where concept {concept} sits", output_format="PNG")
     if result.images is not None:
-        cols[1].image(common.gray(result.images[concept], 5), caption="its feature visualization", output_format="PNG")
-    cols[2].image(common.gray(result.patches[concept, 0], 12), caption="its strongest patch", output_format="PNG")
+        cols[1].image(pictures.gray(result.images[concept], 5), caption="its feature visualization", output_format="PNG")
+    cols[2].image(pictures.gray(result.patches[concept, 0], 12), caption="its strongest patch", output_format="PNG")
 st.image(png, width="stretch")

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import cnnviz
-from cnnviz.dashboard import common
+from cnnviz.dashboard import cached, figures, models, page_messages
 
 st.title("Convolution, step by step")
 st.markdown(
@@ -14,11 +14,11 @@ st.markdown(
     "multiplied element by element with the **kernel**, and the products are **summed** (then the bias is added "
     "and ReLU keeps only positive values). The **stride** is how far the filter moves each step."
 )
-common.tutorial_note("A convolution multiplies a filter, value by value, with a patch of the pixel matrix and "
+page_messages.tutorial_note("A convolution multiplies a filter, value by value, with a patch of the pixel matrix and "
                      "adds up the products; then it moves on to the next patch.")
-ref = common.current_model_ref()
-common.load_current_model()
-names = common.layer_names(ref)
+ref = models.current_model_ref()
+models.load_current_model()
+names = cached.layer_names(ref)
 first_conv = names["conv"][0] if names["conv"] else None
 if first_conv is None:
     st.info("This page shows a convolution layer, and this model has none.")
@@ -28,17 +28,17 @@ if not names["first_conv_is_input_conv2d"]:
             f"{names['first_layer'] or 'no readable layer'} (input range {names['input_range'][0]:g}.."
             f"{names['input_range'][1]:g}), so there is no such filter to slide.")
     st.stop()
-kernel, bias = common.kernel_and_bias(ref, first_conv)
+kernel, bias = cached.kernel_and_bias(ref, first_conv)
 if kernel.shape[2] != 1:
     st.info(f"{first_conv} reads {kernel.shape[2]} input channels; this page shows single-channel (grey) inputs.")
     st.stop()
 
-sample = common.sample()
+sample = cached.sample()
 controls = st.columns(4)
 digit = controls[0].selectbox("Input: a gallery digit", list(range(10)), index=7, key="conv_digit")
 filter_index = controls[1].slider(f"{first_conv} filter", 0, kernel.shape[-1] - 1, 0, key="conv_filter")
 stride = controls[2].select_slider("Stride", [1, 2, 3], value=1, key="conv_stride")
-image = common.prepare(ref, sample.x_test[int(np.flatnonzero(sample.y_test == digit)[0])])[0, :, :, 0]
+image = cached.prepare(ref, sample.x_test[int(np.flatnonzero(sample.y_test == digit)[0])])[0, :, :, 0]
 rows = cnnviz.convolution.output_size(image.shape[0], kernel.shape[0], stride)
 cols = cnnviz.convolution.output_size(image.shape[1], kernel.shape[1], stride)
 total = rows * cols
@@ -56,7 +56,7 @@ picture = st.empty()
 def show(position: int) -> None:
     result = cnnviz.convolution_step(image, kernel[:, :, 0, filter_index], position, stride=stride,
                                      bias=float(bias[filter_index]))
-    picture.image(common.figure_png(cnnviz.plot_convolution_step(result)), width="stretch")
+    picture.image(figures.figure_png(cnnviz.plot_convolution_step(result)), width="stretch")
     return result
 
 

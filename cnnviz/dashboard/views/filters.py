@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz.dashboard import common
+from cnnviz.dashboard import cached, figures, models, page_messages, pictures
 
 st.title("Filters")
 st.markdown(
@@ -11,11 +11,11 @@ st.markdown(
     "responds to most (found by optimizing an input, like the class images), and the sample images that "
     "excite it most."
 )
-common.tutorial_note("Nobody writes the numbers in a filter by hand: training learns them.")
-ref = common.current_model_ref()
-common.load_current_model()
-common.needs_layers(ref, "The Filters page")
-convs = common.layer_names(ref)["conv"]
+page_messages.tutorial_note("Nobody writes the numbers in a filter by hand: training learns them.")
+ref = models.current_model_ref()
+models.load_current_model()
+cached.needs_layers(ref, "The Filters page")
+convs = cached.layer_names(ref)["conv"]
 if not convs:
     st.info("This page shows convolution layers, and this model has none.")
     st.stop()
@@ -26,21 +26,21 @@ steps = controls[1].slider("Optimization steps", 10, 500, 150, step=10, key="fil
 seed = controls[2].number_input("Seed", 0, 10_000, 0, key="filters_seed")
 
 st.subheader(f"{layer} kernels")
-st.image(common.filters_png(ref, layer), width="stretch")
+st.image(figures.filters_png(ref, layer), width="stretch")
 
 st.subheader(f"The pattern each {layer} filter responds to most")
-patterns = common.filter_patterns(ref, layer, int(steps), int(seed))
+patterns = cached.filter_patterns(ref, layer, int(steps), int(seed))
 # a mid-grey frame around each tile, so a white or black pattern does not run into its neighbours
 def framed(tile: np.ndarray) -> np.ndarray:
     """``tile`` with 3 mid-grey pixels around it (height and width only: a colour tile keeps its 3 channels)."""
     return np.pad(tile, ((3, 3), (3, 3)) + ((0, 0),) * (tile.ndim - 2), constant_values=128)
 
 
-st.image([framed(common.gray(img, 3)) for img in patterns.images],
+st.image([framed(pictures.gray(img, 3)) for img in patterns.images],
          caption=[f"#{t}" for t in patterns.targets], width=84, output_format="PNG")
 st.caption("Each image was optimized from noise to raise the filter's mean activation "
            f"({steps} steps, seed {seed}). conv1 filters like edges and strokes; conv2 ones combine them.")
-kernel, _ = common.kernel_and_bias(ref, layer)
+kernel, _ = cached.kernel_and_bias(ref, layer)
 weights = np.asarray(kernel).reshape(-1, np.asarray(kernel).shape[-1])  # (taps x inputs, filters)
 positive, negative = np.flatnonzero((weights >= 0).all(axis=0)), np.flatnonzero((weights <= 0).all(axis=0))
 if len(positive) or len(negative):
@@ -55,12 +55,12 @@ st.subheader("One filter up close")
 channels = len(patterns.targets)
 index = st.slider("Filter", 0, channels - 1, 0, key="filters_index") if channels > 1 else 0
 left, right = st.columns([1, 3])
-left.image(common.gray(patterns.images[index], 6), caption=f"{layer} #{index}: its maximized pattern",
+left.image(pictures.gray(patterns.images[index], 6), caption=f"{layer} #{index}: its maximized pattern",
            output_format="PNG")
-atlas, atlas_note = common.get_atlas(ref)
+atlas, atlas_note = cached.get_atlas(ref)
 if atlas is not None and layer in atlas.layers:
-    right.image(common.atlas_top_png(ref, layer, int(index), 12), width="stretch")
+    right.image(figures.atlas_top_png(ref, layer, int(index), 12), width="stretch")
     right.caption(f"From the atlas: {atlas_note}.")
 else:
-    right.image(common.top_examples_png(ref, layer, int(index), 12), width="stretch")
+    right.image(figures.top_examples_png(ref, layer, int(index), 12), width="stretch")
     right.caption(f"From the 1,000-image test sample ({atlas_note}).")

@@ -7,15 +7,15 @@ import streamlit as st
 
 import cnnviz
 from cnnviz.attribution import get_method, method_names, method_title
-from cnnviz.dashboard import common
+from cnnviz.dashboard import cached, figures, models, page_messages, pictures
 
 SOURCES = ["Draw", "Gallery", "Upload"]
 METHODS = {name: method_title(name) for name in method_names()}  # the attribution registry
 
 st.title("Look inside")
-ref = common.current_model_ref()
-common.load_current_model()
-names = common.layer_names(ref)
+ref = models.current_model_ref()
+models.load_current_model()
+names = cached.layer_names(ref)
 shape_text = "x".join(str(d) for d in names["input_shape"])
 
 left, right = st.columns([1, 2], gap="large")
@@ -44,7 +44,7 @@ with left:
         if image_data is not None and np.asarray(image_data)[..., :3].max() > 0:
             raw = np.ascontiguousarray(np.asarray(image_data, np.uint8))
     elif source == "Gallery":
-        sample = common.sample()
+        sample = cached.sample()
         digit = st.selectbox("Digit", list(range(10)), index=3, key="gallery_digit")
         example = st.slider("Example of that digit", 0, 99, 0, key="gallery_example")
         index = int(np.flatnonzero(sample.y_test == digit)[example])
@@ -61,14 +61,14 @@ with left:
                 " (or pick one from the gallery) to see what the network makes of it.")
         st.stop()
     try:
-        prepared = common.prepare(ref, raw)
+        prepared = cached.prepare(ref, raw)
     except (cnnviz.DataError, ValueError) as exc:
         st.error(f"{raw_name} cannot be read: {exc}")
         st.stop()
-    maps = common.feature_maps(ref, prepared)
-    shown = common.to_display(ref, maps.inputs)
+    maps = cached.feature_maps(ref, prepared)
+    shown = cached.to_display(ref, maps.inputs)
     lo, hi = names["input_range"]
-    st.image(common.gray(shown[0], 6), caption=f"What the model sees: {shape_text}, values {lo:g}..{hi:g}",
+    st.image(pictures.gray(shown[0], 6), caption=f"What the model sees: {shape_text}, values {lo:g}..{hi:g}",
              output_format="PNG", width=168)
     if names["input_range_source"].startswith("assumed"):
         st.caption(f"Input range {lo:g}..{hi:g} is assumed: nothing in the model says what it was trained on.")
@@ -86,7 +86,7 @@ with right:
     chart.index.name = "class"
     st.bar_chart(chart, y="probability", height=260, y_label="probability", x_label="class")
 
-common.needs_layers(ref, "Feature maps and pooling")
+cached.needs_layers(ref, "Feature maps and pooling")
 
 st.header("Feature maps of every layer")
 st.caption("Each small square is one channel of the layer (bright = strong activation, one colour scale per layer). "
@@ -103,12 +103,12 @@ for name in spatial:
     h, w, c = layer_maps.shape
     shapes.append(f"{h}x{w}x{c}")
     factor = max(1, 72 // max(h, w))
-    st.image(common.mosaic(layer_maps, cols=16 if c > 16 else c, factor=factor),
+    st.image(pictures.mosaic(layer_maps, cols=16 if c > 16 else c, factor=factor),
              caption=f"{name}: {h}x{w} x {c} maps (max activation {layer_maps.max():.2f})", output_format="PNG")
 st.caption(f"Shapes: {'x'.join(str(d) for d in names['input_shape'])} -> " + " -> ".join(shapes))
 
 st.header("Four kinds of pooling")
-common.tutorial_note("Pooling moves over the map the way a filter does, but instead of weighting the values it "
+page_messages.tutorial_note("Pooling moves over the map the way a filter does, but instead of weighting the values it "
                      "keeps the largest one of each window.")
 pool_left, pool_mid, pool_right = st.columns(3)
 layer = pool_left.selectbox("Feature map of layer", names["spatial"], key="pool_layer")
@@ -120,15 +120,15 @@ else:
     pool_mid.caption(f"{layer} has one channel.")
 size = pool_right.select_slider("Window", [2, 3, 4], value=2, key="pool_size")
 fmap = maps.maps[layer][0, :, :, channel]
-pooled = common.pooling(fmap, size)
+pooled = cached.pooling(fmap, size)
 vmax = float(fmap.max()) or 1.0
 columns = st.columns(5)
-columns[0].image(common.enlarge(common.colorize(fmap, vmax), max(1, 140 // fmap.shape[0])),
+columns[0].image(pictures.enlarge(pictures.colorize(fmap, vmax), max(1, 140 // fmap.shape[0])),
                  caption=f"{layer} #{channel}: {fmap.shape[0]}x{fmap.shape[1]}", output_format="PNG")
 for column, (kind, values) in zip(columns[1:], pooled.items()):
     label = f"{kind} pooling" if "global" not in kind else kind
     detail = f" = {float(values[0, 0]):.3f}" if values.size == 1 else f": {values.shape[0]}x{values.shape[1]}"
-    column.image(common.enlarge(common.colorize(values, vmax), max(1, 140 // values.shape[0])),
+    column.image(pictures.enlarge(pictures.colorize(values, vmax), max(1, 140 // values.shape[0])),
                  caption=label + detail, output_format="PNG")
 
 st.header("Which pixels decided it")
@@ -136,14 +136,14 @@ methods = st.multiselect("Methods", list(METHODS), default=["saliency", "gradcam
                          key="attribution_methods")
 if methods:
     columns = st.columns(len(methods) + 1)
-    columns[0].image(common.gray(shown[0], 6), caption=f"input (model says {class_names[predicted]})",
+    columns[0].image(pictures.gray(shown[0], 6), caption=f"input (model says {class_names[predicted]})",
                      output_format="PNG")
     for column, method in zip(columns[1:], methods):
         if "conv_layer" in get_method(method).needs and not names["conv"]:
             column.info(f"{METHODS[method]} needs a convolution layer; this model has none.")
             continue
-        result = common.attribution(ref, maps.inputs, method)
-        column.image(common.overlay(shown[0].mean(axis=-1), result.maps[0], factor=6),
+        result = cached.attribution(ref, maps.inputs, method)
+        column.image(pictures.overlay(shown[0].mean(axis=-1), result.maps[0], factor=6),
                      caption=f"{METHODS[method]} for class {class_names[result.targets[0]]}", output_format="PNG")
     st.caption("Bright yellow: pixels that raise the predicted class's score most; dark: pixels that matter little. "
                "Grad-CAM looks through the last convolution layer, so its map is coarser.")
@@ -155,11 +155,11 @@ if methods:
                     "the **sanity check** re-initializes the layers at random, top first, and draws the maps again "
                     "(a map that stays the same shows the digit's shape, not what the network learned).")
         runnable = tuple(m for m in methods if "conv_layer" not in get_method(m).needs or names["conv"])
-        trust_key = (ref, common.digest(maps.inputs), runnable)
+        trust_key = (ref, cached.digest(maps.inputs), runnable)
         if st.button("Run the checks (a few seconds)", key="trust_run", disabled=not runnable):
             st.session_state["trust_for"] = trust_key
         if st.session_state.get("trust_for") == trust_key:
-            trust = common.trust_check(ref, maps.inputs, runnable)
+            trust = figures.trust_check(ref, maps.inputs, runnable)
             for line, verdict in trust["verdicts"]:
                 {"fails": st.error, "partly": st.warning}.get(verdict, st.success)(line)
             st.image(trust["deletion_png"], caption="Deletion curve for this digit", output_format="PNG")

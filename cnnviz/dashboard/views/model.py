@@ -3,14 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from cnnviz.dashboard import common
+from cnnviz.dashboard import cached, figures, models, page_messages
 
 st.title("The model")
-ref = common.current_model_ref()
-common.load_current_model()
-table = common.layer_table(ref)
-names = common.layer_names(ref)
-card, history = common.card_and_history(ref)
+ref = models.current_model_ref()
+models.load_current_model()
+table = cached.layer_table(ref)
+names = cached.layer_names(ref)
+card, history = cached.card_and_history(ref)
 
 st.markdown(
     "The tutorial's CNN: **input -> convolution -> pooling -> convolution -> pooling -> flatten -> softmax**. "
@@ -60,10 +60,10 @@ else:
     st.info("This model has no model card (cnnviz writes one beside every model it trains).")
 
 st.subheader("Accuracy and loss while training")
-png = common.history_png(ref)
+png = figures.history_png(ref)
 if png:
     st.image(png, width=900)
 else:
     st.info("This model has no training history saved beside it.")
-common.tutorial_note("Always plot accuracy and loss while training: the two curves are the quickest way to see "
+page_messages.tutorial_note("Always plot accuracy and loss while training: the two curves are the quickest way to see "
                      "that something went wrong.")

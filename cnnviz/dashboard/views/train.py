@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import cnnviz
-from cnnviz.dashboard import common
+from cnnviz.dashboard import cached, figures, model_files, page_messages, picker
 
 
 def _version(folder: str) -> float:
@@ -21,7 +21,7 @@ def _version(folder: str) -> float:
 def _frame_png(folder: str, index: int, version: float) -> bytes:
     from cnnviz.replay import snapshot_frame
 
-    return common.figure_png(snapshot_frame(cnnviz.load_snapshots(folder), index))
+    return figures.figure_png(snapshot_frame(cnnviz.load_snapshots(folder), index))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -31,18 +31,18 @@ def _run_labels(folder: str, version: float) -> list[str]:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _overview_png(folder: str, version: float) -> bytes:
-    return common.figure_png(cnnviz.plot_snapshots(folder))
+    return figures.figure_png(cnnviz.plot_snapshots(folder))
 
 st.title("Train")
 st.markdown("Train the tutorial's CNN yourself. The trained model is saved and joins the model picker in the "
             "sidebar, so every page can show it.")
-common.tutorial_note("One epoch is one pass over every mini-batch of the training set.")
+page_messages.tutorial_note("One epoch is one pass over every mini-batch of the training set.")
 
 sample_label = "bundled sample (1,000 train + 1,000 test images)"
 with st.expander("Where is the full MNIST?", expanded=False):
     mnist_path = st.text_input("Path to a Keras-style mnist.npz (empty: look in the usual places)", "",
                                key="mnist_path")
-    full = common.full_mnist(mnist_path.strip())
+    full = cached.full_mnist(mnist_path.strip())
     if isinstance(full, str):
         st.code(full, language=None)  # where cnnviz looked, and how to point it at a file
 datasets = {sample_label: "sample"}
@@ -72,7 +72,7 @@ if submitted:
     chart = st.empty()
     live = st.empty()
     rows: list[dict] = []
-    path = common.new_trained_path(recipe)
+    path = model_files.new_trained_path(recipe)
     snapshot_dir = cnnviz.snapshots.snapshots_beside(path)  # where the report finds them too
     batches = math.ceil(n_train * 0.9 / batch_size) * int(epochs)
     # a child process trains: the server stays responsive, survives a crash there, and keeps its own random state
@@ -95,7 +95,7 @@ if submitted:
             elif event["event"] == "snapshot":  # the network as it is now: filters, maps, class images, saliency
                 live.image(_frame_png(str(snapshot_dir), -1, _version(str(snapshot_dir))), width=900)
             elif event["event"] == "error":
-                st.error(f"Training failed: {common.scrub_paths(event['message'])}")
+                st.error(f"Training failed: {page_messages.scrub_paths(event['message'])}")
                 st.stop()
             elif event["event"] == "done":
                 result = event
@@ -103,7 +103,7 @@ if submitted:
         job.stop()
     label = (f"trained: {recipe}, {int(epochs)} epoch{'s' if epochs > 1 else ''}, batch {result['batch_size']}, "
              f"{'sample' if datasets[dataset] == 'sample' else 'full MNIST'} ({path.stem[-6:]})")
-    common.register_model(label, result["path"])
+    picker.register_model(label, result["path"])
     st.session_state.setdefault("snapshot_runs", {})[label] = str(snapshot_dir)
     st.session_state["replay_choice"] = label  # the replay below shows this run
     st.session_state["last_training"] = {"label": label, "path": result["path"], "accuracy": result["accuracy"],
@@ -114,7 +114,7 @@ last = st.session_state.get("last_training")
 if last:
     st.success(f"{last['label']}: test accuracy {last['accuracy']:.2%} after {last['seconds']:.1f} s of training. "
                "It is in the model picker in the sidebar.")
-    png = common.history_png(last["path"])
+    png = figures.history_png(last["path"])
     if png:
         st.image(png, width=900)
     cols = st.columns(3)
@@ -156,7 +156,7 @@ st.header("The batch-size experiment")
 st.markdown("How long does one epoch take for different batch sizes? Each batch is one parameter update: small "
             "batches make many updates per epoch, large ones are computed in parallel. Each run here is a real "
             "training (tutorial recipe) on the data chosen above; the first epoch (graph building) is not timed.")
-common.tutorial_note("Batch size matters for speed: in the tutorial an epoch took 166 s with batch size 1 and "
+page_messages.tutorial_note("Batch size matters for speed: in the tutorial an epoch took 166 s with batch size 1 and "
                      "17 s with batch size 10.")
 sizes = st.multiselect("Batch sizes", [1, 4, 16, 32, 64, 128, 256, 512], default=[1, 16, 128, 512],
                        key="batch_sizes")
@@ -175,5 +175,5 @@ if st.button("Time the epochs", key="run_batch_experiment", disabled=not sizes):
         st.error(str(exc))
 timing = st.session_state.get("batch_timing")
 if timing:
-    st.image(common.figure_png(cnnviz.plot_batch_timing(timing)), width=800)
+    st.image(figures.figure_png(cnnviz.plot_batch_timing(timing)), width=800)
     st.dataframe(pd.DataFrame(timing), hide_index=True)

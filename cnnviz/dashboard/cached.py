@@ -1,0 +1,150 @@
+"""The dashboard's cached cnnviz calls: every computation is a cnnviz call, cached with ``st.cache_data``
+(or ``st.cache_resource`` for shared read-only objects) keyed by the model reference and the inputs
+(numpy arrays are hashed by their bytes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import cnnviz
+from cnnviz.dashboard.models import get_model, model_path
+from cnnviz.dashboard.page_messages import scrub_paths
+
+
+@st.cache_resource
+def sample():
+    """The bundled 1,000 + 1,000 image MNIST sample."""
+    return cnnviz.load_sample()
+
+
+@st.cache_resource(show_spinner="Looking for the full MNIST...")
+def full_mnist(path: str = ""):
+    """The full MNIST, or the DataError message saying where cnnviz looked."""
+    try:
+        return cnnviz.load_mnist(path or None, download=False)
+    except (cnnviz.DataError, OSError, ValueError) as exc:
+        return str(exc)
+
+
+@st.cache_data(max_entries=32)
+def layer_table(model_ref: str) -> list[dict[str, Any]]:
+    return cnnviz.layer_table(get_model(model_ref))
+
+
+@st.cache_data(max_entries=32)
+def layer_names(model_ref: str) -> dict[str, list[str]]:
+    probe = cnnviz.get_probe(get_model(model_ref))
+    return {"all": probe.layer_names, "conv": probe.conv_layer_names, "spatial": probe.spatial_layer_names,
+            "input_shape": list(probe.input_shape), "classes": probe.num_classes,
+            "class_names": list(probe.class_names), "input_range": list(probe.input_range),
+            "input_range_source": probe.input_range_source, "output_kind": probe.output_kind,
+            "opaque": probe.opaque, "first_layer": probe.layer_names[0] if probe.layer_names else "",
+            "convention": probe.convention,
+            "first_conv_is_input_conv2d": _first_conv_reads_input(probe)}
+
+
+def _first_conv_reads_input(probe) -> bool:
+    """True when the first layer is a plain Conv2D on the input (what the convolution page can show)."""
+    import keras
+
+    if not probe.layer_names or probe.opaque:
+        return False
+    first = probe.layer(probe.layer_names[0])
+    return type(first) is keras.layers.Conv2D and probe.input_range == (0.0, 1.0)
+
+
+def needs_layers(model_ref: str, what: str) -> None:
+    """Stop the page with one line when the model's layers cannot be shown (an untraceable subclassed model)."""
+    opaque = layer_names(model_ref)["opaque"]
+    if opaque:
+        st.info(f"{what} needs the model's layers, and this model does not expose them: {opaque}")
+        st.stop()
+
+
+def to_display(model_ref: str, batch: np.ndarray) -> np.ndarray:
+    """Images in the model's range -> [0, 1] for showing (a 0-255 or [-1, 1] model's input looks right)."""
+    probe = cnnviz.get_probe(get_model(model_ref))
+    return np.clip(probe.to_display(np.asarray(batch, np.float32)), 0.0, 1.0)
+
+
+@st.cache_data(max_entries=16)
+def card_and_history(model_ref: str) -> tuple[dict | None, dict | None]:
+    path = model_path(model_ref)
+    return cnnviz.load_card(path), cnnviz.load_history(path)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def prepare(model_ref: str, image: Any) -> np.ndarray:
+    """The 28x28 the model sees (N, H, W, C) for any input cnnviz.preprocess reads."""
+    return cnnviz.get_probe(get_model(model_ref)).prepare(image)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def feature_maps(model_ref: str, image: np.ndarray):
+    return cnnviz.feature_maps(image, model=get_model(model_ref))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def attribution(model_ref: str, image: np.ndarray, method: str, target: int | None = None):
+    return cnnviz.attribute(image, method=method, target=target, model=get_model(model_ref))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def pooling(feature_map: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    return cnnviz.pooling(feature_map, size)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def kernel_and_bias(model_ref: str, layer: str) -> tuple[np.ndarray, np.ndarray]:
+    return cnnviz.kernel_and_bias(layer, model=get_model(model_ref))
+
+
+@st.cache_data(max_entries=16, show_spinner="Optimizing an input for every filter...")
+def filter_patterns(model_ref: str, layer: str, steps: int, seed: int):
+    channels = next(row["output_shape"][-1] for row in layer_table(model_ref) if row["name"] == layer)
+    return cnnviz.maximize_filter(layer, list(range(int(channels))), model=get_model(model_ref), steps=steps,
+                                  seed=seed)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Looking for an atlas beside the model...")
+def get_atlas(model_ref: str):
+    """(atlas or None, one line on what was found): the ``cnnviz atlas`` file beside the model, if it matches;
+    the line names files, never the server's folders."""
+    from cnnviz.atlas import find_atlas
+
+    atlas, note = find_atlas(model_path(model_ref), get_model(model_ref))
+    return atlas, scrub_paths(note)
+
+
+@st.cache_data(max_entries=64, show_spinner="Optimizing the class images...")
+def maximize_open(model_ref: str, classes: tuple[int, ...], regularization: str, l1: float, tv: float, jitter: int,
+                  blur: float, steps: int, seed: int, kind: str = "pixels", n: int = 1, objective: str = ""):
+    """The class-image page's call: ``kind`` "pixels", "fourier" or "data prior"; ``objective`` a shorthand
+    such as "conv2:5" (empty: each class's score)."""
+    model = get_model(model_ref)
+    extra = {"objective": objective.strip()} if objective.strip() else {}
+    if kind == "data prior":
+        return cnnviz.maximize(list(classes), model=model, prior="data", n=n, steps=steps, seed=seed, **extra)
+    param = cnnviz.param.fourier() if kind == "fourier" else None
+    return cnnviz.maximize(list(classes), model=model, regularization=regularization, l1=l1, tv=tv, jitter=jitter,
+                           blur=blur, steps=steps, seed=seed, n=n, param=param, **extra)
+
+
+@st.cache_data(max_entries=16, show_spinner="Optimizing fake and constrained digits...")
+def fake_vs_constrained(model_ref: str, steps: int, seed: int):
+    from cnnviz.maximize import data_prior_available
+
+    model = get_model(model_ref)
+    return cnnviz.fake_vs_constrained(model, steps=steps, seed=seed, data_prior=data_prior_available(model),
+                                      examples=True)
+
+
+def digest(array: np.ndarray) -> str:
+    """A short content hash of an array (to know which digit a stored result belongs to)."""
+
+    return hashlib.sha1(np.ascontiguousarray(array).tobytes()).hexdigest()[:16]

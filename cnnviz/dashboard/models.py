@@ -1,0 +1,60 @@
+"""The model behind a reference, loaded once per reference (``st.cache_resource``), and the current
+page's model. A *model reference* is ``"shipped"`` for the shipped model or the path of a ``.keras`` file
+(uploads under their content hash, trained models under a unique name), so two models never share a
+cache entry.
+"""
+
+from __future__ import annotations
+
+import gc
+import warnings
+
+import streamlit as st
+
+import cnnviz
+
+# Streamlit calls keras.backend.clear_session() after every run, and that runs a full garbage collection:
+# ~0.3 s with TensorFlow's ~360,000 objects loaded. Freezing what is loaded once (TensorFlow, models) takes
+# it out of every collection, so a rerun costs what the page does and no more.
+gc.freeze()
+# tf-keras-vis calls Keras functional models with a list; Keras warns on every call. Not the user's concern.
+warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match the expected structure")
+
+
+SHIPPED = "shipped"
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the model...")
+def get_model(model_ref: str):
+    """The Keras model behind a reference (loaded safely by cnnviz.load_model, once per reference); a reference
+    described in this session (``path#input_range=...``, see :mod:`cnnviz.dashboard.describe`) gives the
+    described model, which every cnnviz call takes as ``model=``."""
+    from cnnviz.dashboard.describe import split_ref
+
+    base, facts = split_ref(model_ref)
+    model = cnnviz.load_model(None if base == SHIPPED else base)
+    cnnviz.get_probe(model)  # build the probe models once
+    # not gc.freeze()d: a frozen model outlives its eviction (max_entries would bound nothing)
+    return cnnviz.describe(model, **facts) if facts else model
+
+
+def model_path(model_ref: str) -> str | None:
+    """The file of a reference; None for the shipped model (cnnviz then uses its own)."""
+    from cnnviz.dashboard.describe import split_ref
+
+    base = split_ref(model_ref)[0]
+    return None if base == SHIPPED else base
+
+
+def current_model_ref() -> str:
+    return st.session_state.get("model_ref", SHIPPED)
+
+
+def load_current_model():
+    """The current model, or an error box and a stop when it cannot be loaded."""
+    ref = current_model_ref()
+    try:
+        return get_model(ref)
+    except (cnnviz.ModelError, ValueError) as exc:
+        st.error(str(exc))
+        st.stop()
