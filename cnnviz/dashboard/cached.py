@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -82,6 +83,16 @@ def card_and_history(model_ref: str) -> tuple[dict | None, dict | None]:
 def prepare(model_ref: str, image: Any) -> np.ndarray:
     """The 28x28 the model sees (N, H, W, C) for any input cnnviz.preprocess reads."""
     return cnnviz.get_probe(get_model(model_ref)).prepare(image)
+
+
+def prepare_or_stop(model_ref: str, image: Any, what: str, show: Callable[[str], Any]) -> np.ndarray:
+    """:func:`prepare`, or one line ``"<what> cannot be read: <why>"`` through ``show`` (``st.error``, a
+    column's ``warning``, ...) and a stop of the page."""
+    try:
+        return prepare(model_ref, image)
+    except (cnnviz.DataError, ValueError) as exc:
+        show(f"{what} cannot be read: {exc}")
+        st.stop()
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -67,11 +67,7 @@ with left:
 if raw is None:
     right.info("Draw a digit to see where each concept sits in it.")
     st.stop()
-try:
-    prepared = cached.prepare(ref, raw)
-except (cnnviz.DataError, ValueError) as exc:
-    right.warning(f"This image cannot be read: {exc}")
-    st.stop()
+prepared = cached.prepare_or_stop(ref, raw, "This image", right.warning)
 cmap, png = calls.concept_map(ref, layer, int(n), seed, bool(images), prepared[0])
 with right:
     share = cmap.contributions[concept]

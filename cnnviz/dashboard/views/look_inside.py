@@ -60,11 +60,7 @@ with left:
                 {"Upload": "Upload an image of one digit"}.get(source, "Draw a digit") +
                 " (or pick one from the gallery) to see what the network makes of it.")
         st.stop()
-    try:
-        prepared = cached.prepare(ref, raw)
-    except (cnnviz.DataError, ValueError) as exc:
-        st.error(f"{raw_name} cannot be read: {exc}")
-        st.stop()
+    prepared = cached.prepare_or_stop(ref, raw, raw_name, st.error)
     maps = cached.feature_maps(ref, prepared)
     shown = cached.to_display(ref, maps.inputs)
     lo, hi = names["input_range"]
