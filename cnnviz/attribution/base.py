@@ -11,7 +11,7 @@ with the probe and the options it takes: ``Saliency(probe).attribute(x, [3])``.
 >>> get_method("lime")
 Traceback (most recent call last):
 ...
-ValueError: unknown attribution method 'lime'; use one of: saliency, smoothgrad, vargrad, grad_x_input, ig, occlusion, gradcam, gradcam++, layercam, scorecam.
+cnnviz.registry.UnknownName: unknown attribution method 'lime'; use one of: saliency, smoothgrad, vargrad, grad_x_input, ig, occlusion, gradcam, gradcam++, layercam, scorecam.
 """
 
 from __future__ import annotations
