@@ -193,7 +193,8 @@ def _note_blank(images) -> None:
 
 @command
 def cmd_maximize(args: argparse.Namespace) -> int:
-    from .maximize import fake_vs_constrained, maximize
+    from .fake_vs_constrained import fake_vs_constrained
+    from .maximize import maximize
     from .plots import plot_fake_vs_constrained, plot_maximization, save_figure
 
     model = _model(args)

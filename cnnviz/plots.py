@@ -39,8 +39,9 @@ from .style import (
 if TYPE_CHECKING:
     from .attribution import Attribution
     from .evaluate import Evaluation
+    from .fake_vs_constrained import ClassImages
     from .features import FeatureMaps, TopExamples
-    from .maximize import ClassImages, MaximizationResult
+    from .optvis.result import MaximizationResult
 
 FORMATS = ("png", "svg", "pdf")
 

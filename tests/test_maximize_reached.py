@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 import cnnviz
-from cnnviz.maximize import REACHED_SOFTMAX, Regularization, _back_off, penalty_factor
+from cnnviz.maximize import Regularization, _back_off
 from cnnviz.objectives import l1
 from cnnviz.optvis import objectives as O
+from cnnviz.optvis.calibration import penalty_factor
+from cnnviz.optvis.reached import REACHED_SOFTMAX
 from cnnviz.probe import get_probe
 
 
