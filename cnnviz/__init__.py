@@ -55,7 +55,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 #: names that are both a submodule and the function it exports: ``cnnviz.train`` is the function
-_FUNCTION_OVER_MODULE = frozenset({"train", "evaluate", "maximize", "report", "replay", "concepts"})
+_FUNCTION_OVER_MODULE = frozenset({"train", "evaluate", "maximize", "report", "replay", "concepts", "class_examples",
+                                   "fake_vs_constrained"})
 
 __all__ = [
     "RECIPES",
