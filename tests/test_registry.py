@@ -19,6 +19,7 @@ def test_a_registry_reads_like_a_dict_in_its_order_and_names_what_is_missing():
 @pytest.mark.parametrize("lookup, message", [
     ("cnnviz.optvis.param:as_param", "unknown parameterisation 'pixel'; use one of: pixels, fourier, generator, data"),
     ("cnnviz.optvis.transforms:as_transforms", "unknown transform 'pixel'; use one of: jitter, pad, scale, rotate"),
+    ("cnnviz.optvis.objectives:OBJECTIVES.get", "unknown objective 'pixel'; use one of: class_logit, channel, neuron"),
     ("cnnviz.optvis.presets:PRESETS.get", "unknown regularization 'pixel'; use one of: none, default, l1"),
     ("cnnviz.attribution:get_method", "unknown attribution method 'pixel'; use one of: saliency, smoothgrad"),
     ("cnnviz.distribute:get_strategy", "unknown strategy 'pixel'; choose one of: default, auto, mirrored"),

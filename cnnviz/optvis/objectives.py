@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..registry import Registry
+
 # the algebra and the kinds live in their own modules; this is where users (and cnnviz, as ``O.*``) find them
 from .algebra import Context, Objective, Scaled, Sum, evaluate, scale_penalties, skeleton  # noqa: F401
 from .kinds import (  # noqa: F401
@@ -163,7 +165,14 @@ def as_objective(value: Any) -> Objective:
     raise TypeError(f"cannot make an objective from {value!r}; use an Objective, a class index or 'layer:channel'.")
 
 
+#: The objectives by the name their formula prints (``channel('conv2', 5) - 10 * l1()``): evaluating a printed
+#: formula with these names gives the same objective.
+OBJECTIVES: Registry[Any] = Registry("objective", hint=", or 'layer:channel', a class index, an Objective")
+for _make in (class_logit, channel, neuron, direction, diversity, l1, l2, total_variation, blur_penalty, latent_l2):
+    OBJECTIVES.register(_make.__name__, _make)
+
 __all__ = [
+    "OBJECTIVES",
     "Context",
     "Objective",
     "Sum",
