@@ -142,9 +142,10 @@ def run(probe: Probe, plan: Plan, start: Any = None, seed: int = 0) -> Maximizat
 
 
 def back_off(probe: Probe, result: MaximizationResult, reg: Regularization, factor: float, param: P.Param,
-              transforms: tuple, steps: int, seed: int, decay: float) -> MaximizationResult:
+             transforms: tuple, steps: int, seed: int, decay: float) -> MaximizationResult:
     """The default class image missed some targets: run those again with lighter penalties
-    (:data:`~.presets.BACKOFF_PENALTIES`) and :data:`~.presets.BACKOFF_STEPS` x the steps, keep the better image, say what was done."""
+    (:data:`~.presets.BACKOFF_PENALTIES`) and :data:`~.presets.BACKOFF_STEPS` x the steps, keep the better
+    image, say what was done."""
     more = check_steps(min(steps * S.BACKOFF_STEPS, 10_000))
     result.backed_off = np.zeros(len(result), bool)
     for share in S.BACKOFF_PENALTIES:
@@ -156,7 +157,7 @@ def back_off(probe: Probe, result: MaximizationResult, reg: Regularization, fact
             spec = spec - O.scale_penalties(reg.penalties(), factor * share)
         targets = [result.targets[k] for k in missed]
         again = run(probe, Plan(spec, param, transforms, targets, more, S.class_learning_rate(param, more), decay,
-                                 reg, is_class=True), None, seed)
+                                reg, is_class=True), None, seed)
         changed = []
         for j, k in enumerate(missed):
             if again.confidence[j] > result.confidence[k]:
