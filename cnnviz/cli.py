@@ -315,10 +315,10 @@ def _report_options(args: argparse.Namespace):
     """The CLI's report flags as one :class:`~cnnviz.report.ReportOptions` (its checks give the error lines)."""
     from .report import ReportOptions
 
-    steps = {} if args.steps is None else {"steps": args.steps}
+    steps = {k: v for k, v in (("steps", args.steps), ("filter_steps", args.filter_steps)) if v is not None}
     return ReportOptions(classes=None if args.classes is None else _parse_classes(args.classes),
                          examples=args.examples, data="sample" if args.sample else args.data,
-                         filter_steps=args.filter_steps, dpi=args.dpi,
+                         dpi=args.dpi,
                          max_layers=None if args.all_layers else args.max_layers, **steps)
 
 
@@ -599,7 +599,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--sample", action="store_true", help="confusion matrix on the bundled 1,000-image test sample")
         p.add_argument("--steps", type=_number(int, 1, 10_000), default=None,
                        help="maximization steps for the class images (default: 80, cnnviz.maximize's own)")
-        p.add_argument("--filter-steps", type=_number(int, 1, 10_000), default=150, help="maximization steps for the filter patterns")
+        p.add_argument("--filter-steps", type=_number(int, 1, 10_000), default=None,
+                       help="maximization steps for the filter patterns (default: cnnviz.maximize_filter's own)")
         p.add_argument("--dpi", type=_number(int, 30, 600), default=150, help="resolution of raster images (default: 150)")
         p.add_argument("--max-layers", type=_number(int, 1, 1000), default=8, help="layers given filter, pattern and feature-map "
                                                                  "figures, chosen across depth (default: 8)")
