@@ -29,7 +29,11 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["DataError", "load_mnist", "load_sample", "preprocess"], ".data"),
     **dict.fromkeys(["Evaluation", "evaluate"], ".evaluate"),
     **dict.fromkeys(["FeatureMaps", "TopExamples", "feature_maps", "filters", "pool", "pooling", "predict", "top_examples"], ".features"),
-    **dict.fromkeys(["ClassExamples", "ClassImages", "MaximizationResult", "Regularization", "class_examples", "fake_vs_constrained", "maximize", "maximize_filter"], ".maximize"),
+    **dict.fromkeys(["ClassExamples", "class_examples"], ".class_examples"),
+    **dict.fromkeys(["ClassImages", "fake_vs_constrained"], ".fake_vs_constrained"),
+    **dict.fromkeys(["MaximizationResult"], ".optvis.result"),
+    **dict.fromkeys(["Regularization"], ".optvis.presets"),
+    **dict.fromkeys(["maximize", "maximize_filter"], ".maximize"),
     **dict.fromkeys(["ModelError", "layer_table", "load_model", "reference_model", "save_model"], ".model"),
     **dict.fromkeys(["plot_architecture", "plot_model_card"], ".plots"),
     **dict.fromkeys(["figure_bytes", "plot_attribution", "plot_class_variety", "plot_confusion", "plot_fake_vs_constrained", "plot_feature_maps", "plot_filter_patterns", "plot_filters", "plot_history", "plot_maximization", "plot_pooling", "plot_top_examples", "save_figure", "plot_atlas"], ".plots"),
@@ -51,7 +55,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 #: names that are both a submodule and the function it exports: ``cnnviz.train`` is the function
-_FUNCTION_OVER_MODULE = frozenset({"train", "evaluate", "maximize", "report", "replay", "concepts"})
+_FUNCTION_OVER_MODULE = frozenset({"train", "evaluate", "maximize", "report", "replay", "concepts", "class_examples",
+                                   "fake_vs_constrained"})
 
 __all__ = [
     "RECIPES",

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from .registry import Registry
+
 
 def _default() -> tf.distribute.Strategy:
     return tf.distribute.get_strategy()
@@ -68,12 +70,10 @@ def _multi_worker() -> tf.distribute.Strategy:
     return KerasMultiWorkerStrategy()
 
 
-STRATEGIES: dict[str, Callable[[], tf.distribute.Strategy]] = {
-    "default": _default,
-    "auto": _auto,
-    "mirrored": _mirrored,
-    "multi-worker": _multi_worker,
-}
+STRATEGIES: Registry[Callable[[], tf.distribute.Strategy]] = Registry(
+    "strategy", verb="choose", hint=", or pass a tf.distribute.Strategy")
+for _name, _make in {"default": _default, "auto": _auto, "mirrored": _mirrored, "multi-worker": _multi_worker}.items():
+    STRATEGIES.register(_name, _make)
 
 
 def get_strategy(strategy: str | tf.distribute.Strategy | None = None) -> tf.distribute.Strategy:
@@ -87,10 +87,7 @@ def get_strategy(strategy: str | tf.distribute.Strategy | None = None) -> tf.dis
         return _default()
     if isinstance(strategy, tf.distribute.Strategy):
         return strategy
-    if isinstance(strategy, str) and strategy in STRATEGIES:
-        return STRATEGIES[strategy]()
-    raise ValueError(f"unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}, "
-                     "or pass a tf.distribute.Strategy.")
+    return STRATEGIES.get(strategy)()
 
 
 def configure_cpu_devices(n: int | None) -> int | None:

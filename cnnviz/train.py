@@ -27,6 +27,7 @@ from .distribute import configure_cpu_devices, describe, get_strategy, is_chief,
 from .model import read_sidecar, reference_model, save_model, sidecar, write_json
 from .notebook import shows
 from .pipeline import evaluation_data, training_data
+from .registry import Registry
 
 TUTORIAL_TEST_ACCURACY = 0.9893
 
@@ -48,7 +49,8 @@ class Recipe:
     description: str = ""
 
 
-RECIPES: dict[str, Recipe] = {
+RECIPES: Registry[Recipe] = Registry("recipe", verb="choose")  # reads like a dict of name -> Recipe
+for _name, _recipe in {
     "tutorial": Recipe(
         "tutorial", epochs=15, batch_size=128, learning_rate=1e-3,
         description="The tutorial's recipe: Adam (lr 0.001), batch 128, 15 epochs, validation_split 0.1.",
@@ -65,7 +67,8 @@ RECIPES: dict[str, Recipe] = {
         description="Warm-up + cosine Adam (peak lr 0.003) with a moving average of the weights, batch 128, "
         "24 epochs, small random shifts/rotations/zooms of the training images. The shipped model's recipe.",
     ),
-}
+}.items():
+    RECIPES.register(_name, _recipe)
 
 
 @shows("cnnviz.notebook:_plot_train_result")  # drawn by this figure when it ends a notebook cell
@@ -291,9 +294,7 @@ def train(
     True
     """
     if isinstance(recipe, str):
-        if recipe not in RECIPES:
-            raise ValueError(f"unknown recipe {recipe!r}; choose one of: {', '.join(RECIPES)}.")
-        recipe = RECIPES[recipe]
+        recipe = RECIPES.get(recipe)
     epochs = recipe.epochs if epochs is None else int(epochs)
     batch_size = recipe.batch_size if batch_size is None else int(batch_size)
     learning_rate = recipe.learning_rate if learning_rate is None else float(learning_rate)

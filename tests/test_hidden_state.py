@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import cnnviz
-from cnnviz.maximize import adapted_default, penalty_factor
+from cnnviz.optvis.calibration import adapted_default, penalty_factor
 from cnnviz.probe import get_probe
 from cnnviz.versions import weights_version
 

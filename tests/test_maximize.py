@@ -17,7 +17,7 @@ def test_maximize_six_with_defaults_is_a_confident_six():
 
 
 def test_default_learning_rate_keeps_the_same_path_over_any_number_of_steps():
-    from cnnviz.maximize import class_learning_rate
+    from cnnviz.optvis.presets import class_learning_rate
     from cnnviz.param import pixels
 
     # 200 steps keep the learning rate they always had; fewer steps take longer ones, up to 0.3

@@ -7,7 +7,7 @@ import tensorflow as tf
 from cnnviz.optvis import objectives as O
 from cnnviz.optvis.objectives import channel, class_logit, l1, l2, scale_penalties, total_variation
 
-NAMESPACE = {"channel": channel, "class_logit": class_logit, "l1": l1, "l2": l2, "total_variation": total_variation}
+NAMESPACE = dict(O.OBJECTIVES)  # the objectives by the names their formulas print
 
 COMPOSITIONS = {
     "the issue's": channel("conv2", 5) - (30 * l1() + 10 * total_variation()),

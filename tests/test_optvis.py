@@ -298,7 +298,7 @@ def scaled_logits(model, k):
 
 
 def test_default_penalties_follow_the_size_of_the_logits(model):
-    from cnnviz.maximize import penalty_factor
+    from cnnviz.optvis.calibration import penalty_factor
 
     small, large = scaled_logits(model, 0.1), scaled_logits(model, 10.0)
     assert penalty_factor(get_probe(small)) == pytest.approx(0.1 * penalty_factor(get_probe(model)), rel=0.02)

@@ -235,7 +235,7 @@ def test_any_classifier_color_logits_and_a_loaded_sequential(tmp_path):
 def test_snapshots_recalibrate_on_the_weights_of_each_snapshot(fitted):
     """After training, the callback's probe is calibrated on the trained weights (as a fresh probe is), not on the
     untrained network it saw first."""
-    from cnnviz.maximize import penalty_factor
+    from cnnviz.optvis.calibration import penalty_factor
     from cnnviz.probe import get_probe
 
     model, history, callback, log_dir = fitted

@@ -11,7 +11,7 @@ with the probe and the options it takes: ``Saliency(probe).attribute(x, [3])``.
 >>> get_method("lime")
 Traceback (most recent call last):
 ...
-ValueError: unknown attribution method 'lime'; use one of: saliency, smoothgrad, vargrad, grad_x_input, ig, occlusion, gradcam, gradcam++, layercam, scorecam.
+cnnviz.registry.UnknownName: unknown attribution method 'lime'; use one of: saliency, smoothgrad, vargrad, grad_x_input, ig, occlusion, gradcam, gradcam++, layercam, scorecam.
 """
 
 from __future__ import annotations
@@ -25,10 +25,13 @@ import numpy as np
 
 from ..notebook import shows
 from ..probe import Probe
+from ..registry import Registry
 
-REGISTRY: dict[str, type[Method]] = {}
 ORDER = ("saliency", "smoothgrad", "vargrad", "grad_x_input", "ig", "occlusion", "gradcam", "gradcam++",
          "layercam", "scorecam")
+#: Every attribution method by name, in the order menus show them (:data:`ORDER`, then the rest by name).
+REGISTRY: Registry[type[Method]] = Registry(
+    "attribution method", order=lambda n, _: (ORDER.index(n), "") if n in ORDER else (len(ORDER), n))
 
 
 @shows("cnnviz.plots:plot_attribution")  # drawn by this figure when it ends a notebook cell
@@ -79,8 +82,7 @@ class Method:
 
 def register(cls: type[Method]) -> type[Method]:
     """Class decorator: make ``cls`` available by its ``name`` everywhere (API, CLI, dashboard, report)."""
-    REGISTRY[cls.name] = cls
-    return cls
+    return REGISTRY.register(cls.name, cls)
 
 
 def method_names() -> list[str]:
@@ -89,8 +91,7 @@ def method_names() -> list[str]:
     >>> method_names()[:2]
     ['saliency', 'smoothgrad']
     """
-    known = [n for n in ORDER if n in REGISTRY]
-    return known + sorted(n for n in REGISTRY if n not in ORDER)
+    return REGISTRY.names()
 
 
 def method_title(name: str) -> str:
@@ -99,7 +100,7 @@ def method_title(name: str) -> str:
     >>> method_title("ig")
     'Integrated Gradients'
     """
-    cls = REGISTRY.get(name)
+    cls = REGISTRY.get(name, None)
     return cls.title if cls is not None else name
 
 
@@ -107,9 +108,7 @@ def get_method(method: str | type[Method]) -> type[Method]:
     """The method class registered as ``method`` (a class is returned as it is), or a ValueError listing the names."""
     if isinstance(method, type) and issubclass(method, Method):
         return method
-    if method not in REGISTRY:
-        raise ValueError(f"unknown attribution method {method!r}; use one of: {', '.join(method_names())}.")
-    return REGISTRY[method]
+    return REGISTRY.get(method)
 
 
 def check_needs(cls: type[Method], probe: Probe, layer: str | None) -> str | None:

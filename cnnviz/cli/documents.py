@@ -12,10 +12,10 @@ def _report_options(args: argparse.Namespace):
     """The CLI's report flags as one :class:`~cnnviz.report.ReportOptions` (its checks give the error lines)."""
     from ..report import ReportOptions
 
-    steps = {} if args.steps is None else {"steps": args.steps}
+    steps = {k: v for k, v in (("steps", args.steps), ("filter_steps", args.filter_steps)) if v is not None}
     return ReportOptions(classes=None if args.classes is None else parse_classes(args.classes),
                          examples=args.examples, data="sample" if args.sample else args.data,
-                         filter_steps=args.filter_steps, dpi=args.dpi,
+                         dpi=args.dpi,
                          max_layers=None if args.all_layers else args.max_layers, **steps)
 
 

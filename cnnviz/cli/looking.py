@@ -9,7 +9,8 @@ from .args import class_names_of, model_of, note_blank, parse_classes
 
 
 def cmd_maximize(args: argparse.Namespace) -> int:
-    from ..maximize import fake_vs_constrained, maximize
+    from ..fake_vs_constrained import fake_vs_constrained
+    from ..maximize import maximize
     from ..plots import plot_fake_vs_constrained, plot_maximization, save_figure
 
     model = model_of(args)

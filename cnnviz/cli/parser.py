@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--sample", action="store_true", help="confusion matrix on the bundled 1,000-image test sample")
         p.add_argument("--steps", type=number_in(int, 1, 10_000), default=None,
                        help="maximization steps for the class images (default: 80, cnnviz.maximize's own)")
-        p.add_argument("--filter-steps", type=number_in(int, 1, 10_000), default=150, help="maximization steps for the filter patterns")
+        p.add_argument("--filter-steps", type=number_in(int, 1, 10_000), default=None,
+                       help="maximization steps for the filter patterns (default: cnnviz.maximize_filter's own)")
         p.add_argument("--dpi", type=number_in(int, 30, 600), default=150, help="resolution of raster images (default: 150)")
         p.add_argument("--max-layers", type=number_in(int, 1, 1000), default=8, help="layers given filter, pattern and feature-map "
                                                                  "figures, chosen across depth (default: 8)")

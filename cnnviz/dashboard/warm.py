@@ -78,16 +78,18 @@ def _steps():
 
 
 def _filters_page() -> None:
+    from cnnviz.optvis.presets import FILTER_STEPS
+
     from . import cached, figures, models
 
     ref = models.SHIPPED
     layer = cached.layer_names(ref)["conv"][0]
     figures.filters_png(ref, layer)
-    cached.filter_patterns(ref, layer, 150, 0)  # views/filters.py: steps slider 150, seed 0
+    cached.filter_patterns(ref, layer, FILTER_STEPS, 0)  # views/filters.py: the steps slider starts there, seed 0
 
 
 def _class_images_page() -> None:
-    from cnnviz.maximize import CLASS_STEPS, DEFAULT
+    from cnnviz.optvis.presets import CLASS_STEPS, DEFAULT
 
     from . import cached, figures, models
 

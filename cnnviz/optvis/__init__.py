@@ -6,6 +6,11 @@
 - :mod:`.transforms`: random changes each step (``jitter``, ``pad``, ``scale``, ``rotate``);
 - :mod:`.render`: the compiled loop that puts them together.
 
+Objectives are built in :mod:`.algebra` (``+ - *``, the loop's view) and :mod:`.kinds` (each target and
+penalty). :func:`cnnviz.maximize` draws on :mod:`.presets` (regularization presets and every default),
+:mod:`.calibration` (the presets scaled to a model), :mod:`.plan` (a spec resolved into one render),
+:mod:`.reached` (whether an image reached its target) and :mod:`.result` (what it returns).
+
 :func:`cnnviz.maximize` is the friendly front door; these are for building your own.
 
 >>> from cnnviz.optvis import objectives

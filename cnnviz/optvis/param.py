@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from ..registry import Registry
+
 #: Lucid's colour correlation (square root of ImageNet's colour covariance), columns normalized.
 _COLOR_SQRT = np.array([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]], np.float32)
 _COLOR = _COLOR_SQRT / np.max(np.linalg.norm(_COLOR_SQRT, axis=0))
@@ -210,7 +212,9 @@ def generator(source: str = "mnist") -> Param:
 
 __all__ = ["Fourier", "Generator", "Param", "Pixels", "as_param", "blur", "fourier", "generator", "pixels"]
 
-PARAMS: dict[str, Callable[[], Param]] = {"pixels": pixels, "fourier": fourier, "generator": generator, "data": generator}
+PARAMS: Registry[Callable[[], Param]] = Registry("parameterisation", hint=", or cnnviz.param.*()")
+for _name, _make in {"pixels": pixels, "fourier": fourier, "generator": generator, "data": generator}.items():
+    PARAMS.register(_name, _make)
 
 
 def as_param(value: Param | str | None) -> Param:
@@ -223,6 +227,4 @@ def as_param(value: Param | str | None) -> Param:
         return pixels()
     if isinstance(value, Param):
         return value
-    if isinstance(value, str) and value in PARAMS:
-        return PARAMS[value]()
-    raise ValueError(f"unknown parameterisation {value!r}; use one of {', '.join(PARAMS)} or cnnviz.param.*().")
+    return PARAMS.get(value)()

@@ -18,10 +18,12 @@ TensorShape([1, 8, 8, 1])
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import tensorflow as tf
+
+from ..registry import Registry
 
 
 def _uniform(seed: tf.Tensor, step: tf.Tensor, salt: int, shape: Sequence[int], lo, hi, dtype=tf.float32) -> tf.Tensor:
@@ -160,21 +162,27 @@ def apply(transforms: Sequence[Transform], image: tf.Tensor, *, seed: tf.Tensor,
     return image
 
 
-def as_transforms(value: Transform | Sequence[Transform] | None) -> tuple[Transform, ...]:
-    """A tuple of transforms from one, a list, or None.
+#: The transforms by name (each with its defaults): ``as_transforms(["pad", jitter(1)])`` takes names too.
+TRANSFORMS: Registry[Callable[[], Transform]] = Registry("transform", hint=", or cnnviz.transforms.jitter(), ...")
+for _make in (jitter, pad, scale, rotate):
+    TRANSFORMS.register(_make.__name__, _make)
 
-    >>> as_transforms(jitter(1))
-    (Jitter(px=1),)
+
+def as_transforms(value: Transform | str | Sequence[Transform | str] | None) -> tuple[Transform, ...]:
+    """A tuple of transforms from one, a name (:data:`TRANSFORMS`), a list of them, or None.
+
+    >>> as_transforms(jitter(1)), as_transforms(["pad", jitter(1)])
+    ((Jitter(px=1),), (Pad(px=2, value=0.0), Jitter(px=1)))
     """
     if value is None:
         return ()
-    if isinstance(value, Transform):
-        return (value,)
-    out = tuple(value)
+    if isinstance(value, (Transform, str)):
+        value = (value,)
+    out = tuple(TRANSFORMS.get(t)() if isinstance(t, str) else t for t in value)
     for t in out:
         if not isinstance(t, Transform):
             raise TypeError(f"{t!r} is not a transform; use cnnviz.transforms.jitter(), pad(), scale(), rotate().")
     return out
 
 
-__all__ = ["Jitter", "Pad", "Rotate", "Scale", "Transform", "apply", "as_transforms", "jitter", "pad", "rotate", "scale"]
+__all__ = ["Jitter", "Pad", "Rotate", "Scale", "TRANSFORMS", "Transform", "apply", "as_transforms", "jitter", "pad", "rotate", "scale"]

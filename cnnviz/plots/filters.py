@@ -11,7 +11,7 @@ from ..style import DEFAULT_DPI, SIGNED_CMAP, caption, figure, hide_ticks, symme
 from .draw import draw_digit, grid_shape, image_axes
 
 if TYPE_CHECKING:
-    from ..maximize import MaximizationResult
+    from ..optvis.result import MaximizationResult
 
 
 def plot_filters(weights: np.ndarray, *, layer: str = "", max_filters: int = 64, channel: int | None = None,

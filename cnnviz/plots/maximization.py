@@ -11,7 +11,8 @@ from ..style import ACTIVATION_CMAP, DEFAULT_DPI, caption, figure
 from .draw import class_label, draw_digit
 
 if TYPE_CHECKING:
-    from ..maximize import ClassImages, MaximizationResult
+    from ..fake_vs_constrained import ClassImages
+    from ..optvis.result import MaximizationResult
 
 
 def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,

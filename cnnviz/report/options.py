@@ -18,7 +18,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from ..maximize import CLASS_STEPS
+from ..optvis.presets import CLASS_STEPS, FILTER_STEPS
 from ..style import DEFAULT_DPI
 
 Progress = Callable[[str], None]
@@ -59,7 +59,7 @@ class ReportOptions:
     examples: int = 4
     data: Any = None
     steps: int = CLASS_STEPS["pixels"]
-    filter_steps: int = 150
+    filter_steps: int = FILTER_STEPS
     max_maps: int = 16
     max_layers: int | None = 8
     max_channels: int = 64

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from matplotlib.figure import Figure
 
+from ..registry import Registry
 from .context import Context
 from .options import Failure, Progress, Section, clean_error
 
@@ -46,18 +47,15 @@ class SectionSpec:
     plan: SectionFn
 
 
-#: Every registered section by name, kept sorted by ``order`` (the report's order).
-SECTIONS: dict[str, SectionSpec] = {}
+#: Every registered section by name, in ``order`` (the report's order).
+SECTIONS: Registry[SectionSpec] = Registry("report section", order=lambda _, spec: spec.order)
 
 
 def register(name: str, order: float) -> Callable[[SectionFn], SectionFn]:
     """Register ``plan`` as the section ``name``, at position ``order`` in the report (lower first)."""
 
     def decorate(plan: SectionFn) -> SectionFn:
-        SECTIONS[name] = SectionSpec(name, order, plan)
-        ordered = sorted(SECTIONS.values(), key=lambda spec: spec.order)
-        SECTIONS.clear()
-        SECTIONS.update((spec.name, spec) for spec in ordered)
+        SECTIONS.register(name, SectionSpec(name, order, plan))
         return plan
 
     return decorate

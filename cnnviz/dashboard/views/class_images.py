@@ -5,7 +5,7 @@ import streamlit as st
 
 import cnnviz
 from cnnviz.dashboard import cached, figures, models, page_messages
-from cnnviz.maximize import CLASS_STEPS, DEFAULT, L1_CONSTRAINT, NONE
+from cnnviz.optvis.presets import CLASS_STEPS, DEFAULT, L1_CONSTRAINT, NONE
 
 PRESETS = {
     "default": "default: L1 + total variation + jitter + blur",
@@ -62,7 +62,7 @@ more[2].caption("what is maximized: empty = the class's score (logit); 'layer:ch
 classes = tuple(classes_available) if choice == "all ten" else (int(choice),)
 fixed_target = False
 if objective.strip():
-    from cnnviz.maximize import uses_target
+    from cnnviz.optvis.reached import uses_target
 
     try:
         fixed_target = not uses_target(cnnviz.objectives.as_objective(objective.strip()))

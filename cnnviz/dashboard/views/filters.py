@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.dashboard import cached, figures, models, page_messages, pictures
+from cnnviz.optvis.presets import FILTER_STEPS
 
 st.title("Filters")
 st.markdown(
@@ -22,7 +23,7 @@ if not convs:
 
 controls = st.columns(3)
 layer = controls[0].selectbox("Layer", convs, key="filters_layer")
-steps = controls[1].slider("Optimization steps", 10, 500, 150, step=10, key="filters_steps")
+steps = controls[1].slider("Optimization steps", 10, 500, FILTER_STEPS, step=10, key="filters_steps")
 seed = controls[2].number_input("Seed", 0, 10_000, 0, key="filters_seed")
 
 st.subheader(f"{layer} kernels")

@@ -20,7 +20,8 @@ VARIETY = (
 
 @register("class_images", order=80)
 def class_images(ctx: Context) -> Iterator[Planned]:
-    from ...maximize import data_prior_available, fake_vs_constrained, maximize
+    from ...fake_vs_constrained import fake_vs_constrained
+    from ...maximize import data_prior_available, maximize
     from ...plots import plot_class_variety, plot_fake_vs_constrained
 
     if not ctx.classes:

@@ -1,0 +1,144 @@
+"""Whether a maximized image reached its target, one meaning everywhere.
+
+A class image is reached when its target is the model's top class with softmax >= :data:`REACHED_SOFTMAX`;
+any other objective (a channel, a neuron) when its score on the final image, read after the layer's
+activation, is above its mean over real images (the bundled sample's first :data:`REAL_IMAGES` test images,
+prepared for the model): the target moved past what real inputs give it.
+
+>>> uses_target(O.as_objective("conv2:5"))
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ..probe import Probe
+from . import objectives as O
+
+#: ``reached`` for class images: the target is the top class with at least this softmax.
+REACHED_SOFTMAX = 0.8
+#: ``reached`` for any other objective: compared with its mean over this many real images.
+REAL_IMAGES = 256
+
+
+def objective_scores(probe: Probe, objective: O.Objective, model_images: np.ndarray, targets: Sequence[int],
+                     batch: int = 256) -> np.ndarray:
+    """``objective`` without its penalties on images already in the model's range, one target per image (a
+    forward pass only)."""
+    import tensorflow as tf
+
+    from .render import renderer
+
+    skel, weights = O.skeleton(objective)
+    rend = renderer(probe, tuple(skel.tensors()) or ("logits",))
+    w = tf.constant(weights, tf.float32)
+    out = []
+    for s in range(0, len(model_images), batch):
+        x = tf.constant(model_images[s:s + batch], tf.float32)
+        ctx = O.Context(rend.activations(x), tf.constant(np.asarray(targets[s:s + batch], np.int32)), x, x)
+        out.append(O.evaluate(skel, ctx, w, penalties=False).numpy())
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+
+def as_fired(objective: O.Objective) -> O.Objective:
+    """``objective`` read after each layer's activation (a channel climbs its pre-activation, which can rise a
+    long way while the channel stays off): what ``reached`` compares with real images.
+
+    >>> as_fired(O.channel("conv2", 5)).pre
+    False
+    """
+    from dataclasses import fields, is_dataclass
+
+    if not is_dataclass(objective):
+        return objective
+    changes: dict[str, Any] = {}
+    for f in fields(objective):
+        value = getattr(objective, f.name)
+        if f.name == "pre" and value is True:
+            changes["pre"] = False
+        elif isinstance(value, O.Objective):
+            changes[f.name] = as_fired(value)
+        elif isinstance(value, tuple) and value and all(isinstance(v, O.Objective) for v in value):
+            changes[f.name] = tuple(as_fired(v) for v in value)
+    return replace(objective, **changes) if changes else objective
+
+
+def uses_target(objective: O.Objective) -> bool:
+    """Whether ``objective`` reads each image's target (a class logit, or a channel chosen by the target);
+    ``"conv2:5"`` does not, so optimizing it "for" ten classes gives ten copies of one image.
+
+    >>> uses_target(O.as_objective("conv2:5")), uses_target(O.as_objective("conv2")), uses_target(O.class_logit())
+    (False, True, True)
+    """
+    from dataclasses import fields, is_dataclass
+
+    if isinstance(objective, O.ClassLogit):
+        return objective.c is None
+    if not is_dataclass(objective):
+        return False
+    for f in fields(objective):
+        value = getattr(objective, f.name)
+        if f.name == "index" and value is None and not objective.penalty:
+            return True
+        parts = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(v, O.Objective) and uses_target(v) for v in parts):
+            return True
+    return False
+
+
+def real_scores(probe: Probe, objective: O.Objective, targets: Sequence[int]) -> np.ndarray | None:
+    """The mean of ``objective`` (no penalties) over real images, per target; None when the bundled sample
+    cannot be given to this model."""
+    from ..data import load_sample
+
+    try:
+        images = probe.prepare(load_sample().x_test[:REAL_IMAGES])
+    except Exception:  # noqa: BLE001  (a model the MNIST sample does not fit: nothing to compare with)
+        return None
+    means = {}
+    for t in set(targets):
+        means[t] = float(objective_scores(probe, objective, images, [t] * len(images)).mean())
+    return np.array([means[t] for t in targets], np.float32)
+
+
+def check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: np.ndarray,
+                  is_class: bool, objective: O.Objective | None = None) -> tuple:
+    model_images = np.asarray(probe.to_model(images), np.float32)  # what the model was fed
+    probabilities = probe.forward(model_images)["probabilities"]
+    final = real = None
+    if is_class:
+        idx = np.arange(len(targets))
+        conf = probabilities[idx, targets]
+        reached = (probabilities.argmax(axis=1) == np.asarray(targets)) & (conf >= REACHED_SOFTMAX)
+        shown = [f"{t}: softmax {c:.3f}" + ("" if r else f" (top class {p}, NOT REACHED)" if p != t else " (NOT REACHED)")
+                 for t, c, p, r in zip(targets, conf, probabilities.argmax(axis=1), reached)]
+        rule = f"reached = the target is the top class with softmax >= {REACHED_SOFTMAX:g}"
+    else:
+        fired = as_fired(objective) if objective is not None else None
+        final = objective_scores(probe, fired, model_images, targets) if fired is not None else scores[-1]
+        real = real_scores(probe, fired, targets) if fired is not None else None
+        if real is None:
+            reached = final > scores[0] + 1e-6
+            shown = [f"{final[k]:.3g}" + ("" if r else " (NOT REACHED)") for k, r in enumerate(reached)]
+            rule = "reached = the objective rose (no real images to compare with for this model)"
+        else:
+            reached = final > real
+            shown = [f"{final[k]:.3g} vs real images' {real[k]:.3g}" + ("" if r else " (NOT REACHED)")
+                     for k, r in enumerate(reached)]
+            rule = "reached = above its mean over real images"
+    count = int(np.sum(reached))
+    missing = ", ".join(str(t) if is_class else str(k + 1) for k, (t, r) in enumerate(zip(targets, reached)) if not r)
+    head = (f"all {len(targets)} reached" if count == len(targets)
+            else f"not reached: {'class' if is_class else 'image'} {missing} ({count} of {len(targets)} reached)")
+    message = f"{head}; {rule}: {'; '.join(shown)}"
+    if count < len(targets):
+        message += ". Try more steps, a lighter regularization (regularization='none') or another seed."
+    return model_images, probabilities, np.asarray(reached, bool), message, final, real
+
+
+__all__ = ["REACHED_SOFTMAX", "REAL_IMAGES", "as_fired", "check_result", "objective_scores", "real_scores", "uses_target"]
