@@ -12,7 +12,8 @@ SLOW_FILES = {
     "test_snapshots.py", "test_dashboard_browser.py", "test_zoo_dashboard.py", "test_readme.py",
     "test_real_model_gradients.py", "test_load.py",
 }
-SLOW_DOCTEST_MODULES = ("train.py", "callbacks.py", "replay.py", "report/__init__.py", "atlas.py", "snapshots.py")
+SLOW_DOCTEST_MODULES = ("training/loop.py", "training/results.py", "training/callbacks.py", "replay.py",
+                        "report/__init__.py", "atlas.py", "training/snapshots.py")
 
 
 def pytest_collection_modifyitems(config, items):

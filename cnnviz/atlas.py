@@ -30,11 +30,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .data import DataError
-from .distribute import get_strategy
+from .core.build import get_probe
+from .core.distribute import get_strategy
+from .core.probe import Probe
 from .features import TopExamples, field_boxes
-from .model import atomic_path
-from .probe import Probe, get_probe
+from .io.decode import DataError
+from .io.files import atomic_path
 
 ATLAS_VERSION = 1
 LOGITS = "logits"
@@ -178,7 +179,7 @@ def find_atlas(model_path: str | os.PathLike | None, model: keras.Model | None =
     >>> atlas is None, why.startswith("no atlas")
     (True, True)
     """
-    from .model import PRETRAINED_NAME, pretrained_dir
+    from .core.pretrained import PRETRAINED_NAME, pretrained_dir
 
     path = atlas_path_for(pretrained_dir() / PRETRAINED_NAME if model_path is None else model_path)
     if not path.is_file():
@@ -226,7 +227,7 @@ def _batches(data: Any, labels: Any, batch_size: int) -> tuple[Iterator[tuple[np
         return from_dataset(), "tf.data.Dataset"
     source = "array"
     if isinstance(data, (str, os.PathLike)):
-        from .data import read_mnist_npz
+        from .io.data import read_mnist_npz
 
         mnist = read_mnist_npz(data)
         source = Path(data).name
@@ -252,8 +253,8 @@ def _is_batched(ds: tf.data.Dataset) -> bool:
 
 
 def _to_display(batch: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
-    """uint8 0-255 or float 0-1 images -> float32 (N, H, W, C) in [0, 1]: :func:`cnnviz.images.pixels_batch`."""
-    from .images import pixels_batch
+    """uint8 0-255 or float 0-1 images -> float32 (N, H, W, C) in [0, 1]: :func:`cnnviz.io.images.pixels_batch`."""
+    from .io.images import pixels_batch
 
     return pixels_batch(batch, shape)
 
@@ -341,7 +342,7 @@ def dataset_examples(
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1 (got {batch_size!r}).")
     if data is None:
-        from .data import load_sample
+        from .io.data import load_sample
 
         sample = load_sample()
         data, labels = sample.x_test, sample.y_test

@@ -26,7 +26,7 @@ def _said(args: argparse.Namespace) -> dict:
     card file); empty when none is given."""
     import json
 
-    from .contract import parse_range
+    from .core.contract import parse_range
 
     said: dict = {}
     card = getattr(args, "card", None)
@@ -50,13 +50,13 @@ def _said(args: argparse.Namespace) -> dict:
 def _model(args: argparse.Namespace):
     """The model of --model (default: the shipped one), described by the flags for this command only; a given
     range that contradicts the card is said on stderr."""
-    from .model import load_model
+    from .core.model import load_model
 
     model = load_model(getattr(args, "model", None))
     said = _said(args)
     if not said:
         return model
-    from .probe import describe
+    from .core.build import describe
 
     described = describe(model, **said)
     for warning in described.warnings:
@@ -66,14 +66,14 @@ def _model(args: argparse.Namespace):
 
 def _names(model) -> list[str]:
     """The class names of a (described) model: what every printed line calls a class."""
-    from .probe import get_probe
+    from .core.build import get_probe
 
     return list(get_probe(model).class_names)
 
 
 @command
 def cmd_train(args: argparse.Namespace) -> int:
-    from .train import train
+    from .training.loop import train
 
     data = "sample" if args.sample else args.data
     result = train(data, recipe=args.recipe, epochs=args.epochs, batch_size=args.batch_size,
@@ -101,8 +101,8 @@ def _snapshots_option(args: argparse.Namespace) -> dict:
     """``--snapshots DIR --snapshot-every N|Nb`` -> the ``snapshots=`` keyword of train (empty without DIR)."""
     if args.snapshots is None:
         return {}
-    from .callbacks import Snapshots
-    from .snapshots import snapshots_beside
+    from .training.callbacks import Snapshots
+    from .training.snapshots import snapshots_beside
 
     args.snapshots = args.snapshots or str(snapshots_beside(args.output))
 
@@ -185,7 +185,7 @@ def _number(kind: type, lo: float, hi: float) -> Callable[[str], float]:
 
 def _note_blank(images) -> None:
     """Print the blank-image note for the prepared images that are blank."""
-    from .data import BLANK_NOTE, is_blank
+    from .io.data import BLANK_NOTE, is_blank
 
     if len(images) and is_blank(images).any():
         print(f"note: {BLANK_NOTE}")
@@ -198,7 +198,7 @@ def cmd_maximize(args: argparse.Namespace) -> int:
 
     model = _model(args)
     if args.classes is None:
-        from .probe import get_probe
+        from .core.build import get_probe
 
         classes = get_probe(model).default_classes()
     else:
@@ -280,8 +280,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         plot_sanity_check,
         sanity_check,
     )
-    from .data import load_sample
-    from .paths import check_writable
+    from .core.paths import check_writable
+    from .io.data import load_sample
     from .plots import save_figure
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
@@ -362,9 +362,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 @command
 def cmd_atlas(args: argparse.Namespace) -> int:
     from .atlas import atlas_path_for, dataset_examples
-    from .data import resolve_data
-    from .distribute import configure_cpu_devices
-    from .paths import check_writable
+    from .core.distribute import configure_cpu_devices
+    from .core.paths import check_writable
+    from .io.data import resolve_data
 
     output = Path(args.output) if args.output else (atlas_path_for(args.model) if args.model else Path("atlas.npz"))
     if output.suffix != ".npz":
@@ -392,7 +392,7 @@ def cmd_concepts(args: argparse.Namespace) -> int:
 
     data = None
     if args.data:
-        from .data import resolve_data
+        from .io.data import resolve_data
 
         data = resolve_data(args.data, download=False)
     result = concepts(args.layer, data=data, n=args.n, model=_model(args), seed=args.seed,
@@ -463,7 +463,7 @@ def pick_port(requested: int | None, *, start: int = DEFAULT_PORT, tries: int = 
 @command
 def cmd_replay(args: argparse.Namespace) -> int:
     from .replay import plot_snapshots, replay
-    from .snapshots import load_snapshots
+    from .training.snapshots import load_snapshots
 
     run = load_snapshots(args.dir)
     print(f"{len(run)} snapshots in {run.directory}", flush=True)
@@ -679,7 +679,7 @@ def check_outputs(args: argparse.Namespace) -> None:
     Traceback (most recent call last):
     ValueError: an atlas is saved as .npz; got 'cnnviz-doc-atlas.png' (try -o cnnviz-doc-atlas.npz).
     """
-    from .paths import check_writable
+    from .core.paths import check_writable
 
     for flag in OUTPUTS:
         value = getattr(args, flag, None)
@@ -710,9 +710,9 @@ def _figure_formats() -> tuple[str, ...]:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """The exceptions that mean "the input was wrong" (one line, exit 2), from the modules loaded so far:
-    a DataError can only come from cnnviz.data once it is imported, so the CLI never imports it for that."""
+    a DataError can only come from cnnviz.io.data once it is imported, so the CLI never imports it for that."""
     found: list[type[BaseException]] = [ValueError, FileNotFoundError]
-    for module, name in (("cnnviz.data", "DataError"), ("cnnviz.model", "ModelError")):
+    for module, name in (("cnnviz.io.data", "DataError"), ("cnnviz.core.model", "ModelError")):
         cls = getattr(sys.modules.get(module), name, None)
         if isinstance(cls, type):
             found.append(cls)
@@ -729,7 +729,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the console script owns its process: PIL's warning about large images is noise next to cnnviz's own line
     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
     args = build_parser().parse_args(argv)  # --version and --help end here, before TensorFlow is imported
-    from .messages import describe_error, one_line
+    from .style import headless
+
+    headless()  # this process draws to files: no display needed (a library import never picks a backend)
+    from .core.messages import describe_error, one_line
 
     try:
         check_outputs(args)

@@ -32,13 +32,14 @@ from typing import Any
 import keras
 import numpy as np
 
-from .notebook import shows
+from .core.build import get_probe
+from .core.display import shows
+from .core.probe import Probe
+from .core.versions import weights_version
 from .optvis import objectives as O
 from .optvis import param as P
 from .optvis import transforms as T
 from .optvis.render import check_steps, render
-from .probe import Probe, get_probe
-from .versions import weights_version
 
 # --------------------------------------------------------------------------- presets
 
@@ -319,7 +320,7 @@ def uses_target(objective: O.Objective) -> bool:
 def real_scores(probe: Probe, objective: O.Objective, targets: Sequence[int]) -> np.ndarray | None:
     """The mean of ``objective`` (no penalties) over real images, per target; None when the bundled sample
     cannot be given to this model."""
-    from .data import load_sample
+    from .io.data import load_sample
 
     try:
         images = probe.prepare(load_sample().x_test[:REAL_IMAGES])
@@ -730,7 +731,7 @@ def class_examples(classes: int | Sequence[int] | None = None, k: int = 4, *, im
     probe = get_probe(model)
     classes = list(range(min(10, probe.num_classes))) if classes is None else [probe.check_class(c) for c in _as_list(classes)]
     if images is None:
-        from .data import load_sample
+        from .io.data import load_sample
 
         images = load_sample().x_test
     batch = probe.prepare(images)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from .model import atomic_path
+from .io.files import atomic_path
 from .style import (
     ACCENT,
     ACTIVATION_CMAP,

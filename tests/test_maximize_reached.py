@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import cnnviz
+from cnnviz.core.build import get_probe
 from cnnviz.maximize import REACHED_SOFTMAX, Regularization, _back_off, penalty_factor
 from cnnviz.objectives import l1
 from cnnviz.optvis import objectives as O
-from cnnviz.probe import get_probe
 
 
 def softmax_reached(model, result):

@@ -17,6 +17,7 @@ APP_PATH = HERE / "app.py"
 
 def main() -> None:
     """Lay out the pages and run the one the browser asked for (call it from a Streamlit script)."""
+    common.prepare_process()  # once per server: the backend, gc.freeze, one warning filter (never at import)
     st.set_page_config(page_title="cnnviz: what a CNN has learned", page_icon=":material/visibility:", layout="wide")
     pages = [
         st.Page(HERE / "views" / "model.py", title="Model", icon=":material/account_tree:", default=True),

@@ -27,12 +27,25 @@ import streamlit as st
 import cnnviz
 from cnnviz.style import ATTRIBUTION_CMAP
 
-# Streamlit calls keras.backend.clear_session() after every run, and that runs a full garbage collection:
-# ~0.3 s with TensorFlow's ~360,000 objects loaded. Freezing what is loaded once (TensorFlow, models) takes
-# it out of every collection, so a rerun costs what the page does and no more.
-gc.freeze()
-# tf-keras-vis calls Keras functional models with a list; Keras warns on every call. Not the user's concern.
-warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match the expected structure")
+_process_prepared = False
+
+
+def prepare_process() -> None:
+    """Once per server process, from the app's entry point (:func:`cnnviz.dashboard.app.main`), never at import:
+    the dashboard owns its process, a library import changes nothing."""
+    global _process_prepared
+    if _process_prepared:
+        return
+    _process_prepared = True
+    from cnnviz.style import headless
+
+    headless()
+    # Streamlit calls keras.backend.clear_session() after every run, and that runs a full garbage collection:
+    # ~0.3 s with TensorFlow's ~360,000 objects loaded. Freezing what is loaded once (TensorFlow, models) takes
+    # it out of every collection, so a rerun costs what the page does and no more.
+    gc.freeze()
+    # tf-keras-vis calls Keras functional models with a list; Keras warns on every call. Not the user's concern.
+    warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match the expected structure")
 
 SHIPPED = "shipped"
 SHIPPED_LABEL = "shipped model (pretrained/mnist_cnn.keras)"
@@ -478,7 +491,7 @@ def scrub_paths(text: str) -> str:
 
 def short_message(exc: BaseException) -> str:
     """One line for the user: cnnviz's own errors as they are, anything else with its type; no server paths."""
-    from cnnviz.messages import describe_error, one_line
+    from cnnviz.core.messages import describe_error, one_line
 
     if isinstance(exc, (cnnviz.DataError, cnnviz.ModelError, ValueError)):
         return scrub_paths(one_line(exc, 400))
@@ -488,7 +501,7 @@ def short_message(exc: BaseException) -> str:
 def show_error(exc: BaseException) -> None:
     """A page failed: a short message, and the details (type, whole message; never a traceback or a server
     path) in an expander that is closed by default."""
-    from cnnviz.messages import one_line
+    from cnnviz.core.messages import one_line
 
     st.error(f"This page could not be shown: {short_message(exc)}", icon=":material/error:")
     with st.expander("Details", expanded=False):
