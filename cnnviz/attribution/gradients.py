@@ -2,7 +2,7 @@
 Integrated Gradients.
 
 >>> import cnnviz
->>> from cnnviz.core.probe import get_probe
+>>> from cnnviz.core.build import get_probe
 >>> probe = get_probe()
 >>> x = probe.prepare(cnnviz.load_sample().x_test[:2])
 >>> Saliency(probe).attribute(x, [7, 2]).shape
@@ -27,7 +27,7 @@ DEFAULT_BATCH = 512  # rows (images x steps) per gradient call: the memory cap (
 def gradients(probe: Probe, inputs: np.ndarray, targets: Sequence[int], batch_size: int = DEFAULT_BATCH) -> np.ndarray:
     """d logit[target] / d input for every image, (N, H, W, C), ``batch_size`` rows at a time.
 
-    >>> from cnnviz.core.probe import get_probe
+    >>> from cnnviz.core.build import get_probe
     >>> gradients(get_probe(), np.zeros((3, 28, 28, 1), np.float32), [0, 1, 2]).shape
     (3, 28, 28, 1)
     """
