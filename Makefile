@@ -32,11 +32,13 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/ruff check cnnviz dashboards tests bench scripts
+	$(BIN)/lint-imports --no-cache  # the layers of docs/architecture.md (pyproject.toml [tool.importlinter])
 	$(BIN)/python -m pytest
 
 # the edit loop: ruff + every test not marked slow or browser (conftest.py names the slow files)
 test-fast: $(STAMP)
 	$(BIN)/ruff check cnnviz dashboards tests bench scripts
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -m "not slow and not browser" -q
 
 bench: $(STAMP)

@@ -1,7 +1,8 @@
 """pytest at the repository root: the docstring examples of cnnviz/ run as tests (--doctest-modules), except the
-dashboard's modules, which import Streamlit and run their page when imported."""
+dashboard's modules, which import Streamlit and run their page when imported, and the deprecated aliases of moved
+modules, which warn when imported (tests/test_architecture.py checks them)."""
 
-collect_ignore = ["cnnviz/dashboard"]
+collect_ignore = ["cnnviz/dashboard", "cnnviz/images.py", "cnnviz/callbacks.py"]  # (the last two: deprecated aliases)
 
 
 # The lanes: `make test` runs everything; `make test-fast` (the edit loop) leaves out what is marked slow or
@@ -12,7 +13,8 @@ SLOW_FILES = {
     "test_snapshots.py", "test_dashboard_browser.py", "test_zoo_dashboard.py", "test_readme.py",
     "test_real_model_gradients.py", "test_load.py",
 }
-SLOW_DOCTEST_MODULES = ("train.py", "callbacks.py", "replay.py", "report/__init__.py", "atlas.py", "snapshots.py")
+SLOW_DOCTEST_MODULES = ("training/loop.py", "training/results.py", "training/callbacks.py", "replay.py",
+                        "report/__init__.py", "atlas.py", "training/snapshots.py")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -20,7 +20,7 @@ import tracemalloc
 
 import cnnviz
 from cnnviz.atlas import dataset_examples
-from cnnviz.data import to_model_input
+from cnnviz.io.data import to_model_input
 
 
 def main() -> None:

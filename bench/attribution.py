@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def load(path: str | None):
-    from cnnviz.data import resolve_data
+    from cnnviz.io.data import resolve_data
 
     return resolve_data(path, download=False, or_sample=True)
 
@@ -71,7 +71,7 @@ def main() -> None:
     mnist = load(args.data)
     x = mnist.x_test
     load_avg = os.getloadavg()
-    print(f"data: {cnnviz.data.describe_data(mnist)}; load average {load_avg[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    print(f"data: {cnnviz.io.data.describe_data(mnist)}; load average {load_avg[0]:.1f} on {os.cpu_count()} cores", flush=True)
     methods = method_names()
     results: dict = {"load_before": load_avg, "test_images": int(len(x)), "data_is_sample": bool(mnist.is_sample)}
 

@@ -26,7 +26,7 @@ from timing import best_of  # bench/timing.py, beside this script
 import cnnviz
 from cnnviz.attribution import get_method, run
 from cnnviz.attribution.gradients import scores_model
-from cnnviz.probe import get_probe
+from cnnviz.core.build import get_probe
 
 PAIRS = {"gradcam": "tf_keras_vis.gradcam.Gradcam", "gradcam++": "tf_keras_vis.gradcam_plus_plus.GradcamPlusPlus",
          "layercam": "tf_keras_vis.layercam.Layercam", "scorecam": "tf_keras_vis.scorecam.Scorecam"}

@@ -21,7 +21,7 @@ import time
 
 import cnnviz
 from cnnviz.concepts import concepts, match_dictionaries
-from cnnviz.data import to_model_input
+from cnnviz.io.data import to_model_input
 
 
 def main() -> None:

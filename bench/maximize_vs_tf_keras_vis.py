@@ -27,7 +27,7 @@ import tensorflow as tf
 from timing import best_of  # bench/timing.py, beside this script
 
 import cnnviz
-from cnnviz.probe import get_probe
+from cnnviz.core.build import get_probe
 
 CLASSES = list(range(10))
 STEPS = 200  # tf-keras-vis' documented default, and cnnviz's previous default

@@ -3,7 +3,7 @@
     python bench/snapshots_overhead.py --data mnist.npz [--epochs 2]   (or CNNVIZ_MNIST=...)
 
 Trains the reference CNN with the tutorial's recipe (Adam 0.001, batch 128, validation 10%)
-with ``cnnviz.callbacks.Snapshots(every=1)`` and compares, within that run, the seconds each
+with ``cnnviz.training.callbacks.Snapshots(every=1)`` and compares, within that run, the seconds each
 per-epoch snapshot took (filters, feature maps, 20 warm-started maximization steps for ten
 classes, saliency of four probe images, the .npz + index + TensorBoard writes) with the
 seconds of the epoch itself (Keras' training + validation, measured by cnnviz.train without
@@ -20,7 +20,7 @@ import tempfile
 import numpy as np
 
 import cnnviz
-from cnnviz.callbacks import Snapshots
+from cnnviz.training.callbacks import Snapshots
 
 
 def main() -> None:

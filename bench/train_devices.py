@@ -29,8 +29,8 @@ def child(spec: dict) -> None:
     import numpy as np
 
     import cnnviz
-    from cnnviz.data import MNIST
-    from cnnviz.distribute import configure_cpu_devices
+    from cnnviz.core.distribute import configure_cpu_devices
+    from cnnviz.io.data import MNIST
 
     configure_cpu_devices(spec.get("cpu_devices"))
     full = cnnviz.load_mnist(spec["data"], download=False) if spec["data"] != "sample" else cnnviz.load_sample()

@@ -25,8 +25,8 @@ import keras
 import numpy as np
 
 import cnnviz
-from cnnviz.data import to_model_input
-from cnnviz.train import TUTORIAL_TEST_ACCURACY
+from cnnviz.io.data import to_model_input
+from cnnviz.training.recipes import TUTORIAL_TEST_ACCURACY
 
 
 def tutorial_script(mnist, epochs: int) -> tuple[float, float]:

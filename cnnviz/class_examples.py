@@ -14,8 +14,9 @@ from typing import Any
 import keras
 import numpy as np
 
+from .core.build import get_probe
+from .core.probe import Probe
 from .maximize import as_list
-from .probe import Probe, get_probe
 
 
 @dataclass
@@ -42,7 +43,7 @@ def class_examples(classes: int | Sequence[int] | None = None, k: int = 4, *, im
     probe = get_probe(model)
     classes = list(range(min(10, probe.num_classes))) if classes is None else [probe.check_class(c) for c in as_list(classes)]
     if images is None:
-        from .data import load_sample
+        from .io.data import load_sample
 
         images = load_sample().x_test
     batch = probe.prepare(images)

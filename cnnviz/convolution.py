@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .notebook import shows
+from .core.display import shows
 
 if TYPE_CHECKING:
     import keras
@@ -118,8 +118,8 @@ def kernel_and_bias(layer: str = "conv1", model: keras.Model | None = None) -> t
     """
     import keras
 
+    from .core.build import get_probe
     from .features import filters
-    from .probe import get_probe
 
     kernel = filters(layer, model)
     conv = get_probe(model).layer(layer)

@@ -24,9 +24,11 @@ from typing import Any
 import keras
 import numpy as np
 
-from .data import MNIST, DataError
-from .notebook import shows
-from .probe import Probe, get_probe
+from .core.build import get_probe
+from .core.display import shows
+from .core.probe import Probe
+from .io.data import MNIST
+from .io.decode import DataError
 
 
 @shows("cnnviz.plots:plot_confusion")  # drawn by this figure when it ends a notebook cell
@@ -71,7 +73,7 @@ def evaluate(model: keras.Model | Probe | str | os.PathLike | None = None, data:
     >>> evaluate(data="sample").confusion.shape
     (10, 10)
     """
-    from .model import load_model
+    from .core.model import load_model
 
     if not isinstance(model, (keras.Model, Probe)) and model is not None:
         model = load_model(model)
@@ -154,7 +156,7 @@ def _batches(data: Any, probe: Probe, batch_size: int) -> tuple[Iterator, str, l
 
 
 def _mnist(data: Any) -> MNIST:
-    from .data import resolve_data
+    from .io.data import resolve_data
 
     return resolve_data(data)
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import keras
 
 from .class_examples import ClassExamples, class_examples
+from .core.build import get_probe
+from .core.display import shows
 from .maximize import maximize
-from .notebook import shows
 from .optvis.result import MaximizationResult
-from .probe import get_probe
 
 
 @shows("cnnviz.plots:plot_fake_vs_constrained")  # drawn by this figure when it ends a notebook cell

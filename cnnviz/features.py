@@ -15,10 +15,11 @@ from typing import Any
 import keras
 import numpy as np
 
-from .contract import conv_kernels, is_conv
-from .data import load_sample
-from .notebook import shows
-from .probe import Probe, get_probe
+from .core.build import get_probe
+from .core.contract import conv_kernels, is_conv
+from .core.display import shows
+from .core.probe import Probe
+from .io.data import load_sample
 
 POOLING_KINDS = ("max", "average", "global max", "global average")
 
@@ -44,8 +45,8 @@ class FeatureMaps:
     @property
     def blank(self) -> np.ndarray:
         """True for each input that is blank (one value everywhere): there the model is only guessing
-        (see :data:`cnnviz.data.BLANK_NOTE`)."""
-        from .data import is_blank
+        (see :data:`cnnviz.io.data.BLANK_NOTE`)."""
+        from .io.data import is_blank
 
         return is_blank(self.inputs)
 

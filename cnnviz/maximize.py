@@ -30,13 +30,14 @@ from typing import Any
 import keras
 import numpy as np
 
+from .core.build import get_probe
+from .core.probe import Probe
 from .optvis import objectives as O
 from .optvis import param as P
 from .optvis import transforms as T
 from .optvis.plan import back_off, resolve, run
 from .optvis.presets import Regularization
 from .optvis.result import MaximizationResult
-from .probe import Probe, get_probe
 
 
 def as_list(value: Any) -> list:

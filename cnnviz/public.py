@@ -49,7 +49,7 @@ def public(fn: Callable, *, extra: Callable[[], Iterable[str]] | None = None) ->
             raise UnknownOption(f"{fn.__name__}() has no option {', '.join(map(repr, unknown))}; it takes: "
                                 f"{', '.join(known())}.")
         if any(v is not None for v in said.values()):
-            from .probe import describe
+            from .core.build import describe
 
             bound = sig.bind_partial(*args, **kwargs)
             bound.arguments["model"] = describe(bound.arguments.get("model"), **said)

@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from .model import atomic_path
-from .snapshots import SnapshotRun, filter_images, load_snapshots, normalize_maps, tile
+from .io.files import atomic_path
 from .style import (
     ACCENT,
     ACTIVATION_CMAP,
@@ -34,6 +33,7 @@ from .style import (
     figure,
     hide_ticks,
 )
+from .training.snapshots import SnapshotRun, filter_images, load_snapshots, normalize_maps, tile
 
 ANIMATION_FORMATS = (".gif", ".mp4")
 

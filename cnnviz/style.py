@@ -18,17 +18,8 @@ import threading
 from contextlib import contextmanager
 
 import matplotlib
-
-if "ipykernel" not in sys.modules and not os.environ.get("MPLBACKEND"):
-    matplotlib.use("Agg", force=False)  # no display needed; a notebook's own (inline) backend is kept
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-if "ipykernel" in sys.modules and "inline" in str(matplotlib.rcParams["backend"]):
-    # load Jupyter's inline backend now: it is what makes the Figures that plot_* return display themselves
-    plt.switch_backend(matplotlib.rcParams["backend"])
+import numpy as np
+from matplotlib.figure import Figure
 
 DIGIT_CMAP = "gray"
 ACTIVATION_CMAP = "viridis"
@@ -69,7 +60,7 @@ def cnnviz_style():
     >>> with cnnviz_style():
     ...     fig = Figure()
     """
-    with _RC_LOCK, plt.rc_context(RC):
+    with _RC_LOCK, matplotlib.rc_context(RC):
         yield
 
 
@@ -81,9 +72,36 @@ def figure(rows: float = 1, cols: float = 1, *, cell: float = 2.0, figsize: tupl
     [3.0, 2.0]
     """
     size = figsize if figsize is not None else (cols * cell, rows * cell)
+    _notebook_display()
     with cnnviz_style():
         fig = Figure(figsize=size, dpi=dpi, layout="constrained")
     return fig
+
+
+def headless() -> None:
+    """Draw without a display: the Agg backend, unless ``MPLBACKEND`` names one. Called by the programs that own
+    their process (the ``cnnviz`` command, the dashboard), never at import: a library leaves the backend alone.
+    (cnnviz's figures are plain :class:`~matplotlib.figure.Figure` objects, not pyplot's, so they need no backend.)
+    """
+    if not os.environ.get("MPLBACKEND"):
+        matplotlib.use("Agg")
+
+
+_inline_loaded = False
+
+
+def _notebook_display() -> None:
+    """In Jupyter, load its inline backend the first time cnnviz draws: it is what makes a returned Figure display
+    itself (a no-op elsewhere, and after the first figure)."""
+    global _inline_loaded
+    if _inline_loaded or "ipykernel" not in sys.modules:
+        return
+    _inline_loaded = True
+    backend = matplotlib.rcParams["backend"]
+    if "inline" in str(backend):
+        import matplotlib.pyplot as plt
+
+        plt.switch_backend(backend)
 
 
 def caption(fig: Figure, text: str) -> Figure:

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 import cnnviz
 from cnnviz.atlas import atlas_path_for, dataset_examples, load_atlas
-from cnnviz.data import DataError
+from cnnviz.io.decode import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,7 +142,7 @@ def test_exact_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
     out = tmp_path / "out.json"
     script.write_text(textwrap.dedent(f"""
         import json, numpy as np, cnnviz
-        from cnnviz.distribute import configure_cpu_devices
+        from cnnviz.core.distribute import configure_cpu_devices
         from cnnviz.atlas import dataset_examples
         configure_cpu_devices(2)
         s = cnnviz.load_sample()
@@ -170,7 +170,7 @@ def test_exact_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
 def test_the_report_uses_an_atlas_beside_the_model(tmp_path, sample):
     import shutil
 
-    from cnnviz.model import PRETRAINED_NAME, pretrained_dir
+    from cnnviz.core.pretrained import PRETRAINED_NAME, pretrained_dir
     from cnnviz.plots import plot_atlas
     from cnnviz.report.context import build_context
     from cnnviz.report.options import ReportOptions
@@ -202,7 +202,7 @@ def test_the_report_uses_an_atlas_beside_the_model(tmp_path, sample):
 def test_the_filters_page_shows_the_shipped_atlas():
     from streamlit.testing.v1 import AppTest
 
-    from cnnviz.model import PRETRAINED_NAME, pretrained_dir
+    from cnnviz.core.pretrained import PRETRAINED_NAME, pretrained_dir
 
     shipped = load_atlas(atlas_path_for(pretrained_dir() / PRETRAINED_NAME))
     assert shipped.images_seen == 60000 and shipped.layers == ["conv1", "conv2", "predictions", "logits"]

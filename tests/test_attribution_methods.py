@@ -9,7 +9,7 @@ import tensorflow as tf
 
 import cnnviz
 from cnnviz.attribution import METHODS, REGISTRY, Method, NoiseTunnel, method_names, register
-from cnnviz.probe import get_probe
+from cnnviz.core.build import get_probe
 
 
 def rgb_model(softmax: bool = True) -> keras.Model:

@@ -3,8 +3,8 @@ for the same key, and a resumed pipeline that sees the very images an uninterrup
 
 import numpy as np
 
-from cnnviz.augment import Augmentation, affine_transforms, augment_batch
-from cnnviz.pipeline import training_data
+from cnnviz.training.augment import Augmentation, affine_transforms, augment_batch
+from cnnviz.training.pipeline import training_data
 
 
 def _digits(n: int = 4) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The two library modules the dashboard added: cnnviz.convolution and cnnviz.experiments."""
+"""The two library modules the dashboard added: cnnviz.convolution and cnnviz.training.experiments."""
 
 import numpy as np
 import pytest

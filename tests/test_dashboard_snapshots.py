@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import cnnviz
-from cnnviz.snapshots import shipped_snapshots_dir
+from cnnviz.training.snapshots import shipped_snapshots_dir
 
 APP = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
 

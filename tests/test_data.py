@@ -1,4 +1,4 @@
-"""cnnviz.data: where MNIST is found, what is wrong with a bad file, and preprocess on every input kind."""
+"""cnnviz.io.data: where MNIST is found, what is wrong with a bad file, and preprocess on every input kind."""
 
 import io
 import zipfile
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import data
-from cnnviz.data import DataError, load_mnist, preprocess, read_mnist_npz
+from cnnviz.io import data
+from cnnviz.io.data import load_mnist, preprocess, read_mnist_npz
+from cnnviz.io.decode import DataError
 
 
 def write_mnist(path: Path, n: int = 20, **override) -> Path:

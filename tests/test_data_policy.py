@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz import data as D
+from cnnviz.io import data as D
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT = 8661  # nothing listens here: a download fails at once, as it does offline

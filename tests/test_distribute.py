@@ -24,7 +24,7 @@ import pytest
 import tensorflow as tf
 
 import cnnviz
-from cnnviz.distribute import STRATEGIES, get_strategy, is_chief
+from cnnviz.core.distribute import STRATEGIES, get_strategy, is_chief
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +61,7 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path):
     # Two replicas of 32 images = one device with batches of 64: same batches, averaged gradients.
     result = _python("""
         import json, numpy as np, cnnviz
-        from cnnviz.distribute import configure_cpu_devices
+        from cnnviz.core.distribute import configure_cpu_devices
         configure_cpu_devices(2)
         s = cnnviz.load_sample()
         one = cnnviz.train(s, recipe="fast", epochs=2, seed=4, batch_size=64, lr_scaling="none", verbose=0)
@@ -86,7 +86,7 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path):
 def test_cpu_devices_cannot_change_after_tensorflow_started():
     import tensorflow as tf
 
-    from cnnviz.distribute import configure_cpu_devices
+    from cnnviz.core.distribute import configure_cpu_devices
 
     have = len(tf.config.list_logical_devices("CPU"))
     with pytest.raises(ValueError, match="already started"):

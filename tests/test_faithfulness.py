@@ -71,7 +71,7 @@ def test_oracle_order_beats_random_and_a_constant_map_is_random_order(images, mo
 
 def test_baselines_and_bad_arguments(images):
     from cnnviz.attribution.metrics import baseline_for
-    from cnnviz.probe import get_probe
+    from cnnviz.core.build import get_probe
 
     rgb = np.random.default_rng(0).random((2, 8, 8, 3)).astype(np.float32)
     mean = baseline_for(get_probe(), rgb)

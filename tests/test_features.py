@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import cnnviz
-from cnnviz.probe import get_probe
+from cnnviz.core.build import get_probe
 
 
 def test_probe_names_layers_and_its_logits_match_the_softmax(model, sample):

@@ -16,8 +16,9 @@ from PIL import Image
 import cnnviz
 from cnnviz.cli import main
 from cnnviz.cli.documents import _failure_summary
-from cnnviz.data import MAX_PIXELS, DataError, is_blank, preprocess
-from cnnviz.paths import OutputError, _why, check_writable
+from cnnviz.core.paths import OutputError, _why, check_writable
+from cnnviz.io.data import is_blank, preprocess
+from cnnviz.io.decode import MAX_PIXELS, DataError
 from cnnviz.report.options import Failure, ReportOptions
 
 
@@ -84,7 +85,7 @@ def test_blank_images_are_flagged_everywhere(tmp_path, capsys):
     path = tmp_path / "white.png"
     Image.fromarray(white).save(path)
     assert main(["features", str(path), "--layers", "conv1", "-o", str(tmp_path / "f.png")]) == 0
-    assert "blank" in capsys.readouterr().out and "guessing" in cnnviz.data.BLANK_NOTE
+    assert "blank" in capsys.readouterr().out and "guessing" in cnnviz.io.data.BLANK_NOTE
 
 
 def test_a_folder_is_not_an_image_nor_a_model(tmp_path):
@@ -98,7 +99,7 @@ def test_a_folder_is_not_an_image_nor_a_model(tmp_path):
 
 
 def test_truncated_or_non_zip_keras_file_says_so(tmp_path):
-    shipped = Path(cnnviz.model.pretrained_dir()) / "mnist_cnn.keras"
+    shipped = Path(cnnviz.core.pretrained.pretrained_dir()) / "mnist_cnn.keras"
     truncated = tmp_path / "truncated.keras"
     truncated.write_bytes(shipped.read_bytes()[:1000])
     text = tmp_path / "text.keras"

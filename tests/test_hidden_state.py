@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import cnnviz
+from cnnviz.core.build import get_probe
+from cnnviz.core.versions import weights_version
 from cnnviz.optvis.calibration import adapted_default, penalty_factor
-from cnnviz.probe import get_probe
-from cnnviz.versions import weights_version
 
 
 def _clone(model: keras.Model) -> keras.Model:

@@ -1,4 +1,4 @@
-"""The one image path (cnnviz.images) and the described model: conventions, paper removal, per-call options.
+"""The one image path (cnnviz.io.images) and the described model: conventions, paper removal, per-call options.
 
 Checked against the model's own preprocessing done by hand (``model(x / 127.5 - 1)``), on a published
 architecture (mini-Xception, random weights) and a photo-like image made in code.
@@ -18,8 +18,8 @@ from scipy.ndimage import binary_dilation, gaussian_filter
 from zoo import mini_xception
 
 import cnnviz
-from cnnviz import images
 from cnnviz.cli import main
+from cnnviz.io import images
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_per_call_options_do_not_stick():
     assert np.abs(after - fresh).max() < 1e-6
     probe = cnnviz.get_probe()
     assert probe.input_range == (0.0, 1.0) and probe.class_names[0] == "0"
-    assert cnnviz.model.card_of(cnnviz.model.load_shipped()).get("input_range") is None
+    assert cnnviz.core.cards.card_of(cnnviz.core.model.load_shipped()).get("input_range") is None
 
 
 def test_described_model_is_taken_by_every_call_and_changes_nothing(xception, photo):

@@ -26,9 +26,10 @@ print("import:", dict(os.environ) == env, os.fstat(2).st_ino == fd2.st_ino,
       sorted(m for m in ("tensorflow", "keras", "matplotlib") if m in sys.modules))
 level = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
 cnnviz.load_model  # the first name that needs TensorFlow: silenced while it loads, then all restored
-import cnnviz.train, cnnviz.report.options  # submodules named like the functions they export
+import cnnviz.evaluate, cnnviz.report.options  # submodules named like the functions they export
 print("use:", os.environ.get("TF_CPP_MIN_LOG_LEVEL") == level, os.fstat(2).st_ino == fd2.st_ino,
       callable(cnnviz.train) and not isinstance(cnnviz.train, types.ModuleType),
+      callable(cnnviz.evaluate) and not isinstance(cnnviz.evaluate, types.ModuleType),
       callable(cnnviz.report) and not isinstance(cnnviz.report, types.ModuleType),
       isinstance(cnnviz.objectives, types.ModuleType),
       [n for n in cnnviz.__all__ if not hasattr(cnnviz, n)], set(cnnviz.__all__) <= set(dir(cnnviz)))
@@ -59,4 +60,4 @@ def test_import_cnnviz_has_no_side_effects_and_every_name_resolves():
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(": ", 1) for line in result.stdout.strip().splitlines() if ": " in line)
     assert lines["import"] == "True True []"
-    assert lines["use"] == "True True True True True [] True"
+    assert lines["use"] == "True True True True True True [] True"

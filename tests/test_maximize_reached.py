@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import cnnviz
+from cnnviz.core.build import get_probe
 from cnnviz.maximize import Regularization
 from cnnviz.objectives import l1
 from cnnviz.optvis import objectives as O
 from cnnviz.optvis.calibration import penalty_factor
 from cnnviz.optvis.plan import back_off
 from cnnviz.optvis.reached import REACHED_SOFTMAX
-from cnnviz.probe import get_probe
 
 
 def softmax_reached(model, result):

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 import cnnviz
-from cnnviz.model import ModelError, layer_table, load_model, save_model
+from cnnviz.core.checks import ModelError
+from cnnviz.core.layers import layer_table
+from cnnviz.core.model import load_model
+from cnnviz.core.saving import save_model
 
 
 def test_reference_model_is_the_tutorials_network_layer_by_layer():
@@ -33,7 +36,7 @@ def test_reference_model_is_the_tutorials_network_layer_by_layer():
 def test_shipped_model_loads_fast_and_is_good(model, sample):
     import time
 
-    cnnviz.model._default_model = None
+    cnnviz.core.model._default_model = None
     started = time.perf_counter()
     loaded = load_model()
     assert time.perf_counter() - started < 1.0
@@ -109,7 +112,7 @@ def test_lambda_layers_are_refused_by_safe_mode(tmp_path):
 
 
 def test_history_and_card_json_are_valid(tmp_path):
-    from cnnviz.model import pretrained_dir
+    from cnnviz.core.pretrained import pretrained_dir
 
     for name in ("mnist_cnn.history.json", "mnist_cnn.card.json"):
         json.loads((pretrained_dir() / name).read_text())

@@ -13,6 +13,7 @@ from PIL import Image
 
 import cnnviz
 from cnnviz import notebook
+from cnnviz.core import display
 from cnnviz.plots import figure_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +46,7 @@ def results(sample):
 def test_each_result_shows_its_natural_figure(results, name):
     result, plot = results[name]
     shown = png_pixels(result._repr_png_())
-    expected = png_pixels(figure_bytes(plot(result), "png", dpi=notebook.NOTEBOOK_DPI))
+    expected = png_pixels(figure_bytes(plot(result), "png", dpi=display.NOTEBOOK_DPI))
     assert shown.shape == expected.shape and shown.shape[0] > 100
     assert np.abs(shown.astype(int) - expected.astype(int)).mean() < 1.0  # the same picture
 
@@ -54,17 +55,17 @@ def test_every_exported_result_class_is_registered():
     for name in notebook.DEFAULTS:
         cls = getattr(cnnviz, name, None)
         if cls is not None:
-            assert notebook.REGISTRY.get(cls) is not None and cls._repr_png_ is notebook._repr_png_, name
+            assert display.REGISTRY.get(cls) is not None and cls._repr_png_ is display._repr_png_, name
 
 
 def test_a_new_result_class_opts_in_with_one_line(sample):
-    @notebook.shows(lambda r: cnnviz.plot_filters(r.weights, layer="conv1"))
+    @display.shows(lambda r: cnnviz.plot_filters(r.weights, layer="conv1"))
     @dataclass
     class Kernels:
         weights: np.ndarray
 
     data = Kernels(cnnviz.filters("conv1"))._repr_png_()
-    expected = figure_bytes(cnnviz.plot_filters(cnnviz.filters("conv1"), layer="conv1"), "png", dpi=notebook.NOTEBOOK_DPI)
+    expected = figure_bytes(cnnviz.plot_filters(cnnviz.filters("conv1"), layer="conv1"), "png", dpi=display.NOTEBOOK_DPI)
     assert png_pixels(data).shape == png_pixels(expected).shape
 
 

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 import cnnviz
+from cnnviz.core.build import get_probe
 from cnnviz.objectives import (
     Context,
     as_objective,
@@ -23,7 +24,6 @@ from cnnviz.objectives import (
 from cnnviz.optvis.objectives import evaluate, skeleton
 from cnnviz.optvis.render import record_every, render, renderer
 from cnnviz.param import fourier, generator, pixels
-from cnnviz.probe import get_probe
 from cnnviz.transforms import apply, jitter, pad, rotate, scale
 
 

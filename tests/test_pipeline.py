@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnviz.pipeline import epoch_order, evaluation_data, split, training_data
+from cnnviz.training.pipeline import epoch_order, evaluation_data, split, training_data
 
 
 def _epochs(data, steps: int) -> list[list[int]]:

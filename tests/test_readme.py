@@ -65,7 +65,7 @@ def _env(home: Path) -> dict:
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """A fresh folder with the files the README calls the user's own, made from the bundled sample."""
-    from cnnviz.data import SAMPLE_PATH, load_sample
+    from cnnviz.io.data import SAMPLE_PATH, load_sample
 
     folder = tmp_path_factory.mktemp("readme")
     sample = load_sample()

@@ -137,7 +137,7 @@ def test_the_compiled_cam_family_equals_tf_keras_vis_on_the_shipped_model(name, 
 
     import cnnviz
     from cnnviz.attribution.gradients import scores_model
-    from cnnviz.probe import get_probe
+    from cnnviz.core.build import get_probe
 
     class Quiet(keras.Model):
         def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):

@@ -7,8 +7,8 @@ import pytest
 import tensorflow as tf
 
 import cnnviz
+from cnnviz.core.build import get_probe
 from cnnviz.features import field_boxes
-from cnnviz.probe import get_probe
 
 
 def footprint_box(model: keras.Model, layer: str, row: int, col: int, channel: int = 0) -> list[int]:

@@ -16,8 +16,8 @@ import tensorflow as tf
 from PIL import Image
 
 import cnnviz
-from cnnviz.callbacks import Snapshots
-from cnnviz.snapshots import filter_images, tile
+from cnnviz.training.callbacks import Snapshots
+from cnnviz.training.snapshots import filter_images, tile
 
 IMAGE_TAGS = {"filters/conv1", "feature_maps/conv1", "class_images", "attribution/saliency"}
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,7 +151,7 @@ KILLED_RUN = textwrap.dedent("""
     model = cnnviz.reference_model()
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(data.x_train[..., None] / 255.0, data.y_train, epochs=1000, batch_size=32, verbose=0,
-              callbacks=[cnnviz.callbacks.Snapshots(sys.argv[1], every=1, unit="batch", class_steps=2)])
+              callbacks=[cnnviz.training.callbacks.Snapshots(sys.argv[1], every=1, unit="batch", class_steps=2)])
 """)
 
 
@@ -235,8 +235,8 @@ def test_any_classifier_color_logits_and_a_loaded_sequential(tmp_path):
 def test_snapshots_recalibrate_on_the_weights_of_each_snapshot(fitted):
     """After training, the callback's probe is calibrated on the trained weights (as a fresh probe is), not on the
     untrained network it saw first."""
+    from cnnviz.core.build import get_probe
     from cnnviz.optvis.calibration import penalty_factor
-    from cnnviz.probe import get_probe
 
     model, history, callback, log_dir = fitted
     fresh = keras.models.clone_model(model)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import cnnviz
-from cnnviz.model import sidecar
+from cnnviz.core.cards import sidecar
 
 
 def test_short_training_on_the_sample_improves_accuracy(sample, tmp_path):

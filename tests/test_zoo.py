@@ -11,8 +11,8 @@ keras = pytest.importorskip("keras")
 from zoo import ZOO, build  # noqa: E402
 
 import cnnviz  # noqa: E402
-from cnnviz.contract import CONV_TYPES  # noqa: E402
-from cnnviz.model import ModelError  # noqa: E402
+from cnnviz.core.checks import ModelError  # noqa: E402
+from cnnviz.core.contract import CONV_TYPES  # noqa: E402
 
 NAMES = list(ZOO)
 

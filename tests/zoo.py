@@ -51,7 +51,7 @@ class ZooModel:
 
 @functools.cache
 def _sample():
-    from cnnviz.data import load_sample
+    from cnnviz.io.data import load_sample
 
     s = load_sample()
     return s.x_train[:TRAIN_IMAGES], s.y_train[:TRAIN_IMAGES], s.x_test[:TEST_IMAGES], s.y_test[:TEST_IMAGES]

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from ..data import DataError
-from ..probe import Probe
+from ..core.probe import Probe
+from ..io.decode import DataError
 
 
 def image_batches(data: Any, labels: Any, batch_size: int) -> tuple[Iterator[tuple[np.ndarray, np.ndarray | None]], str]:
@@ -28,7 +28,7 @@ def image_batches(data: Any, labels: Any, batch_size: int) -> tuple[Iterator[tup
         return from_dataset(), "tf.data.Dataset"
     source = "array"
     if isinstance(data, (str, os.PathLike)):
-        from ..data import read_mnist_npz
+        from ..io.data import read_mnist_npz
 
         mnist = read_mnist_npz(data)
         source = Path(data).name
@@ -54,8 +54,8 @@ def _is_batched(ds: tf.data.Dataset) -> bool:
 
 
 def as_display(batch: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
-    """uint8 0-255 or float 0-1 images -> float32 (N, H, W, C) in [0, 1]: :func:`cnnviz.images.pixels_batch`."""
-    from ..images import pixels_batch
+    """uint8 0-255 or float 0-1 images -> float32 (N, H, W, C) in [0, 1]: :func:`cnnviz.io.images.pixels_batch`."""
+    from ..io.images import pixels_batch
 
     return pixels_batch(batch, shape)
 

@@ -11,9 +11,9 @@ from typing import Any
 import keras
 import numpy as np
 
-from ..data import DataError
 from ..features import TopExamples
-from ..model import atomic_path
+from ..io.decode import DataError
+from ..io.files import atomic_path
 
 ATLAS_VERSION = 1
 LOGITS = "logits"
@@ -138,7 +138,7 @@ def load_atlas(path: str | os.PathLike) -> Atlas:
 def model_fingerprint(model: keras.Model) -> str:
     """A hash of a model's weights: an atlas is only shown beside the model it was made from.
 
-    >>> from cnnviz.probe import get_probe
+    >>> from cnnviz.core.build import get_probe
     >>> len(model_fingerprint(get_probe().model))
     16
     """
@@ -158,7 +158,7 @@ def find_atlas(model_path: str | os.PathLike | None, model: keras.Model | None =
     >>> atlas is None, why.startswith("no atlas")
     (True, True)
     """
-    from ..model import PRETRAINED_NAME, pretrained_dir
+    from ..core.pretrained import PRETRAINED_NAME, pretrained_dir
 
     path = atlas_path_for(pretrained_dir() / PRETRAINED_NAME if model_path is None else model_path)
     if not path.is_file():

@@ -27,10 +27,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..data import DataError
-from ..distribute import get_strategy
+from ..core.build import get_probe
+from ..core.distribute import get_strategy
+from ..core.probe import Probe
 from ..features import field_boxes
-from ..probe import Probe, get_probe
+from ..io.decode import DataError
 from .batches import as_display, as_model_input, image_batches
 from .files import LOGITS, Atlas, model_fingerprint
 
@@ -124,7 +125,7 @@ def dataset_examples(
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1 (got {batch_size!r}).")
     if data is None:
-        from ..data import load_sample
+        from ..io.data import load_sample
 
         sample = load_sample()
         data, labels = sample.x_test, sample.y_test

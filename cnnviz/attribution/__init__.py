@@ -19,7 +19,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from ..probe import get_probe
+from ..core.build import get_probe
 from . import cam, gradients, noise, occlusion  # noqa: F401  (each registers its methods)
 from .base import (
     REGISTRY,

@@ -23,8 +23,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..notebook import shows
-from ..probe import Probe
+from ..core.display import shows
+from ..core.probe import Probe
 from ..registry import Registry
 
 ORDER = ("saliency", "smoothgrad", "vargrad", "grad_x_input", "ig", "occlusion", "gradcam", "gradcam++",

@@ -7,7 +7,7 @@ The formulas are tf-keras-vis' own (its ``Gradcam``, ``GradcamPlusPlus``, ``Laye
 the maps are upsampled as it does (bilinear, corners aligned); ``bench/cam_vs_tf_keras_vis.py`` times both.
 
 >>> import cnnviz
->>> from cnnviz.probe import get_probe
+>>> from cnnviz.core.build import get_probe
 >>> probe = get_probe()
 >>> x = probe.prepare(cnnviz.load_sample().x_test[:2])
 >>> GradCAM(probe).attribute(x, [7, 2]).shape
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from ..probe import Probe
+from ..core.probe import Probe
 from .base import Method, check_needs, register
 
 SCORE_BATCH = 1024  # masked images per forward call (Score-CAM)

@@ -2,7 +2,7 @@
 Integrated Gradients.
 
 >>> import cnnviz
->>> from cnnviz.probe import get_probe
+>>> from cnnviz.core.build import get_probe
 >>> probe = get_probe()
 >>> x = probe.prepare(cnnviz.load_sample().x_test[:2])
 >>> Saliency(probe).attribute(x, [7, 2]).shape
@@ -17,8 +17,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from ..model import ModelError
-from ..probe import Probe
+from ..core.checks import ModelError
+from ..core.probe import Probe
 from .base import Method, reduce_channels, register
 
 DEFAULT_BATCH = 512  # rows (images x steps) per gradient call: the memory cap (Captum's internal_batch_size)
@@ -27,7 +27,7 @@ DEFAULT_BATCH = 512  # rows (images x steps) per gradient call: the memory cap (
 def gradients(probe: Probe, inputs: np.ndarray, targets: Sequence[int], batch_size: int = DEFAULT_BATCH) -> np.ndarray:
     """d logit[target] / d input for every image, (N, H, W, C), ``batch_size`` rows at a time.
 
-    >>> from cnnviz.probe import get_probe
+    >>> from cnnviz.core.build import get_probe
     >>> gradients(get_probe(), np.zeros((3, 28, 28, 1), np.float32), [0, 1, 2]).shape
     (3, 28, 28, 1)
     """

@@ -24,7 +24,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from ..probe import Probe, get_probe
+from ..core.build import get_probe
+from ..core.probe import Probe
 from .base import Method, get_method
 from .gradients import _logits, blank
 

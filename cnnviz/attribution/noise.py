@@ -5,7 +5,7 @@ variance. The noise comes from a local ``numpy`` generator seeded with ``seed``:
 same map, and nothing process-wide (TensorFlow's global seed) is touched.
 
 >>> import cnnviz
->>> from cnnviz.probe import get_probe
+>>> from cnnviz.core.build import get_probe
 >>> probe = get_probe()
 >>> x = probe.prepare(cnnviz.load_sample().x_test[:1])
 >>> tunnel = NoiseTunnel(probe, base="ig", samples=4, steps=8)
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..probe import Probe
+from ..core.probe import Probe
 from .base import Method, get_method, reduce_channels, register
 from .gradients import GradientMethod
 

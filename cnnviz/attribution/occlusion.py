@@ -2,7 +2,7 @@
 the target's logit drops; each pixel gets the mean drop of the patches that covered it.
 
 >>> import cnnviz
->>> from cnnviz.probe import get_probe
+>>> from cnnviz.core.build import get_probe
 >>> probe = get_probe()
 >>> x = probe.prepare(cnnviz.load_sample().x_test[:1])
 >>> Occlusion(probe, patch=7, stride=7).attribute(x, [7]).shape
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..probe import Probe
+from ..core.probe import Probe
 from .base import Method, register
 from .gradients import _logits, baseline_batch
 

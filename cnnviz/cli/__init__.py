@@ -26,9 +26,9 @@ WITHOUT_TENSORFLOW = frozenset({"dashboard"})
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """The exceptions that mean "the input was wrong" (one line, exit 2), from the modules loaded so far:
-    a DataError can only come from cnnviz.data once it is imported, so the CLI never imports it for that."""
+    a DataError can only come from cnnviz.io.data once it is imported, so the CLI never imports it for that."""
     found: list[type[BaseException]] = [ValueError, FileNotFoundError]
-    for module, name in (("cnnviz.data", "DataError"), ("cnnviz.model", "ModelError")):
+    for module, name in (("cnnviz.io.data", "DataError"), ("cnnviz.core.model", "ModelError")):
         cls = getattr(sys.modules.get(module), name, None)
         if isinstance(cls, type):
             found.append(cls)
@@ -45,7 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the console script owns its process: PIL's warning about large images is noise next to cnnviz's own line
     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
     args = build_parser().parse_args(argv)  # --version and --help end here, before TensorFlow is imported
-    from ..messages import describe_error, one_line
+    from ..style import headless
+
+    headless()  # this process draws to files: no display needed (a library import never picks a backend)
+    from ..core.messages import describe_error, one_line
 
     try:
         check_outputs(args)

@@ -15,7 +15,7 @@ def model_facts(args: argparse.Namespace) -> dict:
     card file); empty when none is given."""
     import json
 
-    from ..contract import parse_range
+    from ..core.contract import parse_range
 
     said: dict = {}
     card = getattr(args, "card", None)
@@ -39,13 +39,13 @@ def model_facts(args: argparse.Namespace) -> dict:
 def model_of(args: argparse.Namespace):
     """The model of --model (default: the shipped one), described by the flags for this command only; a given
     range that contradicts the card is said on stderr."""
-    from ..model import load_model
+    from ..core.model import load_model
 
     model = load_model(getattr(args, "model", None))
     said = model_facts(args)
     if not said:
         return model
-    from ..probe import describe
+    from ..core.build import describe
 
     described = describe(model, **said)
     for warning in described.warnings:
@@ -55,7 +55,7 @@ def model_of(args: argparse.Namespace):
 
 def class_names_of(model) -> list[str]:
     """The class names of a (described) model: what every printed line calls a class."""
-    from ..probe import get_probe
+    from ..core.build import get_probe
 
     return list(get_probe(model).class_names)
 
@@ -110,7 +110,7 @@ def number_in(kind: type, lo: float, hi: float) -> Callable[[str], float]:
 
 def note_blank(images) -> None:
     """Print the blank-image note for the prepared images that are blank."""
-    from ..data import BLANK_NOTE, is_blank
+    from ..io.data import BLANK_NOTE, is_blank
 
     if len(images) and is_blank(images).any():
         print(f"note: {BLANK_NOTE}")

@@ -10,9 +10,9 @@ from .args import model_of
 
 def cmd_atlas(args: argparse.Namespace) -> int:
     from ..atlas import atlas_path_for, dataset_examples
-    from ..data import resolve_data
-    from ..distribute import configure_cpu_devices
-    from ..paths import check_writable
+    from ..core.distribute import configure_cpu_devices
+    from ..core.paths import check_writable
+    from ..io.data import resolve_data
 
     output = Path(args.output) if args.output else (atlas_path_for(args.model) if args.model else Path("atlas.npz"))
     if output.suffix != ".npz":
@@ -39,7 +39,7 @@ def cmd_concepts(args: argparse.Namespace) -> int:
 
     data = None
     if args.data:
-        from ..data import resolve_data
+        from ..io.data import resolve_data
 
         data = resolve_data(args.data, download=False)
     result = concepts(args.layer, data=data, n=args.n, model=model_of(args), seed=args.seed,

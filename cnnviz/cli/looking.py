@@ -15,7 +15,7 @@ def cmd_maximize(args: argparse.Namespace) -> int:
 
     model = model_of(args)
     if args.classes is None:
-        from ..probe import get_probe
+        from ..core.build import get_probe
 
         classes = get_probe(model).default_classes()
     else:
@@ -93,8 +93,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         plot_sanity_check,
         sanity_check,
     )
-    from ..data import load_sample
-    from ..paths import check_writable
+    from ..core.paths import check_writable
+    from ..io.data import load_sample
     from ..plots import save_figure
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]

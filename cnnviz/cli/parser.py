@@ -214,7 +214,7 @@ def check_outputs(args: argparse.Namespace) -> None:
     Traceback (most recent call last):
     ValueError: an atlas is saved as .npz; got 'cnnviz-doc-atlas.png' (try -o cnnviz-doc-atlas.npz).
     """
-    from ..paths import check_writable
+    from ..core.paths import check_writable
 
     for flag in OUTPUTS:
         value = getattr(args, flag, None)

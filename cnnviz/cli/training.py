@@ -9,7 +9,7 @@ from .args import class_names_of, model_of
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ..train import train
+    from ..training.loop import train
 
     data = "sample" if args.sample else args.data
     result = train(data, recipe=args.recipe, epochs=args.epochs, batch_size=args.batch_size,
@@ -37,8 +37,8 @@ def _snapshots_option(args: argparse.Namespace) -> dict:
     """``--snapshots DIR --snapshot-every N|Nb`` -> the ``snapshots=`` keyword of train (empty without DIR)."""
     if args.snapshots is None:
         return {}
-    from ..callbacks import Snapshots
-    from ..snapshots import snapshots_beside
+    from ..training.callbacks import Snapshots
+    from ..training.snapshots import snapshots_beside
 
     args.snapshots = args.snapshots or str(snapshots_beside(args.output))
 
@@ -72,7 +72,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from ..replay import plot_snapshots, replay
-    from ..snapshots import load_snapshots
+    from ..training.snapshots import load_snapshots
 
     run = load_snapshots(args.dir)
     print(f"{len(run)} snapshots in {run.directory}", flush=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..notebook import shows
+from ..core.display import shows
 
 #: ratio of the logit drop (top concept / random concept) below which the figure says the concepts are doubtful
 FIDELITY_GOAL = 3.0

@@ -21,11 +21,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..data import DataError
-from ..distribute import get_strategy
+from ..core.build import get_probe
+from ..core.display import shows
+from ..core.distribute import get_strategy
+from ..core.probe import Probe
 from ..features import receptive_field_of
-from ..notebook import shows
-from ..probe import Probe, get_probe
+from ..io.decode import DataError
 from .stream import POSITIONS, ROWS_PER_STEP, Stream, positions_per_image, sampler, stream_rows
 
 METHODS = ("nmf",)
@@ -179,14 +180,14 @@ def concepts(
     probe = get_probe(model)
     _check(layer, n, method, POSITIONS if positions is None else positions, holdout, probe)
     if data is None:
-        from ..data import load_sample
+        from ..io.data import load_sample
 
         sample = load_sample()
         data, labels = sample.x_train, sample.y_train
         if holdout_data is None:
             holdout_data, holdout_labels = sample.x_test, sample.y_test
     elif holdout_data is None and (hasattr(data, "x_test") or isinstance(data, (str, bytes)) or hasattr(data, "__fspath__")):
-        from ..data import read_mnist_npz
+        from ..io.data import read_mnist_npz
 
         mnist = data if hasattr(data, "x_test") else read_mnist_npz(data)
         data, labels, holdout_data, holdout_labels = mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test

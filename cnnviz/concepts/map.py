@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from ..notebook import shows
+from ..core.display import shows
 from .fit import ConceptError, Concepts
 
 

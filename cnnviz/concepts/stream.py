@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..atlas.batches import as_display, as_model_input, image_batches
-from ..probe import Probe
+from ..core.probe import Probe
 
 #: positions per image that the fit sees (a seeded random subset; all of them when the layer has fewer)
 POSITIONS = 16

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..probe import Probe
+from ..core.probe import Probe
 
 
 def _replay(probe: Probe, layer: str, images: tf.Tensor, replace: Callable[[tf.Tensor], tf.Tensor]) -> tf.Tensor:

@@ -13,12 +13,25 @@ import streamlit as st
 
 import cnnviz
 
-# Streamlit calls keras.backend.clear_session() after every run, and that runs a full garbage collection:
-# ~0.3 s with TensorFlow's ~360,000 objects loaded. Freezing what is loaded once (TensorFlow, models) takes
-# it out of every collection, so a rerun costs what the page does and no more.
-gc.freeze()
-# tf-keras-vis calls Keras functional models with a list; Keras warns on every call. Not the user's concern.
-warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match the expected structure")
+_process_prepared = False
+
+
+def prepare_process() -> None:
+    """Once per server process, from the app's entry point (:func:`cnnviz.dashboard.app.main`), never at import:
+    the dashboard owns its process, a library import changes nothing."""
+    global _process_prepared
+    if _process_prepared:
+        return
+    _process_prepared = True
+    from cnnviz.style import headless
+
+    headless()
+    # Streamlit calls keras.backend.clear_session() after every run, and that runs a full garbage collection:
+    # ~0.3 s with TensorFlow's ~360,000 objects loaded. Freezing what is loaded once (TensorFlow, models) takes
+    # it out of every collection, so a rerun costs what the page does and no more.
+    gc.freeze()
+    # tf-keras-vis calls Keras functional models with a list; Keras warns on every call. Not the user's concern.
+    warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match the expected structure")
 
 
 SHIPPED = "shipped"

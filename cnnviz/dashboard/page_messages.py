@@ -24,7 +24,7 @@ def scrub_paths(text: str) -> str:
 
 def short_message(exc: BaseException) -> str:
     """One line for the user: cnnviz's own errors as they are, anything else with its type; no server paths."""
-    from cnnviz.messages import describe_error, one_line
+    from cnnviz.core.messages import describe_error, one_line
 
     if isinstance(exc, (cnnviz.DataError, cnnviz.ModelError, ValueError)):
         return scrub_paths(one_line(exc, 400))
@@ -34,7 +34,7 @@ def short_message(exc: BaseException) -> str:
 def show_error(exc: BaseException) -> None:
     """A page failed: a short message, and the details (type, whole message; never a traceback or a server
     path) in an expander that is closed by default."""
-    from cnnviz.messages import one_line
+    from cnnviz.core.messages import one_line
 
     st.error(f"This page could not be shown: {short_message(exc)}", icon=":material/error:")
     with st.expander("Details", expanded=False):

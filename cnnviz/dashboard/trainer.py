@@ -78,7 +78,7 @@ def _run(settings: dict[str, Any]) -> None:
     if data == "full":
         data = None  # cnnviz looks in the usual places
     if settings.get("limit"):
-        data = cnnviz.load_sample() if data == "sample" else cnnviz.data.resolve_data(data)
+        data = cnnviz.load_sample() if data == "sample" else cnnviz.io.data.resolve_data(data)
         n = int(settings["limit"])
         data = type(data)(data.x_train[:n], data.y_train[:n], data.x_test[:n], data.y_test[:n], data.source)
     snapshots = None
@@ -103,7 +103,7 @@ def main(argv: list[str]) -> int:
     try:
         _run(json.loads(argv[0]))
     except Exception as exc:  # noqa: BLE001 - reported to the page in one line, the details on stderr
-        from cnnviz.messages import one_line
+        from cnnviz.core.messages import one_line
 
         _emit(event="error", message=one_line(exc, 400), kind=type(exc).__name__)
         raise

@@ -6,7 +6,7 @@ penalties by :func:`objective_factor` (how fast that objective climbs, over a cl
 free runs of the compiled loop, cached on the probe for the current weights (train the model, or load other
 weights, and the next call calibrates again, as a fresh copy would).
 
->>> from cnnviz.probe import get_probe
+>>> from cnnviz.core.build import get_probe
 >>> calibrate(get_probe()).preset == DEFAULT
 True
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..probe import Probe
-from ..versions import weights_version
+from ..core.probe import Probe
+from ..core.versions import weights_version
 from . import objectives as O
 from . import param as P
 from .presets import DEFAULT, Regularization
@@ -78,7 +78,7 @@ def logit_spread(probe: Probe) -> float:
     whose logits spread over 300 gets heavier penalties than one whose logits spread over 3, and one with large
     but noisy gradients (a random-weight MobileNet) does not get crushing ones.
 
-    >>> from cnnviz.probe import get_probe
+    >>> from cnnviz.core.build import get_probe
     >>> logit_spread(get_probe()) > 0
     True
     """
@@ -96,7 +96,7 @@ def adapted_default(probe: Probe) -> Regularization:
     and blur. A ratio, so scaling the logits does not change the choice. Both rises decide it, so this takes
     two short runs on a model's first call (the jittered one is the default call's own compiled loop).
 
-    >>> from cnnviz.probe import get_probe
+    >>> from cnnviz.core.build import get_probe
     >>> adapted_default(get_probe()) == DEFAULT
     True
     """

@@ -142,7 +142,7 @@ class Fourier(Param):
 
 def _decoder_path(name: str) -> Path:
     if name in ("mnist", "data"):
-        from ..model import pretrained_dir
+        from ..core.pretrained import pretrained_dir
 
         return pretrained_dir() / "mnist_vae_decoder.keras"
     return Path(name)

@@ -2,7 +2,7 @@
 learning rate of a class, filter or objective image in one place (a :class:`Plan`); :func:`run` renders it and
 checks what it reached; :func:`back_off` is the default class image's second try at targets it missed.
 
->>> from cnnviz.probe import get_probe
+>>> from cnnviz.core.build import get_probe
 >>> plan = resolve(get_probe(), "filter", O.FilterActivation("conv1"), [0], regularization=None, overrides={},
 ...                param=None, transforms=None, prior=None, n=1, steps=None, learning_rate=None, decay=None)
 >>> plan.steps, plan.learning_rate, plan.param, plan.transforms
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..probe import Probe
+from ..core.probe import Probe
 from . import objectives as O
 from . import param as P
 from . import presets as S

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..probe import Probe
+from ..core.probe import Probe
 from . import objectives as O
 
 #: ``reached`` for class images: the target is the top class with at least this softmax.
@@ -94,7 +94,7 @@ def uses_target(objective: O.Objective) -> bool:
 def real_scores(probe: Probe, objective: O.Objective, targets: Sequence[int]) -> np.ndarray | None:
     """The mean of ``objective`` (no penalties) over real images, per target; None when the bundled sample
     cannot be given to this model."""
-    from ..data import load_sample
+    from ..io.data import load_sample
 
     try:
         images = probe.prepare(load_sample().x_test[:REAL_IMAGES])

@@ -9,7 +9,7 @@ The image is made in the display range [0, 1] and mapped to the model's input ra
 graph (``lo + (hi - lo) * image``), so one learning rate works for a model that takes [0, 1],
 [-1, 1] or 0-255 pixels.
 
->>> from cnnviz.probe import get_probe
+>>> from cnnviz.core.build import get_probe
 >>> from cnnviz.optvis import objectives as obj, param
 >>> out = render(get_probe(), obj.class_logit(), param.pixels(), (), [6], steps=30)
 >>> out.images.shape, out.scores.shape

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..notebook import shows
+from ..core.display import shows
 from . import objectives as O
 from .presets import Regularization
 

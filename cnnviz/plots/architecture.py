@@ -58,14 +58,14 @@ def plot_architecture(model: Any, *, dpi: int = DEFAULT_DPI, figsize: tuple[floa
     >>> fig.cnnviz_caption.startswith("The layers")
     True
     """
-    from ..probe import keras_model_of
+    from ..core.probe import keras_model_of
 
     model = keras_model_of(model)
     from collections import Counter
 
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
-    from ..model import _layers, layer_table
+    from ..core.layers import _layers, layer_table
 
     all_rows = layer_table(model)
     all_layers = list(_layers(model))

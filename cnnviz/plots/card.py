@@ -16,7 +16,7 @@ def card_rows(card: dict | None, model: Any) -> list[tuple[str, str]]:
     >>> card_rows(None, __import__("cnnviz").load_model())[0][0]
     'model'
     """
-    from ..probe import keras_model_of
+    from ..core.probe import keras_model_of
 
     model = keras_model_of(model)
     if not card:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from ..model import atomic_path
+from ..io.files import atomic_path
 from ..style import DEFAULT_DPI, cnnviz_style
 
 FORMATS = ("png", "svg", "pdf")

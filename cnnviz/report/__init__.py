@@ -111,7 +111,7 @@ def report(output: str | os.PathLike, model: Any = None, images: Iterable[Any] |
     >>> r.path.name, "architecture" in r.figures
     ('cnnviz-doc-report.html', True)
     """
-    from ..paths import check_writable
+    from ..core.paths import check_writable
 
     start = time.perf_counter()
     path = Path(output)
@@ -146,7 +146,7 @@ def export_figures(directory: str | os.PathLike, formats: Sequence[str] | str = 
     >>> sorted(p.name for p in e.files)[:2]
     ['architecture.png', 'attribution_deletion.png']
     """
-    from ..paths import check_writable
+    from ..core.paths import check_writable
 
     start = time.perf_counter()
     fmts = parse_formats(formats)

@@ -46,7 +46,7 @@ class Context:
 
     def blank(self, index: int) -> bool:
         """Whether example ``index`` is blank (one value everywhere): the model can only guess on it."""
-        from ..data import is_blank
+        from ..io.data import is_blank
 
         return bool(is_blank(self.examples[index : index + 1])[0])
 
@@ -91,8 +91,8 @@ def resolve_model(model: Any, history: dict | None, card: dict | None) -> tuple[
     """(model, label, history, card): a .keras path, a Keras model or None (the shipped model)."""
     import keras
 
-    from ..model import load_model
-    from ..train import load_card, load_history
+    from ..core.model import load_model
+    from ..training.results import load_card, load_history
 
     if model is None or isinstance(model, (str, os.PathLike)):
         loaded = load_model(model)
@@ -108,7 +108,7 @@ def example_images(probe, images: Iterable[Any] | None, examples: int,
                    progress: Progress) -> tuple[np.ndarray, list[str], list[Failure]]:
     """``examples`` digits from the bundled test sample (distinct classes the model has), then each of ``images``;
     the ones that cannot be used are listed, the rest kept."""
-    from ..data import load_sample
+    from ..io.data import load_sample
 
     batches: list[np.ndarray] = []
     labels: list[str] = []
@@ -148,8 +148,9 @@ def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptio
                   said: dict[str, Any] | None = None) -> Context:
     """Resolve everything the sections need, and fail now (before minutes of work) on what the user must fix.
     ``said``: input_range / class_names / convention for this report only."""
-    from ..data import BLANK_NOTE, is_blank, resolve_data
-    from ..probe import Probe, get_probe
+    from ..core.build import get_probe
+    from ..core.probe import Probe
+    from ..io.data import BLANK_NOTE, is_blank, resolve_data
 
     given = model
     if isinstance(model, Probe):

@@ -29,7 +29,7 @@ def parse_formats(formats: Sequence[str] | str) -> list[str]:
 def write_files(sections: Iterable[Section], directory: Path, fmts: Sequence[str], ctx: Context,
                 progress: Progress) -> tuple[list[Path], list[dict[str, Any]]]:
     """Save each section's figure in every format (atomic saves) and write ``figures.json``; returns (files, index)."""
-    from ..model import write_json
+    from ..io.files import write_json
     from ..plots import save_figure
 
     files: list[Path] = []

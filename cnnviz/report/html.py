@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from matplotlib.figure import Figure
 
-from ..model import atomic_path
+from ..io.files import atomic_path
 from ..plots import card_rows
 from ..style import DEFAULT_DPI
 from .common import INTRO, page_style

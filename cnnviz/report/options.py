@@ -155,7 +155,7 @@ def clean_error(exc: BaseException, limit: int = 400) -> str:
     >>> clean_error(ValueError("\\x1b[1mbad\\x1b[0m shape\\n  more"))
     'ValueError: bad shape more'
     """
-    from ..messages import describe_error
+    from ..core.messages import describe_error
 
     return describe_error(exc, limit)
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from matplotlib.figure import Figure
 
-from ..model import atomic_path
+from ..io.files import atomic_path
 from ..plots import card_rows, draw_card
 from ..style import DEFAULT_DPI, cnnviz_style
 from .common import INTRO, page_style

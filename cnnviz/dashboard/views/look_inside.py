@@ -68,7 +68,7 @@ with left:
              output_format="PNG", width=168)
     if names["input_range_source"].startswith("assumed"):
         st.caption(f"Input range {lo:g}..{hi:g} is assumed: nothing in the model says what it was trained on.")
-    for note in maps.notes:  # what was done to the image (cnnviz.images: the model's convention)
+    for note in maps.notes:  # what was done to the image (cnnviz.io.images: the model's convention)
         st.caption(f"Done to the image: {note}.")
 
 probabilities = maps.probabilities[0]
@@ -77,7 +77,7 @@ with right:
     class_names = names["class_names"]
     st.metric("Prediction", class_names[predicted], f"probability {probabilities[predicted]:.3f}", delta_color="off")
     if maps.blank[0]:
-        st.warning(f"Note: {cnnviz.data.BLANK_NOTE}.", icon=":material/warning:")
+        st.warning(f"Note: {cnnviz.io.data.BLANK_NOTE}.", icon=":material/warning:")
     chart = pd.DataFrame({"probability": probabilities}, index=class_names)
     chart.index.name = "class"
     st.bar_chart(chart, y="probability", height=260, y_label="probability", x_label="class")

@@ -73,7 +73,7 @@ if submitted:
     live = st.empty()
     rows: list[dict] = []
     path = model_files.new_trained_path(recipe)
-    snapshot_dir = cnnviz.snapshots.snapshots_beside(path)  # where the report finds them too
+    snapshot_dir = cnnviz.training.snapshots.snapshots_beside(path)  # where the report finds them too
     batches = math.ceil(n_train * 0.9 / batch_size) * int(epochs)
     # a child process trains: the server stays responsive, survives a crash there, and keeps its own random state
     job = TrainJob.start({"data": "sample" if datasets[dataset] == "sample" else (mnist_path.strip() or "full"),
@@ -130,7 +130,7 @@ st.markdown("Every training run above records **snapshots** (cnnviz's `Snapshots
             "feature maps, the class images and a saliency map, about a dozen times. Pick a run and slide through "
             "it; `cnnviz replay FOLDER -o learning.gif` makes an animation of the same frames, and "
             "`tensorboard --logdir FOLDER` shows them in TensorBoard.")
-from cnnviz.snapshots import shipped_snapshots_dir  # noqa: E402
+from cnnviz.training.snapshots import shipped_snapshots_dir  # noqa: E402
 
 runs = {"shipped run: the earlier 2-epoch fast recipe on the full MNIST, a snapshot every 40 batches": str(shipped_snapshots_dir()),
         **st.session_state.get("snapshot_runs", {})}

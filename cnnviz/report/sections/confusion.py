@@ -16,8 +16,8 @@ TEXT = (
 
 @register("confusion_matrix", order=40)
 def confusion_matrix(ctx: Context) -> Iterator[Planned]:
-    from ...data import describe_data, resolve_data
     from ...evaluate import evaluate
+    from ...io.data import describe_data, resolve_data
     from ...plots import plot_confusion
     from ...style import caption
 

@@ -17,7 +17,7 @@ TEXT = (
 @register("how_it_learned", order=35)
 def how_it_learned(ctx: Context) -> Iterator[Planned]:
     from ...replay import plot_snapshots
-    from ...snapshots import load_snapshots, snapshots_beside
+    from ...training.snapshots import load_snapshots, snapshots_beside
 
     model_path = ctx.cache.get("model_path")
     if model_path is None or not snapshots_beside(model_path).is_dir():

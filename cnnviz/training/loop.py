@@ -14,76 +14,26 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import keras
 import tensorflow as tf
 
+from ..core.distribute import configure_cpu_devices, describe, get_strategy, is_chief, worker_folder
+from ..core.model import reference_model
+from ..io.data import MNIST, resolve_data, to_model_input
+from ..io.files import write_json
 from .augment import DEFAULT as AUGMENTATION
-from .data import MNIST, resolve_data, to_model_input
-from .distribute import configure_cpu_devices, describe, get_strategy, is_chief, worker_folder
-from .model import read_sidecar, reference_model, save_model, sidecar, write_json
-from .notebook import shows
 from .pipeline import evaluation_data, training_data
-from .registry import Registry
-
-TUTORIAL_TEST_ACCURACY = 0.9893
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How to train: the tutorial's recipe, or a faster one. Every field can be overridden in ``train``."""
-
-    name: str
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    schedule: str = "constant"  # or "warmup_cosine": linear warm-up, then cosine decay to zero
-    warmup_fraction: float = 0.0
-    augment: bool = False  # small random rotations, zooms and shifts (cnnviz.augment), keyed by (seed, epoch, batch)
-    ema: bool = False  # keep an exponential moving average of the weights and end on it
-    label_smoothing: float = 0.0
-    steps_per_execution: int = 1  # batches per call into TensorFlow (fewer Python round trips; same maths)
-    description: str = ""
-
-
-RECIPES: Registry[Recipe] = Registry("recipe", verb="choose")  # reads like a dict of name -> Recipe
-for _name, _recipe in {
-    "tutorial": Recipe(
-        "tutorial", epochs=15, batch_size=128, learning_rate=1e-3,
-        description="The tutorial's recipe: Adam (lr 0.001), batch 128, 15 epochs, validation_split 0.1.",
-    ),
-    "fast": Recipe(
-        "fast", epochs=3, batch_size=64, learning_rate=4e-3, schedule="warmup_cosine", warmup_fraction=0.1,
-        augment=True, steps_per_execution=4,
-        description="Adam with a linear warm-up to lr 0.004 then cosine decay to zero (one cycle), batch 64, 3 epochs, "
-        "small random shifts/rotations/zooms of the training images, 4 batches per call into TensorFlow.",
-    ),
-    "augmented": Recipe(
-        "augmented", epochs=24, batch_size=128, learning_rate=3e-3, schedule="warmup_cosine", warmup_fraction=0.05,
-        augment=True, ema=True,
-        description="Warm-up + cosine Adam (peak lr 0.003) with a moving average of the weights, batch 128, "
-        "24 epochs, small random shifts/rotations/zooms of the training images. The shipped model's recipe.",
-    ),
-}.items():
-    RECIPES.register(_name, _recipe)
-
-
-@shows("cnnviz.notebook:_plot_train_result")  # drawn by this figure when it ends a notebook cell
-@dataclass
-class TrainResult:
-    """What :func:`train` returns: the model, its per-epoch history, and the test score when computed."""
-
-    model: keras.Model
-    history: dict[str, list[float]]
-    recipe: Recipe
-    seconds: float
-    test_loss: float | None = None
-    test_accuracy: float | None = None
-    path: Path | None = None
-    card: dict[str, Any] = field(default_factory=dict)
+from .recipes import (
+    LR_SCALING_NOTES,
+    LR_SCALINGS,
+    RECIPES,
+    Recipe,
+    _check_settings,
+    _schedule,
+)
+from .results import TrainResult, model_card, save_trained
 
 
 def configure_gpu() -> list[str]:
@@ -99,17 +49,6 @@ def configure_gpu() -> list[str]:
         except RuntimeError:  # already initialised: growth must be set before first use
             pass
     return [gpu.name for gpu in gpus]
-
-
-def _schedule(recipe: Recipe, steps_per_epoch: int, epochs: int, learning_rate: float):
-    if recipe.schedule == "constant":
-        return learning_rate
-    total = max(1, steps_per_epoch * epochs)
-    warmup = max(1, int(total * recipe.warmup_fraction))
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=learning_rate / 25, decay_steps=total - warmup, alpha=0.0,
-        warmup_target=learning_rate, warmup_steps=warmup,
-    )
 
 
 #: Why a recipe's steps_per_execution becomes 1 under MultiWorkerMirroredStrategy (said in the model card).
@@ -194,30 +133,6 @@ class _EpochRecorder(keras.callbacks.Callback):
             self.on_epoch(epoch, logs)
 
 
-LR_SCALINGS: dict[str, Callable[[float, int], float]] = {
-    "linear": lambda lr, replicas: lr * replicas,  # Goyal et al. 2017: k times the batch, k times the rate
-    "sqrt": lambda lr, replicas: lr * math.sqrt(replicas),
-    "none": lambda lr, replicas: lr,
-}
-LR_SCALING_NOTES = {
-    "linear": "linear: the recipe's rate x replicas (the global batch is replicas x larger)",
-    "sqrt": "square root: the recipe's rate x sqrt(replicas)",
-    "none": "none: the recipe's rate as given, whatever the global batch",
-}
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-
-
-def _check_settings(epochs: int, batch_size: int, validation_split: float, lr_scaling: str, precision: str) -> None:
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be at least 1 (got epochs={epochs}, batch_size={batch_size}).")
-    if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"validation_split must be in [0, 1) (got {validation_split}).")
-    if lr_scaling not in LR_SCALINGS:
-        raise ValueError(f"unknown lr_scaling {lr_scaling!r}; choose one of: {', '.join(LR_SCALINGS)}.")
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}; choose one of: {', '.join(PRECISIONS)}.")
-
-
 def _seed_layers(model: keras.Model, seed: int) -> None:
     """Give every layer that draws random numbers while training (Dropout, GaussianNoise, random augmentation
     layers) its own state from ``seed``: the same seed, the same draws, and no global generator involved."""
@@ -276,7 +191,7 @@ def train(
     random generator is seeded or read). ``output``
     saves the model atomically with its history and model card as JSON beside it; a run
     interrupted there resumes from its last finished epoch when started again. ``snapshots``: a
-    folder (or a configured :class:`cnnviz.callbacks.Snapshots`) that records what the network
+    folder (or a configured :class:`cnnviz.training.callbacks.Snapshots`) that records what the network
     learns each epoch; read it back with :func:`cnnviz.load_snapshots`.
 
     ``strategy``: None (one device), "auto" (all GPUs when there are several), "mirrored",
@@ -284,7 +199,7 @@ def train(
     workers write in a temporary folder), or a ``tf.distribute.Strategy``. ``batch_size`` is
     per replica: the global batch is ``batch_size`` x replicas, and the learning rate is scaled
     by ``lr_scaling`` ("linear", "sqrt", "none"). ``cpu_devices=N`` splits the CPU into N
-    logical devices (before TensorFlow starts; see :func:`cnnviz.distribute.configure_cpu_devices`).
+    logical devices (before TensorFlow starts; see :func:`cnnviz.core.distribute.configure_cpu_devices`).
     ``precision="mixed_float16"`` computes in half precision, the output layer in float32, with a
     ``keras.optimizers.LossScaleOptimizer`` (dynamic loss scaling) around Adam;
     ``xla`` compiles the steps with XLA (None: Keras' choice, which is off on CPU-only machines).
@@ -374,58 +289,3 @@ def train(
     if scratch is not None:
         shutil.rmtree(scratch, ignore_errors=True)
     return result
-
-
-def save_trained(result: TrainResult, path: str | os.PathLike) -> Path:
-    """Save a trained model with ``<name>.history.json`` and ``<name>.card.json`` beside it, all atomically.
-
-    >>> r = train("sample", epochs=1, verbose=0)
-    >>> save_trained(r, "/tmp/cnnviz-doc-model.keras").name
-    'cnnviz-doc-model.keras'
-    """
-    path = Path(path)
-    save_model(result.model, path)
-    write_json(result.history, sidecar(path, "history"))
-    write_json(result.card, sidecar(path, "card"))
-    return path
-
-
-def model_card(result: TrainResult, mnist: MNIST, **settings: Any) -> dict[str, Any]:
-    """The facts of a training run as a JSON-able dict."""
-    import platform
-
-    return {
-        "model": result.model.name,
-        "parameters": int(result.model.count_params()),
-        "test_accuracy": result.test_accuracy,
-        "test_loss": result.test_loss,
-        "recipe": result.recipe.name,
-        "recipe_description": result.recipe.description,
-        "epochs_run": len(result.history.get("loss", [])),
-        "seconds": round(result.seconds, 1),
-        "data": {"source": Path(mnist.source).name, "sha256": mnist.sha256(), "train_images": int(len(mnist.x_train)),
-                 "test_images": int(len(mnist.x_test))},
-        "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count(),
-                    "gpus": settings.pop("devices", [])},
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "python": platform.python_version()},
-        "settings": settings,
-        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-
-
-def load_history(path: str | os.PathLike | None = None) -> dict[str, list[float]] | None:
-    """The training history saved beside a model (``None``: the shipped model's).
-
-    >>> len(load_history()["accuracy"]) >= 1
-    True
-    """
-    return read_sidecar(path, "history")
-
-
-def load_card(path: str | os.PathLike | None = None) -> dict[str, Any] | None:
-    """The model card saved beside a model (``None``: the shipped model's).
-
-    >>> load_card()["parameters"]
-    34826
-    """
-    return read_sidecar(path, "card")

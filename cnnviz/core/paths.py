@@ -5,7 +5,7 @@
 >>> check_writable("/etc/hostname/report.pdf")
 Traceback (most recent call last):
 ...
-cnnviz.paths.OutputError: cannot write /etc/hostname/report.pdf: /etc/hostname is a file, not a folder.
+cnnviz.core.paths.OutputError: cannot write /etc/hostname/report.pdf: /etc/hostname is a file, not a folder.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def training_data(x: np.ndarray, y: np.ndarray, *, batch_size: int, validation_s
     of the indices that depends only on ``(seed, epoch)`` (so a resumed run, a run on several
     replicas and a run on one device see the same batches), batched, the images gathered per
     batch (what Keras does for numpy arrays, without copying the images element by element);
-    ``augment`` (an :class:`~cnnviz.augment.Augmentation`) warps each batch with draws keyed by
+    ``augment`` (an :class:`~cnnviz.training.augment.Augmentation`) warps each batch with draws keyed by
     ``(seed, epoch, batch)``, so augmented runs match across layouts and resumes too; prefetched. Validation: the last
     ``validation_split`` of the arrays, batched and cached (it is the same every epoch).
 

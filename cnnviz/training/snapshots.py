@@ -1,6 +1,6 @@
 """Snapshots of a network while it trains: one ``.npz`` per snapshot plus an index, written atomically.
 
-:class:`cnnviz.callbacks.Snapshots` writes them during ``model.fit``; :func:`load_snapshots`
+:class:`cnnviz.training.callbacks.Snapshots` writes them during ``model.fit``; :func:`load_snapshots`
 reads a folder back (also the folder of a run that was killed: every file on disk is complete).
 
 >>> run = load_snapshots()            # the run shipped with cnnviz
@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .model import atomic_path, pretrained_dir, write_json
-from .notebook import shows
+from ..core.display import shows
+from ..core.pretrained import pretrained_dir
+from ..io.files import atomic_path, write_json
 
 INDEX_NAME = "snapshots.json"
 FORMAT_VERSION = 1
@@ -202,7 +203,7 @@ def load_snapshots(log_dir: str | os.PathLike | None = None) -> SnapshotRun:
             skipped.append(path.name)
     if not snapshots:
         raise FileNotFoundError(f"no snapshots in {directory}; train with cnnviz.train(..., snapshots=DIR) or "
-                                "model.fit(..., callbacks=[cnnviz.callbacks.Snapshots(DIR)]).")
+                                "model.fit(..., callbacks=[cnnviz.training.callbacks.Snapshots(DIR)]).")
     snapshots.sort(key=lambda s: s.step)
     info = {k: v for k, v in _read_index(directory).items() if k != "snapshots"}
     if skipped:

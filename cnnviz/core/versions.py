@@ -7,7 +7,7 @@ its bytes with CRC-32 and Adler-32 (64 bits). Measured on 2 vCPUs: 3 ms for the 
 out; a different optimizer iteration count with the same values gives the same version (what is computed
 from weights depends on their values only).
 
->>> from cnnviz.probe import load_shipped
+>>> from cnnviz.core.model import load_shipped
 >>> model = load_shipped()
 >>> weights_version(model) == weights_version(model)
 True

@@ -2,7 +2,7 @@
 
 This module knows nothing of models: it returns numpy arrays.
 
->>> from cnnviz.data import load_sample, preprocess
+>>> from cnnviz.io.data import load_sample, preprocess
 >>> mnist = load_sample()
 >>> mnist.x_test.shape, preprocess(mnist.x_test[0]).shape
 ((1000, 28, 28), (1, 28, 28, 1))
@@ -11,9 +11,7 @@ This module knows nothing of models: it returns numpy arrays.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,23 +19,19 @@ from typing import Any
 
 import numpy as np
 
+from .decode import DataError
+from .images import IMAGE_SIZE, mnist_batch, pixels_batch
+from .images import fit_and_center as _fit_and_center
+
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
-SAMPLE_PATH = Path(__file__).resolve().parent / "_sample" / "mnist_sample.npz"
+SAMPLE_PATH = Path(__file__).resolve().parent.parent / "_sample" / "mnist_sample.npz"
 KERAS_CACHE = Path("~/.keras/datasets/mnist.npz")
 ENV_VAR = "CNNVIZ_MNIST"
-IMAGE_SIZE = 28
 KEYS = ("x_train", "y_train", "x_test", "y_test")
-#: The largest image cnnviz decodes (width x height), checked from the file's header before decoding:
-#: a 100 KB PNG can hold 900 million pixels (a "decompression bomb") and take gigabytes to open.
-MAX_PIXELS = 50_000_000
 #: An image whose values all lie within this range of each other is blank: the model can only guess.
 BLANK_TOLERANCE = 1 / 255
 BLANK_NOTE = "the image is blank (one value everywhere): the model is guessing, its answer means nothing"
-
-
-class DataError(ValueError):
-    """MNIST could not be found or read, or an image could not be turned into model input."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +74,6 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     >>> to_model_input(load_sample().x_test[:2]).shape
     (2, 28, 28, 1)
     """
-    from .images import pixels_batch
-
     array = np.asarray(images)
     return pixels_batch(array, (*array.shape[1:3], 1))
 
@@ -131,7 +123,7 @@ def load_mnist(path: str | os.PathLike | None = None, *, download: bool = True) 
         + "\n  - ".join(looked)
         + f"\nPoint cnnviz at a Keras-style mnist.npz: pass path=..., set {ENV_VAR}=/path/to/mnist.npz, "
         "use --data on the command line, or copy it to ~/.keras/datasets/mnist.npz. "
-        "Without it, cnnviz.data.load_sample() gives the bundled 1,000 + 1,000 image sample."
+        "Without it, cnnviz.io.data.load_sample() gives the bundled 1,000 + 1,000 image sample."
     )
     error.looked = looked
     raise error
@@ -290,102 +282,14 @@ def preprocess(image: Any, *, size: int = IMAGE_SIZE) -> np.ndarray:
     Colour is turned to grey (RGBA: the alpha channel is the ink when it varies); dark ink
     on a light background is inverted and the paper's background brought to black. Images already
     ``size`` x ``size`` keep their geometry; other sizes are fitted into a 20x20 box and centred by
-    centre of mass, as MNIST was. This is the ``"mnist"`` convention of :mod:`cnnviz.images`.
+    centre of mass, as MNIST was. This is the ``"mnist"`` convention of :mod:`cnnviz.io.images`.
 
     >>> preprocess(np.zeros((28, 28), np.uint8)).shape
     (1, 28, 28, 1)
     >>> float(preprocess(np.full((100, 80, 3), 255, np.uint8)).max())  # a blank white page
     0.0
     """
-    from .images import mnist_batch  # the MNIST convention of the one image path
-
     return mnist_batch(image, size)[0]
-
-
-def _to_array(image: Any) -> np.ndarray:
-    from PIL import Image
-
-    if isinstance(image, (str, os.PathLike)):
-        path = Path(image).expanduser()
-        if path.is_dir():
-            raise DataError(f"{path} is a folder, not an image file; give the path of a PNG, JPEG, BMP or GIF file.")
-        if not path.is_file():
-            raise DataError(f"image file {path} does not exist.")
-        return _open_image(path, str(path), "Use a PNG, JPEG, BMP or GIF file.")
-    if isinstance(image, (bytes, bytearray)):
-        return _open_image(io.BytesIO(image), "the image file", "Use PNG or JPEG.")
-    if isinstance(image, Image.Image):
-        check_pixels(*image.size)
-        return _pil_to_array(image)
-    if hasattr(image, "numpy"):  # a tf.Tensor
-        image = image.numpy()
-    try:
-        array = np.asarray(image)
-    except Exception as exc:
-        raise DataError(f"cannot read an image from {type(image).__name__}: {exc}") from None
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise DataError(f"an image must hold numbers; got dtype {array.dtype} from {type(image).__name__}.")
-    return array
-
-
-def check_pixels(width: int, height: int, what: str = "the image") -> None:
-    """Refuse an image larger than :data:`MAX_PIXELS` (width x height) before it is decoded.
-
-    >>> check_pixels(30_000, 30_000)
-    Traceback (most recent call last):
-    ...
-    cnnviz.data.DataError: the image is 30000x30000 pixels (900 Mpx); cnnviz opens images up to 50 Mpx. Scale it down first.
-    """
-    if width * height > MAX_PIXELS:
-        raise DataError(f"{what} is {width}x{height} pixels ({width * height / 1e6:.0f} Mpx); cnnviz opens images "
-                        f"up to {MAX_PIXELS / 1e6:.0f} Mpx. Scale it down first.")
-
-
-def _open_image(source: Any, what: str, hint: str) -> np.ndarray:
-    """Open an image file (a path or a file object): its size is checked from the header, then it is decoded."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(source) as img:  # reads the header only
-            check_pixels(*img.size, what=what)
-            return _pil_to_array(img)
-    except DataError:
-        raise
-    except Image.DecompressionBombError as exc:  # PIL's own limit (above ours) fires while reading the header
-        size = re.search(r"\((\d+) pixels\)", str(exc))
-        mpx = f" ({int(size.group(1)) / 1e6:.0f} Mpx)" if size else ""
-        raise DataError(f"{what} is too large{mpx}; cnnviz opens images up to {MAX_PIXELS / 1e6:.0f} Mpx. "
-                        "Scale it down first.") from None
-    except UnidentifiedImageError:  # its message names a Python object (<_io.BytesIO object at 0x...>)
-        raise DataError(f"{what} is not an image cnnviz can read (not a PNG, JPEG, BMP or GIF file). {hint}") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        reason = re.sub(r"<[^<>]* at 0x[0-9a-fA-F]+>", "the file", str(exc))
-        raise DataError(f"{what} is not an image cnnviz can read ({reason}). {hint}") from None
-
-
-#: The integer image modes PIL opens 16- and 32-bit files in.
-_WIDE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
-
-
-def _pil_to_array(img) -> np.ndarray:
-    """A PIL image as an array; palette and grey+alpha modes become RGBA so colour and alpha survive;
-    16-bit grey (PNG, TIFF) becomes float in [0, 1], scaled by the 16-bit range."""
-    if img.mode in _WIDE_MODES:
-        return _scale_wide(np.asarray(img))
-    if img.mode == "F":
-        return np.asarray(img, dtype=np.float32)
-    return np.asarray(img.convert("RGBA") if img.mode in ("P", "LA", "PA") else img)
-
-
-def _scale_wide(array: np.ndarray) -> np.ndarray:
-    """16-bit (or 32-bit integer) pixels -> float32 in [0, 1] by the 16-bit range (65535); values that only
-    use 0-255 are taken as 8-bit, which is what such a file means."""
-    values = array.astype(np.float32)
-    if values.min(initial=0) < 0:
-        raise DataError(f"the image has negative values (min {values.min():.3g}); pass pixels in 0-255 or 0-1.")
-    top = float(values.max(initial=0))
-    scale = 255.0 if top <= 255 else 65535.0 if top <= 65535 else top
-    return values / scale
 
 
 def is_blank(images: Any, tolerance: float = BLANK_TOLERANCE) -> np.ndarray:
@@ -407,11 +311,9 @@ def is_blank(images: Any, tolerance: float = BLANK_TOLERANCE) -> np.ndarray:
 
 
 def fit_and_center(gray: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
-    """Crop to the ink, fit it in a (20/28 * size) box, centre by centre of mass (see :mod:`cnnviz.images`).
+    """Crop to the ink, fit it in a (20/28 * size) box, centre by centre of mass (see :mod:`cnnviz.io.images`).
 
     >>> fit_and_center(np.pad(np.ones((10, 4)), 30)).shape
     (28, 28)
     """
-    from .images import fit_and_center as fit
-
-    return fit(gray, size)
+    return _fit_and_center(gray, size)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from .registry import Registry
+from ..registry import Registry
 
 
 def _default() -> tf.distribute.Strategy:

@@ -22,7 +22,7 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .data import MNIST
+    from ..io.data import MNIST
 
 
 def time_batch_sizes(batch_sizes: Sequence[int], data: MNIST | str | os.PathLike | None = "sample", epochs: int = 1,
@@ -39,7 +39,7 @@ def time_batch_sizes(batch_sizes: Sequence[int], data: MNIST | str | os.PathLike
     >>> time_batch_sizes([128], data="sample")["seconds_per_epoch"][0] > 0
     True
     """
-    from .train import resolve_data, train
+    from .loop import resolve_data, train
 
     sizes = [int(b) for b in batch_sizes]
     if not sizes or any(b < 1 for b in sizes):
@@ -74,7 +74,7 @@ def plot_batch_timing(timing: dict[str, list], *, dpi: int = 150) -> Figure:
     >>> len(fig.axes)
     2
     """
-    from .style import ACCENT, TRAIN_COLOR, caption, figure
+    from ..style import ACCENT, TRAIN_COLOR, caption, figure
 
     sizes = np.asarray(timing["batch_size"])
     seconds = np.asarray(timing["seconds_per_epoch"])

@@ -9,7 +9,7 @@ Each decision is a registry (a dict or an ordered tuple of small functions), not
 >>> import keras
 >>> m = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
 ...                       keras.layers.Dense(3, activation="softmax")])
->>> from cnnviz.graph import flatten
+>>> from cnnviz.core.graph import flatten
 >>> detect_input_range(flatten(m), m)
 ((0.0, 255.0), 'Rescaling layer rescaling (scale 0.00392)')
 """
@@ -335,7 +335,7 @@ CONVENTION_RULES: tuple[Callable, ...] = (_convention_from_card, _convention_of_
 
 
 def detect_convention(model: keras.Model, card: dict | None, shape: tuple[int, int, int]) -> tuple[str, str]:
-    """How the model wants its images ("mnist" or "as-is", see :mod:`cnnviz.images`) and where that came from.
+    """How the model wants its images ("mnist" or "as-is", see :mod:`cnnviz.io.images`) and where that came from.
 
     >>> detect_convention(keras.Sequential(name="faces"), None, (64, 64, 1))
     ('as-is', 'nothing says the model is MNIST-style: images are taken as they are')
@@ -352,12 +352,12 @@ def detect_convention(model: keras.Model, card: dict | None, shape: tuple[int, i
 
 def display_batch(image: Any, shape: tuple[int, int, int], convention: str = "as-is") -> tuple[np.ndarray, list[str]]:
     """Anything cnnviz reads -> float32 (N, H, W, C) in [0, 1] for a model taking ``shape`` = (H, W, C), by the
-    model's image ``convention``, and notes on what was adapted: :func:`cnnviz.images.to_display`.
+    model's image ``convention``, and notes on what was adapted: :func:`cnnviz.io.images.to_display`.
 
     >>> batch, notes = display_batch(np.zeros((5, 28, 28), np.uint8), (32, 32, 3))
     >>> batch.shape, notes
     ((5, 32, 32, 3), ['grey images given to a 3-channel model: the grey value is copied to R, G and B', 'images resized from 28x28 to 32x32'])
     """
-    from .images import to_display
+    from ..io.images import to_display
 
     return to_display(image, shape, convention)
