@@ -34,9 +34,8 @@ from .base import (
 from .metrics import Faithfulness, faithfulness
 from .noise import NoiseTunnel
 from .plots import plot_faithfulness, plot_sanity_check
+from .running import CHUNK, resolve_targets, run  # noqa: F401
 from .sanity import SanityCheck, sanity_check
-
-CHUNK = 256  # images per call: bounds the memory of noise tunnels and integrated gradients on big batches
 
 
 def __getattr__(name: str) -> Any:
@@ -45,17 +44,6 @@ def __getattr__(name: str) -> Any:
     if name == "CAM_METHODS":
         return tuple(n for n in method_names() if "conv_layer" in REGISTRY[n].needs)
     raise AttributeError(name)
-
-
-def resolve_targets(probe: Any, inputs: np.ndarray, target: int | Sequence[int] | None,
-                    probabilities: np.ndarray) -> list[int]:
-    """One class per image: the predicted class when ``target`` is None, else ``target`` (one, or one per image)."""
-    if target is None:
-        return [int(i) for i in probabilities.argmax(axis=1)]
-    raw = list(target) if isinstance(target, (list, tuple, np.ndarray, range)) else [target] * len(inputs)
-    if len(raw) != len(inputs):
-        raise ValueError(f"{len(raw)} targets for {len(inputs)} images: give one target, or one per image.")
-    return [probe.check_class(t) for t in raw]
 
 
 def attribute(image: Any, method: str | type[Method] = "saliency", target: int | Sequence[int] | None = None, *,
@@ -86,13 +74,6 @@ def attribute(image: Any, method: str | type[Method] = "saliency", target: int |
     return Attribution(method=cls.name, maps=normalize(np.abs(raw)), inputs=inputs, targets=targets,
                        probabilities=probabilities, layer=instance.layer, title=cls.title, raw=raw,
                        class_names=list(probe.class_names))
-
-
-def run(instance: Method, inputs: np.ndarray, targets: Sequence[int], chunk: int = CHUNK) -> np.ndarray:
-    """Raw maps (N, H, W) of ``instance`` for a prepared batch, ``chunk`` images at a time."""
-    parts = [np.asarray(instance.attribute(inputs[s:s + chunk], list(targets[s:s + chunk])), np.float32)
-             for s in range(0, len(inputs), chunk)]
-    return np.nan_to_num(np.concatenate(parts))
 
 
 def _shortcut(name: str, function_name: str | None = None):

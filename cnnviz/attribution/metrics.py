@@ -133,7 +133,7 @@ def faithfulness(images: Any, methods: Sequence[str | type[Method]] = ("saliency
     """
     import time
 
-    from . import resolve_targets, run
+    from .running import resolve_targets, run
 
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; use 'deletion' or 'insertion'.")

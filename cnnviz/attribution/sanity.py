@@ -155,7 +155,7 @@ def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency
     >>> sanity_check(cnnviz.load_sample().x_test[:2], methods=["gradcam"], independent=False).independent
     {}
     """
-    from . import run
+    from .running import run
 
     user = get_probe(model)
     classes = [get_method(m) for m in methods]

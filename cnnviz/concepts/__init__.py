@@ -7,10 +7,11 @@ CRAFT), with where they sit in one image and evidence that they are real.
 (4, 64)
 """
 
-from .evidence import Completeness, concept_completeness, match_dictionaries, stability
+from .evidence import match_dictionaries
 from .fit import ConceptError, Concepts, concepts, r2_score
 from .map import ConceptMap, concept_map
 from .plots import plot_concept_completeness, plot_concept_map, plot_concepts
+from .refit import Completeness, concept_completeness, stability
 
 __all__ = ["Completeness", "ConceptError", "ConceptMap", "Concepts", "concept_completeness", "concept_map", "concepts",
            "match_dictionaries", "plot_concept_completeness", "plot_concept_map", "plot_concepts", "r2_score",

@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 
 from ..plots.draw import draw_digit
 from ..style import ACCENT, ACTIVATION_CMAP, DEFAULT_DPI, caption, cnnviz_style, figure, hide_ticks
-from .evidence import FIDELITY_GOAL, STABILITY_GOAL, Completeness
+from .evidence import FIDELITY_GOAL, STABILITY_GOAL
+from .refit import Completeness
 
 
 def evidence_line(result: Any) -> str:

@@ -14,13 +14,6 @@ from typing import Any
 import tensorflow as tf
 
 
-def _parse(value: Any) -> Objective:
-    # the shorthand ("conv2:5", 6) names the kinds, which are built on this module: read when first combined
-    from .objectives import as_objective
-
-    return as_objective(value)
-
-
 @dataclass(frozen=True)
 class Context:
     """What an objective reads inside the loop: activations by tensor name, the per-image targets,
@@ -52,18 +45,18 @@ class Objective:
         return self.description
 
     def __add__(self, other: Any) -> Objective:
-        return Sum((*_terms(self), *_terms(_parse(other))))
+        return Sum((*_terms(self), *_terms(as_objective(other))))
 
     def __radd__(self, other: Any) -> Objective:
         if isinstance(other, (int, float)) and other == 0:  # sum([...]) starts from 0
             return self
-        return _parse(other) + self
+        return as_objective(other) + self
 
     def __sub__(self, other: Any) -> Objective:
-        return self + (-1.0) * _parse(other)
+        return self + (-1.0) * as_objective(other)
 
     def __rsub__(self, other: Any) -> Objective:
-        return _parse(other) - self
+        return as_objective(other) - self
 
     def __mul__(self, weight: float) -> Objective:
         if not isinstance(weight, (int, float)) or isinstance(weight, bool):
@@ -217,3 +210,82 @@ def scale_penalties(objective: Objective, factor: float) -> Objective:
 
 
 __all__ = ["Context", "Objective", "Scaled", "Sum", "evaluate", "scale_penalties", "skeleton"]
+
+
+# --------------------------------------------------------------------------- the kinds a shorthand names
+# (``"conv2:5" - 10 * l1()`` reads its string here, so they live with the algebra)
+
+
+def _pick(x: tf.Tensor, index: int | None, targets: tf.Tensor) -> tf.Tensor:
+    """Column ``index`` of (batch, units), or each row's own target when ``index`` is None."""
+    if index is None:
+        return tf.gather(x, targets, axis=1, batch_dims=1)
+    return x[:, index]
+
+
+@dataclass(frozen=True)
+class ClassLogit(Objective):
+    """The logit (score before the softmax) of class ``c``."""
+
+    c: int | None = None
+
+    def score(self, ctx: Context) -> tf.Tensor:
+        return _pick(ctx.activations["logits"], self.c, ctx.targets)
+
+    def tensors(self) -> set[str]:
+        return {"logits"}
+
+    @property
+    def description(self) -> str:
+        return "class logit" if self.c is None else f"class_logit({self.c})"
+
+
+def _name(layer: str, pre: bool) -> str:
+    return f"{layer}:pre" if pre else layer
+
+
+@dataclass(frozen=True)
+class Channel(Objective):
+    """The mean activation of channel ``index`` of ``layer`` over all positions (a dense layer: the unit)."""
+
+    layer: str
+    index: int | None = None
+    pre: bool = True
+
+    def score(self, ctx: Context) -> tf.Tensor:
+        x = ctx.activations[_name(self.layer, self.pre)]
+        if len(x.shape) == 4:
+            x = tf.reduce_mean(x, axis=(1, 2))
+        return _pick(x, self.index, ctx.targets)
+
+    def tensors(self) -> set[str]:
+        return {_name(self.layer, self.pre)}
+
+    @property
+    def description(self) -> str:
+        return f"channel({self.layer!r}, {self.index})" if self.index is not None else f"mean activation of a {self.layer} channel"
+
+
+def as_objective(value: Any) -> Objective:
+    """An objective from a shorthand: an :class:`Objective` as is, an int -> :class:`ClassLogit`,
+    ``"conv2:5"`` -> :class:`Channel`, ``"conv2"`` -> that layer's channel of each image's target.
+
+    >>> as_objective("conv2:5") == Channel("conv2", 5)
+    True
+    >>> as_objective(3) == ClassLogit(3)
+    True
+    """
+    if isinstance(value, Objective):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("an objective cannot be a bool.")
+    if isinstance(value, int):
+        return ClassLogit(int(value))
+    if isinstance(value, str):
+        layer, sep, index = value.rpartition(":")
+        if sep and index.strip().isdigit():
+            return Channel(layer, int(index))
+        if value in ("logits", "class"):
+            return ClassLogit()
+        return Channel(value)
+    raise TypeError(f"cannot make an objective from {value!r}; use an Objective, a class index or 'layer:channel'.")

@@ -12,59 +12,9 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from .algebra import Context, Objective
+from .algebra import Channel, ClassLogit, Context, Objective, _name, _pick  # noqa: F401 (the kinds a shorthand names live with the algebra)
 
 # --------------------------------------------------------------------------- targets
-
-
-def _pick(x: tf.Tensor, index: int | None, targets: tf.Tensor) -> tf.Tensor:
-    """Column ``index`` of (batch, units), or each row's own target when ``index`` is None."""
-    if index is None:
-        return tf.gather(x, targets, axis=1, batch_dims=1)
-    return x[:, index]
-
-
-@dataclass(frozen=True)
-class ClassLogit(Objective):
-    """The logit (score before the softmax) of class ``c``."""
-
-    c: int | None = None
-
-    def score(self, ctx: Context) -> tf.Tensor:
-        return _pick(ctx.activations["logits"], self.c, ctx.targets)
-
-    def tensors(self) -> set[str]:
-        return {"logits"}
-
-    @property
-    def description(self) -> str:
-        return "class logit" if self.c is None else f"class_logit({self.c})"
-
-
-def _name(layer: str, pre: bool) -> str:
-    return f"{layer}:pre" if pre else layer
-
-
-@dataclass(frozen=True)
-class Channel(Objective):
-    """The mean activation of channel ``index`` of ``layer`` over all positions (a dense layer: the unit)."""
-
-    layer: str
-    index: int | None = None
-    pre: bool = True
-
-    def score(self, ctx: Context) -> tf.Tensor:
-        x = ctx.activations[_name(self.layer, self.pre)]
-        if len(x.shape) == 4:
-            x = tf.reduce_mean(x, axis=(1, 2))
-        return _pick(x, self.index, ctx.targets)
-
-    def tensors(self) -> set[str]:
-        return {_name(self.layer, self.pre)}
-
-    @property
-    def description(self) -> str:
-        return f"channel({self.layer!r}, {self.index})" if self.index is not None else f"mean activation of a {self.layer} channel"
 
 
 @dataclass(frozen=True)

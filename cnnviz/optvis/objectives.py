@@ -27,7 +27,16 @@ from typing import Any
 from ..registry import Registry
 
 # the algebra and the kinds live in their own modules; this is where users (and cnnviz, as ``O.*``) find them
-from .algebra import Context, Objective, Scaled, Sum, evaluate, scale_penalties, skeleton  # noqa: F401
+from .algebra import (  # noqa: F401
+    Context,
+    Objective,
+    Scaled,
+    Sum,
+    as_objective,
+    evaluate,
+    scale_penalties,
+    skeleton,
+)
 from .kinds import (  # noqa: F401
     L1,
     L2,
@@ -138,31 +147,6 @@ def latent_l2() -> Objective:
     True
     """
     return LatentL2()
-
-
-def as_objective(value: Any) -> Objective:
-    """An objective from a shorthand: an :class:`Objective` as is, an int -> :func:`class_logit`,
-    ``"conv2:5"`` -> :func:`channel`, ``"conv2"`` -> that layer's channel of each image's target.
-
-    >>> as_objective("conv2:5") == channel("conv2", 5)
-    True
-    >>> as_objective(3) == class_logit(3)
-    True
-    """
-    if isinstance(value, Objective):
-        return value
-    if isinstance(value, bool):
-        raise TypeError("an objective cannot be a bool.")
-    if isinstance(value, int):
-        return class_logit(value)
-    if isinstance(value, str):
-        layer, sep, index = value.rpartition(":")
-        if sep and index.strip().isdigit():
-            return channel(layer, int(index))
-        if value in ("logits", "class"):
-            return class_logit()
-        return channel(value)
-    raise TypeError(f"cannot make an objective from {value!r}; use an Objective, a class index or 'layer:channel'.")
 
 
 #: The objectives by the name their formula prints (``channel('conv2', 5) - 10 * l1()``): evaluating a printed
