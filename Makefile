@@ -30,16 +30,20 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
+# the tests run in as many processes as the machine has cores (at most 4: each holds a TensorFlow), one test file
+# per process at a time
+PYTEST := $(BIN)/python -m pytest -n auto --maxprocesses=4 --dist loadfile
+
 test: $(STAMP) browser
 	$(BIN)/ruff check cnnviz dashboards tests bench scripts
 	$(BIN)/lint-imports --no-cache  # the layers of docs/architecture.md (pyproject.toml [tool.importlinter])
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # the edit loop: ruff + every test not marked slow or browser (conftest.py names the slow files)
 test-fast: $(STAMP)
 	$(BIN)/ruff check cnnviz dashboards tests bench scripts
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -m "not slow and not browser" -q
+	$(PYTEST) -m "not slow and not browser" -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/train_vs_tutorial.py

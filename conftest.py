@@ -2,6 +2,8 @@
 dashboard's modules, which import Streamlit and run their page when imported, and the deprecated aliases of moved
 modules, which warn when imported (tests/test_architecture.py checks them)."""
 
+import pytest
+
 collect_ignore = ["cnnviz/dashboard", "cnnviz/images.py", "cnnviz/callbacks.py"]  # (the last two: deprecated aliases)
 
 
@@ -18,10 +20,17 @@ SLOW_DOCTEST_MODULES = ("training/loop.py", "training/results.py", "training/cal
 
 
 def pytest_collection_modifyitems(config, items):
-    import pytest
-
     for item in items:
         path = str(item.path)
         doctest = item.__class__.__name__ == "DoctestItem"
         if (not doctest and item.path.name in SLOW_FILES) or (doctest and path.endswith(SLOW_DOCTEST_MODULES)):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _docstring_examples_write_in_a_temporary_folder(request):
+    """A docstring example that writes ``report.pdf`` writes it in its own temporary folder, not in the checkout
+    or a fixed ``/tmp`` path (examples run in parallel workers and must not meet)."""
+    if request.node.__class__.__name__ == "DoctestItem":
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.chdir(request.getfixturevalue("tmp_path"))

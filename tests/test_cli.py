@@ -1,8 +1,13 @@
-"""The `cnnviz` command, run as a user runs it: a real process, real files."""
+"""The `cnnviz` command on real files. Most commands run in this process through the console script's own
+``main`` (TensorFlow and the model are loaded once, not once per command); the data policy, which depends on
+``HOME`` as a new process reads it, runs as a real process."""
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,9 +16,22 @@ from PIL import Image
 CLI = [sys.executable, "-m", "cnnviz.cli"]
 
 
-def run(*args, cwd=None, env=None):
+def run(*args):
+    """``cnnviz ARGS`` through the console script's entry point, in this process: exit code, stdout, stderr."""
+    from cnnviz.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as stop:  # argparse's usage errors
+            code = stop.code
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def run_process(*args, env=None):
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, env=environment, timeout=300)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=environment, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +71,11 @@ def test_evaluate_shipped_model_on_the_sample():
 
 def test_missing_data_falls_back_to_the_sample_once_and_says_so(tmp_path):
     env = {"HOME": str(tmp_path), "CNNVIZ_MNIST": "", "CNNVIZ_MNIST_URL": "http://127.0.0.1:9/mnist.npz"}
-    result = run("evaluate", env=env)  # one policy: full MNIST when found, else the sample and one line saying so
+    result = run_process("evaluate", env=env)  # one policy: full MNIST when found, else the sample and one line saying so
     assert result.returncode == 0, result.stderr
     said = result.stdout + result.stderr
     assert said.count("CNNVIZ_MNIST=/path/to/mnist.npz") == 1 and "Traceback" not in said
-    result = run("evaluate", str(tmp_path / "nothing.keras"), "--sample")
+    result = run_process("evaluate", str(tmp_path / "nothing.keras"), "--sample")
     assert result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
 
 
