@@ -5,7 +5,7 @@ Both draw what :func:`cnnviz.load_snapshots` returns; nothing here runs TensorFl
 >>> run = load_snapshots()                                   # the run shipped with cnnviz
 >>> fig = plot_snapshots(run, columns=4)
 >>> first_two = SnapshotRun(run.snapshots[:2], run.directory)
->>> replay(first_two, "/tmp/cnnviz-doc-learning.gif").suffix
+>>> replay(first_two, "learning.gif").suffix
 '.gif'
 """
 
@@ -218,8 +218,8 @@ def replay(run: SnapshotRun | str | os.PathLike | None = None, output: str | os.
     The last frame is held for two seconds. Written atomically. ``verbose``: a progress bar.
 
     >>> run = load_snapshots()
-    >>> replay(SnapshotRun(run.snapshots[-2:], run.directory), "/tmp/cnnviz-doc-replay.gif").name
-    'cnnviz-doc-replay.gif'
+    >>> replay(SnapshotRun(run.snapshots[-2:], run.directory), "replay.gif").name
+    'replay.gif'
     """
     output = Path(output)
     suffix = output.suffix.lower()

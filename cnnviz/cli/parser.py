@@ -210,9 +210,9 @@ OUTPUT_SUFFIXES: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
 def check_outputs(args: argparse.Namespace) -> None:
     """Refuse, before any work, an output that has the wrong kind of name or cannot be written there.
 
-    >>> check_outputs(build_parser().parse_args(["atlas", "-o", "/tmp/cnnviz-doc-atlas.png"]))
+    >>> check_outputs(build_parser().parse_args(["atlas", "-o", "atlas.png"]))
     Traceback (most recent call last):
-    ValueError: an atlas is saved as .npz; got 'cnnviz-doc-atlas.png' (try -o cnnviz-doc-atlas.npz).
+    ValueError: an atlas is saved as .npz; got 'atlas.png' (try -o atlas.npz).
     """
     from ..core.paths import check_writable
 

@@ -1,6 +1,6 @@
 """Output paths: say in one line, before any work starts, when a file or folder cannot be written there.
 
->>> check_writable("/tmp/cnnviz-doc-out/report.pdf").name
+>>> check_writable("out/report.pdf").name
 'report.pdf'
 >>> check_writable("/etc/hostname/report.pdf")
 Traceback (most recent call last):

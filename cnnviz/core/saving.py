@@ -1,8 +1,8 @@
 """Save a model as a ``.keras`` file atomically, with its card beside it.
 
 >>> from cnnviz.core.model import reference_model
->>> save_model(reference_model(), "/tmp/cnnviz-doc.keras").name
-'cnnviz-doc.keras'
+>>> save_model(reference_model(), "model.keras").name
+'model.keras'
 """
 
 from __future__ import annotations

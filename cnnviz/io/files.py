@@ -1,6 +1,6 @@
 """Files written atomically: an interrupted write leaves the old file (or none), never half a file.
 
->>> write_json({"a": 1}, "/tmp/cnnviz-doc.json").read_text()
+>>> write_json({"a": 1}, "settings.json").read_text()
 '{\\n  "a": 1\\n}'
 """
 
@@ -18,9 +18,9 @@ from typing import Any
 def atomic_path(path: str | os.PathLike, suffix: str = ""):
     """Yield a temporary path beside ``path``; on success rename it over ``path``, on failure remove it.
 
-    >>> with atomic_path("/tmp/cnnviz-doc.txt") as tmp:
+    >>> with atomic_path("notes.txt") as tmp:
     ...     _ = Path(tmp).write_text("hello")
-    >>> Path("/tmp/cnnviz-doc.txt").read_text()
+    >>> Path("notes.txt").read_text()
     'hello'
     """
     target = Path(path)
@@ -40,7 +40,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
 def write_json(data: Any, path: str | os.PathLike) -> Path:
     """Write JSON atomically.
 
-    >>> write_json({"a": 1}, "/tmp/cnnviz-doc.json").read_text()
+    >>> write_json({"a": 1}, "settings.json").read_text()
     '{\\n  "a": 1\\n}'
     """
     path = Path(path)

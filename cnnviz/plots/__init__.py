@@ -6,7 +6,7 @@ filters, dataset examples, maximization, attribution, the architecture and the m
 
 >>> import cnnviz
 >>> fig = cnnviz.plot_history(cnnviz.load_history())
->>> save_figure(fig, "/tmp/cnnviz-doc-history.png").suffix
+>>> save_figure(fig, "history.png").suffix
 '.png'
 """
 

@@ -17,8 +17,8 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int | None = None)
     """Write ``fig`` as PNG, SVG or PDF, chosen by the path's extension; atomically.
 
     >>> from cnnviz.style import figure
-    >>> save_figure(figure(), "/tmp/cnnviz-doc.svg").name
-    'cnnviz-doc.svg'
+    >>> save_figure(figure(), "figure.svg").name
+    'figure.svg'
     """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")

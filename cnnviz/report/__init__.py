@@ -6,7 +6,7 @@ are built from), ``registry.py`` (:data:`SECTIONS`), ``sections/`` (one file per
 ``pdf.py`` / ``html.py`` / ``files.py`` (one writer per format).
 
 >>> import cnnviz
->>> result = cnnviz.report("/tmp/cnnviz-doc-report.pdf", classes=[6], steps=10, filter_steps=5,
+>>> result = cnnviz.report("report.pdf", classes=[6], steps=10, filter_steps=5,
 ...                        examples=1, max_layers=1, max_channels=8, progress=False)
 >>> result.pages > 10, result.failures
 (True, [])
@@ -106,10 +106,10 @@ def report(output: str | os.PathLike, model: Any = None, images: Iterable[Any] |
     are listed on the first page and in ``failures``; the rest of the report is still built. An
     output that cannot be written is refused before any work.
 
-    >>> r = report("/tmp/cnnviz-doc-report.html", classes=[], examples=0, filter_steps=5, max_layers=1,
+    >>> r = report("report.html", classes=[], examples=0, filter_steps=5, max_layers=1,
     ...            max_channels=4, progress=False)
     >>> r.path.name, "architecture" in r.figures
-    ('cnnviz-doc-report.html', True)
+    ('report.html', True)
     """
     from ..core.paths import check_writable
 
@@ -141,7 +141,7 @@ def export_figures(directory: str | os.PathLike, formats: Sequence[str] | str = 
     """Write every figure of the report as ``directory/<stable_name>.<format>`` (png, svg, pdf; atomic saves),
     plus ``figures.json`` listing each figure's title, caption and files.
 
-    >>> e = export_figures("/tmp/cnnviz-doc-figures", ["png"], classes=[6], steps=10, filter_steps=5,
+    >>> e = export_figures("figures", ["png"], classes=[6], steps=10, filter_steps=5,
     ...                    examples=1, max_layers=1, max_channels=4, progress=False)
     >>> sorted(p.name for p in e.files)[:2]
     ['architecture.png', 'attribution_deletion.png']

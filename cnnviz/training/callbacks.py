@@ -13,8 +13,8 @@ snapshots.
 >>> model = cnnviz.reference_model()
 >>> model.compile("adam", "sparse_categorical_crossentropy")
 >>> _ = model.fit(data.x_train[:256, ..., None] / 255.0, data.y_train[:256], epochs=1, verbose=0,
-...               callbacks=[Snapshots("/tmp/cnnviz-doc-snapshots")])
->>> cnnviz.load_snapshots("/tmp/cnnviz-doc-snapshots").steps
+...               callbacks=[Snapshots("logs/run1")])
+>>> cnnviz.load_snapshots("logs/run1").steps
 [0, 1]
 """
 

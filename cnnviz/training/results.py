@@ -43,8 +43,8 @@ def save_trained(result: TrainResult, path: str | os.PathLike) -> Path:
 
     >>> from cnnviz.training.loop import train
     >>> r = train("sample", epochs=1, verbose=0)
-    >>> save_trained(r, "/tmp/cnnviz-doc-model.keras").name
-    'cnnviz-doc-model.keras'
+    >>> save_trained(r, "my_model.keras").name
+    'my_model.keras'
     """
     path = Path(path)
     save_model(result.model, path)
