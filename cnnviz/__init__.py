@@ -11,7 +11,8 @@
 ``import cnnviz`` is instant and changes nothing in the process (no environment variable, no file
 descriptor, no matplotlib backend): each public name is imported from its module on first use
 (PEP 562), and TensorFlow's start-up lines are silenced only while TensorFlow itself loads.
-A new public name is one entry in :data:`_EXPORTS` (name -> module) plus its line in ``__all__``.
+A new public name is one entry in :data:`_EXPORTS` (name -> module) plus its line in ``__all__``; a name that
+leaves the top level goes to :data:`_DEPRECATED` (a warning alias for one release, listed in CHANGELOG.md).
 """
 
 from __future__ import annotations
@@ -25,127 +26,92 @@ from ._version import __version__ as __version__
 
 #: public name -> the submodule that defines it (imported on first access)
 _EXPORTS: dict[str, str] = {
-    **dict.fromkeys(["Attribution", "attribute", "gradcam", "gradcam_plus_plus", "integrated_gradients", "layercam", "saliency", "scorecam", "smoothgrad", "Faithfulness", "SanityCheck", "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check"], ".attribution"),
+    **dict.fromkeys(["attribute", "faithfulness", "sanity_check"], ".attribution"),
     **dict.fromkeys(["DataError", "load_mnist", "load_sample", "preprocess"], ".data"),
-    **dict.fromkeys(["Evaluation", "evaluate"], ".evaluate"),
-    **dict.fromkeys(["FeatureMaps", "TopExamples", "feature_maps", "filters", "pool", "pooling", "predict", "top_examples"], ".features"),
-    **dict.fromkeys(["ClassExamples", "ClassImages", "MaximizationResult", "Regularization", "class_examples", "fake_vs_constrained", "maximize", "maximize_filter"], ".maximize"),
-    **dict.fromkeys(["ModelError", "layer_table", "load_model", "reference_model", "save_model"], ".model"),
-    **dict.fromkeys(["plot_architecture", "plot_model_card"], ".model_plots"),
-    **dict.fromkeys(["figure_bytes", "plot_attribution", "plot_class_variety", "plot_confusion", "plot_fake_vs_constrained", "plot_feature_maps", "plot_filter_patterns", "plot_filters", "plot_history", "plot_maximization", "plot_pooling", "plot_top_examples", "save_figure", "plot_atlas"], ".plots"),
-    **dict.fromkeys(["Probe", "get_probe"], ".probe"),
-    **dict.fromkeys(["Report", "ReportOptions", "export_figures", "report", "report_figures"], ".report"),
-    **dict.fromkeys(["RECIPES", "TrainResult", "load_card", "load_history", "train"], ".train"),
-    **dict.fromkeys(["ConvolutionStep", "conv_step", "convolution_step", "convolve", "kernel_and_bias", "plot_convolution_step"], ".convolution"),
-    **dict.fromkeys(["plot_batch_timing", "time_batch_sizes"], ".experiments"),
+    **dict.fromkeys(["evaluate"], ".evaluate"),
+    **dict.fromkeys(["feature_maps", "filters", "predict", "top_examples"], ".features"),
+    **dict.fromkeys(["maximize", "maximize_filter"], ".maximize"),
+    **dict.fromkeys(["ModelError", "layer_table", "load_model", "save_model"], ".model"),
+    **dict.fromkeys(["export_figures", "report"], ".report"),
+    **dict.fromkeys(["train"], ".train"),
     **dict.fromkeys(["Snapshots"], ".callbacks"),
-    **dict.fromkeys(["plot_snapshots", "replay"], ".replay"),
-    **dict.fromkeys(["Snapshot", "SnapshotRun", "load_snapshots"], ".snapshots"),
-    **dict.fromkeys(["Atlas", "dataset_examples", "load_atlas"], ".atlas"),
+    **dict.fromkeys(["replay"], ".replay"),
+    **dict.fromkeys(["load_snapshots"], ".snapshots"),
+    **dict.fromkeys(["dataset_examples"], ".atlas"),
     **dict.fromkeys(["UnknownOption"], ".public"),
-    **dict.fromkeys(["Concepts", "concept_completeness", "concept_map", "concepts", "plot_concept_completeness",
-                     "plot_concept_map", "plot_concepts"], ".concepts"),
+    **dict.fromkeys(["concept_map", "concepts"], ".concepts"),
     **dict.fromkeys(["describe"], ".probe"),
     # public submodules
-    **{name: f".{name}" for name in ("objectives", "param", "transforms", "callbacks", "images")},
+    **{name: f".{name}" for name in ("attribution", "callbacks", "images", "optvis", "plots")},
 }
 
 #: names that are both a submodule and the function it exports: ``cnnviz.train`` is the function
 _FUNCTION_OVER_MODULE = frozenset({"train", "evaluate", "maximize", "report", "replay", "concepts"})
 
+#: The public API: what a first hour with cnnviz needs. Everything else lives in a submodule.
 __all__ = [
-    "RECIPES",
-    "Attribution",
-    "ClassExamples",
-    "ClassImages",
-    "DataError",
-    "Evaluation",
-    "FeatureMaps",
-    "MaximizationResult",
-    "ModelError",
-    "Probe",
-    "Regularization",
-    "Report",
-    "ReportOptions",
-    "TopExamples",
-    "TrainResult",
-    "attribute",
-    "class_examples",
-    "evaluate",
-    "export_figures",
-    "fake_vs_constrained",
-    "feature_maps",
-    "figure_bytes",
-    "filters",
-    "get_probe",
-    "gradcam",
-    "gradcam_plus_plus",
-    "integrated_gradients",
-    "layer_table",
-    "layercam",
-    "load_card",
-    "load_history",
-    "load_mnist",
-    "load_model",
-    "load_sample",
-    "maximize",
-    "maximize_filter",
-    "objectives",
-    "param",
-    "plot_architecture",
-    "plot_attribution",
-    "plot_class_variety",
-    "plot_confusion",
-    "plot_fake_vs_constrained",
-    "plot_feature_maps",
-    "plot_filter_patterns",
-    "plot_filters",
-    "plot_history",
-    "plot_maximization",
-    "plot_model_card",
-    "plot_pooling",
-    "plot_top_examples",
-    "pool",
-    "pooling",
-    "predict",
-    "preprocess",
-    "reference_model",
-    "report",
-    "report_figures",
-    "saliency",
-    "save_figure",
-    "save_model",
-    "scorecam",
-    "smoothgrad",
-    "top_examples",
-    "train",
-    "transforms",
+    # the model
+    "load_model", "save_model", "describe", "layer_table",
+    # data
+    "load_sample", "load_mnist", "preprocess",
+    # train and evaluate
+    "train", "evaluate", "predict", "Snapshots", "load_snapshots", "replay",
+    # look inside
+    "feature_maps", "filters", "top_examples", "dataset_examples", "maximize", "maximize_filter",
+    # attribution and trust
+    "attribute", "faithfulness", "sanity_check",
+    # concepts
+    "concepts", "concept_map",
+    # reports
+    "report", "export_figures",
+    # errors
+    "DataError", "ModelError", "UnknownOption",
+    # submodules
+    "attribution", "callbacks", "images", "optvis", "plots",
 ]
-__all__ += [
-    "ConvolutionStep",
-    "conv_step",
-    "convolution_step",
-    "convolve",
-    "kernel_and_bias",
-    "plot_batch_timing",
-    "plot_convolution_step",
-    "time_batch_sizes",
-]
-__all__ += ["Faithfulness", "SanityCheck", "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check"]
-__all__ += [
-    "Snapshot",
-    "SnapshotRun",
-    "Snapshots",
-    "callbacks",
-    "load_snapshots",
-    "plot_snapshots",
-    "replay",
-]
-__all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]
 
-__all__ += ["UnknownOption", "describe", "images"]
-__all__ += ["Concepts", "concept_completeness", "concept_map", "concepts", "plot_concept_completeness",
-            "plot_concept_map", "plot_concepts"]
+#: old top-level name -> (its home module, its name there): these still work for one release, with a
+#: DeprecationWarning that names the new spelling (CHANGELOG.md lists them)
+_DEPRECATED: dict[str, tuple[str, str]] = {
+    **{n: ("cnnviz.attribution", n) for n in (
+        "Attribution", "Faithfulness", "SanityCheck", "gradcam", "gradcam_plus_plus", "integrated_gradients",
+        "layercam", "saliency", "scorecam", "smoothgrad", "plot_faithfulness", "plot_sanity_check")},
+    **{n: ("cnnviz.plots", n) for n in (
+        "figure_bytes", "save_figure", "plot_attribution", "plot_atlas", "plot_class_variety", "plot_confusion",
+        "plot_fake_vs_constrained", "plot_feature_maps", "plot_filter_patterns", "plot_filters", "plot_history",
+        "plot_maximization", "plot_pooling", "plot_top_examples")},
+    **{n: ("cnnviz.model_plots", n) for n in ("plot_architecture", "plot_model_card")},
+    **{n: ("cnnviz.evaluate", n) for n in ("Evaluation",)},
+    **{n: ("cnnviz.features", n) for n in ("FeatureMaps", "TopExamples", "pool", "pooling")},
+    **{n: ("cnnviz.maximize", n) for n in (
+        "ClassExamples", "ClassImages", "MaximizationResult", "Regularization", "class_examples",
+        "fake_vs_constrained")},
+    **{n: ("cnnviz.model", n) for n in ("reference_model",)},
+    **{n: ("cnnviz.probe", n) for n in ("Probe", "get_probe")},
+    **{n: ("cnnviz.report", n) for n in ("Report", "ReportOptions", "report_figures")},
+    **{n: ("cnnviz.train", n) for n in ("RECIPES", "TrainResult", "load_card", "load_history")},
+    **{n: ("cnnviz.convolution", n) for n in (
+        "ConvolutionStep", "conv_step", "convolution_step", "convolve", "kernel_and_bias", "plot_convolution_step")},
+    **{n: ("cnnviz.experiments", n) for n in ("plot_batch_timing", "time_batch_sizes")},
+    **{n: ("cnnviz.replay", n) for n in ("plot_snapshots",)},
+    **{n: ("cnnviz.snapshots", n) for n in ("Snapshot", "SnapshotRun")},
+    **{n: ("cnnviz.atlas", n) for n in ("Atlas", "load_atlas")},
+    **{n: ("cnnviz.concepts", n) for n in (
+        "Concepts", "concept_completeness", "plot_concept_completeness", "plot_concept_map", "plot_concepts")},
+    **{n: (f"cnnviz.optvis.{n}", "") for n in ("objectives", "param", "transforms")},  # the modules themselves
+}
+
+
+def _new_spelling(name: str) -> str:
+    """How to reach a deprecated name now: ``cnnviz.plots.plot_filters``, or an import where the module's
+    attribute is a function of the same name (``cnnviz.train`` is the function, not the module)."""
+    module, attr = _DEPRECATED[name]
+    if not attr:
+        return module
+    if module.rsplit(".", 1)[-1] in _FUNCTION_OVER_MODULE:
+        return f"from {module} import {attr}"
+    return f"{module}.{attr}"
+
 
 #: public calls whose keyword options are checked (unknown ones are one-line errors) and that take
 #: ``input_range=`` / ``class_names=`` / ``convention=`` for that call only: name -> what its ``**options`` take
@@ -178,6 +144,8 @@ class _Package(types.ModuleType):
     """The package module: resolves public names lazily; a submodule import never hides a function."""
 
     def __getattr__(self, name: str):
+        if name in _DEPRECATED:  # not cached: every use warns, where it is
+            return self._deprecated(name)
         module = _EXPORTS.get(name)
         if module is None:  # a submodule not imported yet (cnnviz.plots, cnnviz.style, ...)
             if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is None:
@@ -192,6 +160,19 @@ class _Package(types.ModuleType):
             value = _checked(name, value)
         self.__dict__[name] = value
         return value
+
+    def _deprecated(self, name: str):
+        import warnings
+
+        module, attr = _DEPRECATED[name]
+        warnings.warn(f"cnnviz.{name} is deprecated; use {_new_spelling(name)}", DeprecationWarning, stacklevel=3)
+        from ._quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
+        value = importlib.import_module(module)
+        if attr:
+            value = getattr(value, attr)
+        return _checked(name, value) if name in _CHECKED else value
 
     def __setattr__(self, name: str, value) -> None:
         # importing cnnviz.train (the module) sets the package attribute `train`; the function keeps the name

@@ -76,7 +76,7 @@ class Atlas:
             raise ValueError(f"layer {layer!r} is not in this atlas; it has: {', '.join(self.layers)}.")
 
     def top(self, layer: str, channel: int, k: int | None = None) -> TopExamples:
-        """The top examples of one channel as :class:`cnnviz.TopExamples` (images in [0, 1]).
+        """The top examples of one channel as :class:`cnnviz.features.TopExamples` (images in [0, 1]).
 
         >>> import cnnviz
         >>> dataset_examples(data=cnnviz.load_sample().x_test[:50], layers=["conv1"], k=2).top("conv1", 0).indices.shape
@@ -418,3 +418,6 @@ def dataset_examples(
         images=images, image_indices=kept, labels=kept_labels, images_seen=seen, source=source,
         model_name=probe.model.name, model_fingerprint=model_fingerprint(probe.model),
     )
+
+
+__all__ = ["Atlas", "dataset_examples", "load_atlas"]

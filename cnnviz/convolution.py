@@ -225,3 +225,9 @@ def plot_convolution_step(step: ConvolutionStep, *, dpi: int = 110) -> Figure:
     ax.set_title(f"output {step.output.shape[0]}x{step.output.shape[1]}\n{step.filled} of {step.output.size} done")
     hide_ticks(ax)
     return fig
+
+
+__all__ = [
+    "ConvolutionStep", "convolution_step", "convolve", "kernel_and_bias", "output_size",
+    "plot_convolution_step",
+]

@@ -415,3 +415,6 @@ def fit_and_center(gray: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
     from .images import fit_and_center as fit
 
     return fit(gray, size)
+
+
+__all__ = ["DataError", "MNIST", "SAMPLE_PATH", "load_mnist", "load_sample", "preprocess"]

@@ -374,3 +374,6 @@ def pixels_batch(batch: np.ndarray, shape: Shape) -> np.ndarray:
     if x.size and (x.min() < 0 or x.max() > 1):
         raise DataError("float images must be in [0, 1] (or pass uint8 0-255).")
     return x
+
+
+__all__ = ["CONVENTIONS", "Convention", "prepare", "read_batch", "to_display", "to_range"]

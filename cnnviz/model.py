@@ -1,7 +1,7 @@
 """The tutorial's reference CNN, loading and atomic saving, and the model card.
 
 >>> import cnnviz
->>> cnnviz.reference_model().count_params()
+>>> cnnviz.model.reference_model().count_params()
 34826
 """
 
@@ -86,7 +86,7 @@ def load_model(path: str | os.PathLike | None = None) -> keras.Model:
 
     Every call returns a model of the caller's own (changing or training it affects no one else).
     The model card beside the file (``<name>.card.json``) is kept with the model: its ``input_range``
-    and ``class_names`` are part of the model contract (see :func:`cnnviz.get_probe`).
+    and ``class_names`` are part of the model contract (see :func:`cnnviz.probe.get_probe`).
     Errors are :class:`ModelError`s that say what was wrong.
 
     >>> load_model().count_params()
@@ -339,3 +339,6 @@ def _row(name: str, layer: keras.layers.Layer, shape: Any) -> dict[str, Any]:
 
 def _layers(model: keras.Model) -> Iterable[keras.layers.Layer]:
     return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+__all__ = ["ModelError", "layer_table", "load_model", "reference_model", "save_model"]

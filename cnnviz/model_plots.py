@@ -240,7 +240,7 @@ def plot_model_card(card: dict | None, model: Any, *, dpi: int = DEFAULT_DPI,
     """The model card (how the model was trained, on what, how well) as a table figure.
 
     >>> import cnnviz
-    >>> fig = plot_model_card(cnnviz.load_card(), cnnviz.load_model())
+    >>> fig = plot_model_card(cnnviz.train.load_card(), cnnviz.load_model())
     """
     rows = card_rows(card, model)
     lines = sum(textwrap.fill(v, 80).count("\n") + 1 for _, v in rows)
@@ -248,3 +248,6 @@ def plot_model_card(card: dict | None, model: Any, *, dpi: int = DEFAULT_DPI,
     draw_card(fig.add_subplot(), rows)
     fig.suptitle("Model card")
     return caption(fig, "How the model was trained and how well it does, as recorded by cnnviz train beside the model.")
+
+
+__all__ = ["plot_architecture", "plot_model_card"]

@@ -90,7 +90,7 @@ def attribute_options() -> list[str]:
 
 
 def report_options() -> list[str]:
-    """The settings :class:`cnnviz.ReportOptions` takes by name."""
+    """The settings :class:`cnnviz.report.ReportOptions` takes by name."""
     from dataclasses import fields
 
     from .report.options import ReportOptions

@@ -428,3 +428,6 @@ def load_card(path: str | os.PathLike | None = None) -> dict[str, Any] | None:
     34826
     """
     return read_sidecar(path, "card")
+
+
+__all__ = ["RECIPES", "Recipe", "TrainResult", "load_card", "load_history", "train"]

@@ -30,7 +30,7 @@ import cnnviz.train, cnnviz.report.options  # submodules named like the function
 print("use:", os.environ.get("TF_CPP_MIN_LOG_LEVEL") == level, os.fstat(2).st_ino == fd2.st_ino,
       callable(cnnviz.train) and not isinstance(cnnviz.train, types.ModuleType),
       callable(cnnviz.report) and not isinstance(cnnviz.report, types.ModuleType),
-      isinstance(cnnviz.objectives, types.ModuleType),
+      isinstance(cnnviz.optvis.objectives, types.ModuleType),
       [n for n in cnnviz.__all__ if not hasattr(cnnviz, n)], set(cnnviz.__all__) <= set(dir(cnnviz)))
 """
 

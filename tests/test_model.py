@@ -8,10 +8,11 @@ import pytest
 
 import cnnviz
 from cnnviz.model import ModelError, layer_table, load_model, save_model
+from cnnviz.train import load_card, load_history
 
 
 def test_reference_model_is_the_tutorials_network_layer_by_layer():
-    model = cnnviz.reference_model()
+    model = cnnviz.model.reference_model()
     rows = layer_table(model)
     assert [(r["name"], r["type"], r["output_shape"], r["parameters"]) for r in rows] == [
         ("conv1", "Conv2D", (26, 26, 32), 320),
@@ -38,12 +39,12 @@ def test_shipped_model_loads_fast_and_is_good(model, sample):
     loaded = load_model()
     assert time.perf_counter() - started < 1.0
     assert loaded.count_params() == 34826
-    card = cnnviz.load_card()
+    card = load_card()
     assert card["test_accuracy"] >= 0.992 and card["parameters"] == 34826
     assert card["data"]["test_images"] == 10000 and len(card["data"]["sha256"]) == 64
     for key in ("recipe", "epochs_run", "seconds", "machine", "versions"):
         assert key in card
-    history = cnnviz.load_history()
+    history = load_history()
     assert len(history["accuracy"]) == card["epochs_run"] and "val_loss" in history
     accuracy = (loaded.predict(cnnviz.preprocess(sample.x_test), verbose=0).argmax(1) == sample.y_test).mean()
     assert accuracy > 0.98
@@ -51,7 +52,7 @@ def test_shipped_model_loads_fast_and_is_good(model, sample):
 
 def test_save_is_atomic_a_failure_mid_save_leaves_the_old_model(tmp_path, monkeypatch):
     path = tmp_path / "model.keras"
-    old = cnnviz.reference_model()
+    old = cnnviz.model.reference_model()
     save_model(old, path)
     old_bytes = path.read_bytes()
 
@@ -62,7 +63,7 @@ def test_save_is_atomic_a_failure_mid_save_leaves_the_old_model(tmp_path, monkey
 
     monkeypatch.setattr(keras.Model, "save", broken_save)
     with pytest.raises(OSError, match="No space"):
-        save_model(cnnviz.reference_model(), path)
+        save_model(cnnviz.model.reference_model(), path)
     monkeypatch.undo()
     assert path.read_bytes() == old_bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]  # no temporary file left
@@ -73,7 +74,7 @@ def test_save_is_atomic_a_failure_mid_save_leaves_the_old_model(tmp_path, monkey
 
 def test_save_refuses_other_extensions(tmp_path):
     with pytest.raises(ModelError, match=".keras"):
-        save_model(cnnviz.reference_model(), tmp_path / "model.h5")
+        save_model(cnnviz.model.reference_model(), tmp_path / "model.h5")
 
 
 def test_load_errors_are_clear(tmp_path):

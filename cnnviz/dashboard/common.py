@@ -53,7 +53,7 @@ def get_model(model_ref: str):
 
     base, facts = split_ref(model_ref)
     model = cnnviz.load_model(None if base == SHIPPED else base)
-    cnnviz.get_probe(model)  # build the probe models once
+    cnnviz.probe.get_probe(model)  # build the probe models once
     # not gc.freeze()d: a frozen model outlives its eviction (max_entries would bound nothing)
     return cnnviz.describe(model, **facts) if facts else model
 
@@ -178,7 +178,7 @@ def model_picker() -> str:
             try:
                 ref = save_upload(upload.getvalue(), upload.name)
                 model = get_model(ref)
-                cnnviz.get_probe(model)  # layer names, one image input, one class output
+                cnnviz.probe.get_probe(model)  # layer names, one image input, one class output
             except Exception as exc:  # refused: say why in one line, and keep nothing on disk
                 if ref is not None:
                     get_model.clear(ref)  # a half-accepted model must not stay cached under a deleted file
@@ -247,7 +247,7 @@ def layer_table(model_ref: str) -> list[dict[str, Any]]:
 
 @st.cache_data(max_entries=32)
 def layer_names(model_ref: str) -> dict[str, list[str]]:
-    probe = cnnviz.get_probe(get_model(model_ref))
+    probe = cnnviz.probe.get_probe(get_model(model_ref))
     return {"all": probe.layer_names, "conv": probe.conv_layer_names, "spatial": probe.spatial_layer_names,
             "input_shape": list(probe.input_shape), "classes": probe.num_classes,
             "class_names": list(probe.class_names), "input_range": list(probe.input_range),
@@ -277,14 +277,16 @@ def needs_layers(model_ref: str, what: str) -> None:
 
 def to_display(model_ref: str, batch: np.ndarray) -> np.ndarray:
     """Images in the model's range -> [0, 1] for showing (a 0-255 or [-1, 1] model's input looks right)."""
-    probe = cnnviz.get_probe(get_model(model_ref))
+    probe = cnnviz.probe.get_probe(get_model(model_ref))
     return np.clip(probe.to_display(np.asarray(batch, np.float32)), 0.0, 1.0)
 
 
 @st.cache_data(max_entries=16)
 def card_and_history(model_ref: str) -> tuple[dict | None, dict | None]:
+    from cnnviz.train import load_card, load_history
+
     path = model_path(model_ref)
-    return cnnviz.load_card(path), cnnviz.load_history(path)
+    return load_card(path), load_history(path)
 
 
 @st.cache_data(max_entries=16)
@@ -292,13 +294,13 @@ def history_png(model_ref: str) -> bytes | None:
     _, history = card_and_history(model_ref)
     if not history or "loss" not in history:
         return None
-    return figure_png(cnnviz.plot_history(history, title="Accuracy and loss while training"))
+    return figure_png(cnnviz.plots.plot_history(history, title="Accuracy and loss while training"))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def prepare(model_ref: str, image: Any) -> np.ndarray:
     """The 28x28 the model sees (N, H, W, C) for any input cnnviz.preprocess reads."""
-    return cnnviz.get_probe(get_model(model_ref)).prepare(image)
+    return cnnviz.probe.get_probe(get_model(model_ref)).prepare(image)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -313,18 +315,18 @@ def attribution(model_ref: str, image: np.ndarray, method: str, target: int | No
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def pooling(feature_map: np.ndarray, size: int) -> dict[str, np.ndarray]:
-    return cnnviz.pooling(feature_map, size)
+    return cnnviz.features.pooling(feature_map, size)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def kernel_and_bias(model_ref: str, layer: str) -> tuple[np.ndarray, np.ndarray]:
-    return cnnviz.kernel_and_bias(layer, model=get_model(model_ref))
+    return cnnviz.convolution.kernel_and_bias(layer, model=get_model(model_ref))
 
 
 @st.cache_data(max_entries=16, show_spinner="Drawing the filters...")
 def filters_png(model_ref: str, layer: str) -> bytes:
     weights = cnnviz.filters(layer, model=get_model(model_ref))
-    return figure_png(cnnviz.plot_filters(weights, layer=layer))
+    return figure_png(cnnviz.plots.plot_filters(weights, layer=layer))
 
 
 @st.cache_data(max_entries=16, show_spinner="Optimizing an input for every filter...")
@@ -337,7 +339,7 @@ def filter_patterns(model_ref: str, layer: str, steps: int, seed: int):
 @st.cache_data(max_entries=64, show_spinner="Searching the sample for the strongest responses...")
 def top_examples_png(model_ref: str, layer: str, index: int, k: int) -> bytes:
     top = cnnviz.top_examples(layer, index, k=k, model=get_model(model_ref))
-    return figure_png(cnnviz.plot_top_examples(top))
+    return figure_png(cnnviz.plots.plot_top_examples(top))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Looking for an atlas beside the model...")
@@ -353,7 +355,7 @@ def get_atlas(model_ref: str):
 @st.cache_data(max_entries=64, show_spinner="Reading the atlas...")
 def atlas_top_png(model_ref: str, layer: str, index: int, k: int) -> bytes:
     atlas, _ = get_atlas(model_ref)
-    return figure_png(cnnviz.plot_top_examples(atlas.top(layer, index, k)))
+    return figure_png(cnnviz.plots.plot_top_examples(atlas.top(layer, index, k)))
 
 
 @st.cache_data(max_entries=64, show_spinner="Optimizing the class images...")
@@ -367,7 +369,7 @@ def maximize(model_ref: str, classes: tuple[int, ...], regularization: str, l1: 
 def maximization_figure(model_ref: str, classes: tuple[int, ...], regularization: str, l1: float, tv: float,
                         jitter: int, blur: float, steps: int, seed: int, fmt: str = "png") -> bytes:
     result = maximize(model_ref, classes, regularization, l1, tv, jitter, blur, steps, seed)
-    return cnnviz.figure_bytes(cnnviz.plot_maximization(result), fmt)
+    return cnnviz.plots.figure_bytes(cnnviz.plots.plot_maximization(result), fmt)
 
 
 @st.cache_data(max_entries=64, show_spinner="Optimizing the class images...")
@@ -379,7 +381,7 @@ def maximize_open(model_ref: str, classes: tuple[int, ...], regularization: str,
     extra = {"objective": objective.strip()} if objective.strip() else {}
     if kind == "data prior":
         return cnnviz.maximize(list(classes), model=model, prior="data", n=n, steps=steps, seed=seed, **extra)
-    param = cnnviz.param.fourier() if kind == "fourier" else None
+    param = cnnviz.optvis.param.fourier() if kind == "fourier" else None
     return cnnviz.maximize(list(classes), model=model, regularization=regularization, l1=l1, tv=tv, jitter=jitter,
                            blur=blur, steps=steps, seed=seed, n=n, param=param, **extra)
 
@@ -389,29 +391,30 @@ def maximization_open_figure(model_ref: str, classes: tuple[int, ...], regulariz
                              jitter: int, blur: float, steps: int, seed: int, kind: str = "pixels", n: int = 1,
                              objective: str = "", fmt: str = "png") -> bytes:
     result = maximize_open(model_ref, classes, regularization, l1, tv, jitter, blur, steps, seed, kind, n, objective)
-    plot = cnnviz.plot_class_variety if n > 1 else cnnviz.plot_maximization
-    return cnnviz.figure_bytes(plot(result), fmt)
+    plot = cnnviz.plots.plot_class_variety if n > 1 else cnnviz.plots.plot_maximization
+    return cnnviz.plots.figure_bytes(plot(result), fmt)
 
 
 @st.cache_data(max_entries=16, show_spinner="Optimizing fake and constrained digits...")
 def fake_vs_constrained(model_ref: str, steps: int, seed: int):
     from cnnviz.maximize import data_prior_available
+    from cnnviz.maximize import fake_vs_constrained as experiment
 
     model = get_model(model_ref)
-    return cnnviz.fake_vs_constrained(model, steps=steps, seed=seed, data_prior=data_prior_available(model),
-                                      examples=True)
+    return experiment(model, steps=steps, seed=seed, data_prior=data_prior_available(model),
+                      examples=True)
 
 
 @st.cache_data(max_entries=32, show_spinner="Drawing the figure...")
 def fake_vs_constrained_figure(model_ref: str, steps: int, seed: int, fmt: str = "png") -> bytes:
-    return cnnviz.figure_bytes(cnnviz.plot_fake_vs_constrained(fake_vs_constrained(model_ref, steps, seed)), fmt)
+    return cnnviz.plots.figure_bytes(cnnviz.plots.plot_fake_vs_constrained(fake_vs_constrained(model_ref, steps, seed)), fmt)
 
 
 # --------------------------------------------------------------------------- figures and images
 
 
 def figure_png(fig) -> bytes:
-    return cnnviz.figure_bytes(fig, "png")
+    return cnnviz.plots.figure_bytes(fig, "png")
 
 
 def download_buttons(make: Callable[[str], bytes], stem: str, key: str) -> None:
@@ -527,5 +530,5 @@ def trust_check(model_ref: str, image: np.ndarray, methods: tuple[str, ...]) -> 
     check = cnnviz.sanity_check(image, methods=list(methods), model=model)
     curves = cnnviz.faithfulness(image, methods=list(methods), model=model)
     verdicts = [(line, check.verdicts[m]) for line, m in zip(check.summary(), check.methods)]
-    return {"verdicts": verdicts, "sanity_png": figure_png(cnnviz.plot_sanity_check(check)),
-            "deletion_png": figure_png(cnnviz.plot_faithfulness(curves))}
+    return {"verdicts": verdicts, "sanity_png": figure_png(cnnviz.attribution.plot_sanity_check(check)),
+            "deletion_png": figure_png(cnnviz.attribution.plot_faithfulness(curves))}

@@ -225,4 +225,4 @@ def as_param(value: Param | str | None) -> Param:
         return value
     if isinstance(value, str) and value in PARAMS:
         return PARAMS[value]()
-    raise ValueError(f"unknown parameterisation {value!r}; use one of {', '.join(PARAMS)} or cnnviz.param.*().")
+    raise ValueError(f"unknown parameterisation {value!r}; use one of {', '.join(PARAMS)} or cnnviz.optvis.param.*().")

@@ -173,7 +173,7 @@ def as_transforms(value: Transform | Sequence[Transform] | None) -> tuple[Transf
     out = tuple(value)
     for t in out:
         if not isinstance(t, Transform):
-            raise TypeError(f"{t!r} is not a transform; use cnnviz.transforms.jitter(), pad(), scale(), rotate().")
+            raise TypeError(f"{t!r} is not a transform; use cnnviz.optvis.transforms.jitter(), pad(), scale(), rotate().")
     return out
 
 
