@@ -118,14 +118,10 @@ def _new_spelling(name: str) -> str:
 #: (a function name in :mod:`cnnviz.public`, a fixed list, or None for "its signature says it all")
 _CHECKED: dict[str, str | tuple[str, ...] | None] = {
     "predict": None, "feature_maps": None, "filters": None, "top_examples": None, "evaluate": None,
-    "attribute": "method_options", "saliency": "attribute_options", "smoothgrad": "attribute_options",
-    "gradcam": "attribute_options", "gradcam_plus_plus": "attribute_options", "scorecam": "attribute_options",
-    "layercam": "attribute_options", "integrated_gradients": "attribute_options",
-    "faithfulness": "method_options", "sanity_check": "method_options",
-    "maximize": ("class",), "maximize_filter": ("l1", "l2", "tv", "jitter", "blur"), "class_examples": None,
-    "fake_vs_constrained": None, "report": "report_options", "report_figures": "report_options",
-    "export_figures": "report_options", "dataset_examples": None, "kernel_and_bias": None,
-}
+    "attribute": "method_options", "faithfulness": "method_options", "sanity_check": "method_options",
+    "maximize": ("class",), "maximize_filter": ("l1", "l2", "tv", "jitter", "blur"), "report": "report_options",
+    "export_figures": "report_options", "dataset_examples": None,
+}  # (the calls that live in submodules check their options where they are defined)
 
 
 def _checked(name: str, fn):
@@ -172,7 +168,7 @@ class _Package(types.ModuleType):
         value = importlib.import_module(module)
         if attr:
             value = getattr(value, attr)
-        return _checked(name, value) if name in _CHECKED else value
+        return value
 
     def __setattr__(self, name: str, value) -> None:
         # importing cnnviz.train (the module) sets the package attribute `train`; the function keeps the name

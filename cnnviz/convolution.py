@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .notebook import shows
+from .public import public
 
 if TYPE_CHECKING:
     import keras
@@ -226,6 +227,8 @@ def plot_convolution_step(step: ConvolutionStep, *, dpi: int = 110) -> Figure:
     hide_ticks(ax)
     return fig
 
+#: unknown keyword options are one-line errors (cnnviz.public), as in every public call
+kernel_and_bias = public(kernel_and_bias)
 
 __all__ = [
     "ConvolutionStep", "convolution_step", "convolve", "kernel_and_bias", "output_size",

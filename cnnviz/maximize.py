@@ -38,6 +38,7 @@ from .optvis import param as P
 from .optvis import transforms as T
 from .optvis.render import check_steps, render
 from .probe import Probe, get_probe
+from .public import public
 from .versions import weights_version
 
 # --------------------------------------------------------------------------- presets
@@ -787,6 +788,8 @@ def data_prior_available(model: keras.Model | Probe | None = None) -> bool:
 
     return _decoder_path("mnist").is_file() and get_probe(model).input_shape == (28, 28, 1)
 
+#: unknown keyword options are one-line errors (cnnviz.public), as in every public call
+class_examples, fake_vs_constrained = public(class_examples), public(fake_vs_constrained)
 
 __all__ = [
     "ClassExamples", "ClassImages", "MaximizationResult", "PRESETS", "Regularization",

@@ -6,6 +6,7 @@ architecture (mini-Xception, random weights) and a photo-like image made in code
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -140,7 +141,8 @@ PUBLIC_CALLS = {  # name -> positional arguments that reach the option check
 @pytest.mark.parametrize("name", sorted(PUBLIC_CALLS))
 def test_unknown_options_are_one_line_errors(name):
     with pytest.raises(ValueError, match=rf"^{name}\(\) has no option 'colour_mode'; it takes: .*model") as err:
-        result = getattr(cnnviz, name)(*PUBLIC_CALLS[name], colour_mode="rgb")
+        home = cnnviz if name in cnnviz.__all__ else importlib.import_module(cnnviz._DEPRECATED[name][0])
+        result = getattr(home, name)(*PUBLIC_CALLS[name], colour_mode="rgb")  # where the user finds it
         if hasattr(result, "__next__"):  # report_figures is a generator
             next(result)
     assert "\n" not in str(err.value)

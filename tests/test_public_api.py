@@ -8,7 +8,6 @@ names its new home, and returns that very object.
 from __future__ import annotations
 
 import importlib
-import inspect
 import types
 import warnings
 
@@ -52,7 +51,7 @@ def test_a_deprecated_name_warns_once_and_is_its_new_home(name):
     assert message.startswith(f"cnnviz.{name} is deprecated; use ") and (attr or module) in message
     assert caught[0].filename == __file__  # it points at the line that used the old name
     home = _home(module, attr)
-    assert value is home or inspect.unwrap(value) is home  # checked calls keep their option check
+    assert value is home
     if not isinstance(home, types.ModuleType) and name not in UNLISTED:
         exported = getattr(importlib.import_module(module), "__all__", [attr])  # (plots: __all__ to come)
         assert attr in exported, f"{module}.__all__ does not list {attr}"

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from ..probe import get_probe
+from ..public import attribute_options, public
 from . import cam, gradients, noise, occlusion  # noqa: F401  (each registers its methods)
 from .base import (
     REGISTRY,
@@ -117,6 +118,10 @@ gradcam_plus_plus = _shortcut("gradcam++", "gradcam_plus_plus")
 scorecam = _shortcut("scorecam")
 layercam = _shortcut("layercam")
 integrated_gradients = _shortcut("ig", "integrated_gradients")
+# unknown keyword options are one-line errors (cnnviz.public), as in every public call
+saliency, smoothgrad, gradcam, gradcam_plus_plus, scorecam, layercam, integrated_gradients = (
+    public(f, extra=attribute_options)
+    for f in (saliency, smoothgrad, gradcam, gradcam_plus_plus, scorecam, layercam, integrated_gradients))
 
 __all__ = ["REGISTRY", "Attribution", "Faithfulness", "Method", "NoiseTunnel", "SanityCheck", "attribute",
            "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check", "get_method", "gradcam",

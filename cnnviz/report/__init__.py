@@ -22,6 +22,7 @@ from typing import Any
 
 from ..model_plots import plot_architecture, plot_model_card
 from ..plots import FORMATS
+from ..public import public, report_options
 from . import sections as _sections  # noqa: F401  (registers every section)
 from .context import DEFAULT_EXAMPLE_DIGITS, Context, build_context
 from .files import parse_formats, write_files
@@ -160,3 +161,7 @@ def export_figures(directory: str | os.PathLike, formats: Sequence[str] | str = 
     say(f"wrote {len(files)} files ({len(index)} figures x {', '.join(fmts)}) to {out}/ in {seconds:.1f} s")
     return Export(directory=out, files=files, figures=[e["name"] for e in index], failures=list(ctx.failures),
                   seconds=seconds, notes=list(ctx.notes))
+
+
+# unknown keyword options are one-line errors (cnnviz.public), as in every public call
+report_figures = public(report_figures, extra=report_options)
