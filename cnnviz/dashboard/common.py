@@ -514,7 +514,7 @@ def tutorial_note(text: str) -> None:
     st.caption(f"Tutorial: {text}")
 
 
-# --------------------------------------------------------------------------- issue 11: can I trust this map?
+# --------------------------------------------------------------------------- can I trust this map?
 
 
 def digest(array: np.ndarray) -> str:
