@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 
-.PHONY: install dashboard test test-fast lint browser bench clean wheel
+.PHONY: install dashboard test test-fast lint browser bench clean wheel docs docs-build
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ test-fast: $(STAMP)
 	$(BIN)/ruff check cnnviz dashboards tests bench scripts
 	$(BIN)/lint-imports --no-cache
 	$(PYTEST) -m "not slow and not browser" -q
+
+# the documentation site (mkdocs-material + mkdocstrings, from the dev extra): served on http://127.0.0.1:8000
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs serve
+
+# built as CI builds it: --strict, so a broken link or API reference is an error (tests/test_docs.py does the same)
+docs-build: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir "$$(mktemp -d)"
 
 bench: $(STAMP)
 	$(BIN)/python bench/train_vs_tutorial.py

@@ -34,7 +34,7 @@ def main() -> None:
     mnist = cnnviz.load_mnist(args.data, download=False)
     x, y = mnist.x_train[: args.images], mnist.y_train[: args.images]
     model = cnnviz.load_model()
-    probe = cnnviz.get_probe(model)
+    probe = cnnviz.core.build.get_probe(model)
     dataset_examples(data=x[:2000], labels=y[:2000], model=model, batch_size=args.batch_size)  # warm-up: tracing
     model.predict(to_model_input(x[:2000]), batch_size=args.batch_size, verbose=0)
     load_before = os.getloadavg()

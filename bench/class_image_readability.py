@@ -28,8 +28,8 @@ import time
 import numpy as np
 
 import cnnviz
-from cnnviz.param import fourier
-from cnnviz.transforms import jitter, pad, rotate, scale
+from cnnviz.optvis.param import fourier
+from cnnviz.optvis.transforms import jitter, pad, rotate, scale
 
 READABLE = dict(regularization="l1", param=fourier(), transforms=[pad(2), jitter(2), scale((0.9, 1.1)), rotate(10)])
 KINDS = {

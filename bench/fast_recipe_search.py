@@ -14,8 +14,9 @@ import time
 from dataclasses import replace
 
 import cnnviz
+from cnnviz.training.recipes import RECIPES
 
-FAST = cnnviz.RECIPES["fast"]
+FAST = RECIPES["fast"]
 PLAIN2 = replace(FAST, epochs=2, augment=False)  # the recipe before: 2 epochs, batch 64, no augmentation
 CANDIDATES = {  # name: (recipe, other train() settings); the results are in the README ("Numbers")
     # first round (batch 128, lr 0.006 was the recipe then)

@@ -11,7 +11,8 @@
 ``import cnnviz`` is instant and changes nothing in the process (no environment variable, no file
 descriptor, no matplotlib backend): each public name is imported from its module on first use
 (PEP 562), and TensorFlow's start-up lines are silenced only while TensorFlow itself loads.
-A new public name is one entry in :data:`_EXPORTS` (name -> module) plus its line in ``__all__``.
+A new public name is one entry in :data:`_EXPORTS` (name -> module) plus its line in ``__all__``; a name that
+leaves the top level goes to :data:`_DEPRECATED` (a warning alias for one release, listed in CHANGELOG.md).
 """
 
 from __future__ import annotations
@@ -25,171 +26,131 @@ from ._version import __version__ as __version__
 
 #: public name -> the submodule that defines it (imported on first access)
 _EXPORTS: dict[str, str] = {
-    **dict.fromkeys(["Attribution", "attribute", "gradcam", "gradcam_plus_plus", "integrated_gradients", "layercam", "saliency", "scorecam", "smoothgrad", "Faithfulness", "SanityCheck", "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check"], ".attribution"),
+    **dict.fromkeys(["attribute", "faithfulness", "sanity_check"], ".attribution"),
     **dict.fromkeys(["DataError"], ".io.decode"),
     **dict.fromkeys(["load_mnist", "load_sample", "preprocess"], ".io.data"),
-    **dict.fromkeys(["Evaluation", "evaluate"], ".evaluate"),
-    **dict.fromkeys(["FeatureMaps", "TopExamples", "feature_maps", "filters", "pool", "pooling", "predict", "top_examples"], ".features"),
-    **dict.fromkeys(["ClassExamples", "class_examples"], ".class_examples"),
-    **dict.fromkeys(["ClassImages", "fake_vs_constrained"], ".fake_vs_constrained"),
-    **dict.fromkeys(["MaximizationResult"], ".optvis.result"),
-    **dict.fromkeys(["Regularization"], ".optvis.presets"),
+    **dict.fromkeys(["evaluate"], ".evaluate"),
+    **dict.fromkeys(["feature_maps", "filters", "predict", "top_examples"], ".features"),
     **dict.fromkeys(["maximize", "maximize_filter"], ".maximize"),
     **dict.fromkeys(["ModelError"], ".core.checks"),
     **dict.fromkeys(["layer_table"], ".core.layers"),
-    **dict.fromkeys(["load_model", "reference_model"], ".core.model"),
+    **dict.fromkeys(["load_model"], ".core.model"),
     **dict.fromkeys(["save_model"], ".core.saving"),
-    **dict.fromkeys(["plot_architecture", "plot_model_card"], ".plots"),
-    **dict.fromkeys(["figure_bytes", "plot_attribution", "plot_class_variety", "plot_confusion", "plot_fake_vs_constrained", "plot_feature_maps", "plot_filter_patterns", "plot_filters", "plot_history", "plot_maximization", "plot_pooling", "plot_top_examples", "save_figure", "plot_atlas"], ".plots"),
-    **dict.fromkeys(["Probe"], ".core.probe"),
-    **dict.fromkeys(["get_probe"], ".core.build"),
-    **dict.fromkeys(["Report", "ReportOptions", "export_figures", "report", "report_figures"], ".report"),
-    **dict.fromkeys(["RECIPES"], ".training.recipes"),
-    **dict.fromkeys(["TrainResult", "load_card", "load_history"], ".training.results"),
+    **dict.fromkeys(["export_figures", "report"], ".report"),
     **dict.fromkeys(["train"], ".training.loop"),
-    **dict.fromkeys(["ConvolutionStep", "conv_step", "convolution_step", "convolve", "kernel_and_bias", "plot_convolution_step"], ".convolution"),
-    **dict.fromkeys(["plot_batch_timing", "time_batch_sizes"], ".training.experiments"),
     **dict.fromkeys(["Snapshots"], ".training.callbacks"),
-    **dict.fromkeys(["plot_snapshots", "replay"], ".replay"),
-    **dict.fromkeys(["Snapshot", "SnapshotRun", "load_snapshots"], ".training.snapshots"),
-    **dict.fromkeys(["Atlas", "dataset_examples", "load_atlas"], ".atlas"),
-    **dict.fromkeys(["UnknownOption"], ".public"),
-    **dict.fromkeys(["Concepts", "concept_completeness", "concept_map", "concepts", "plot_concept_completeness",
-                     "plot_concept_map", "plot_concepts"], ".concepts"),
+    **dict.fromkeys(["replay"], ".replay"),
+    **dict.fromkeys(["load_snapshots"], ".training.snapshots"),
+    **dict.fromkeys(["dataset_examples"], ".atlas"),
+    **dict.fromkeys(["UnknownOption"], ".core.options"),
+    **dict.fromkeys(["concept_map", "concepts"], ".concepts"),
     **dict.fromkeys(["describe"], ".core.build"),
     # public submodules
-    **{name: f".{name}" for name in ("objectives", "param", "transforms", "callbacks", "images")},
+    **{name: f".{name}" for name in ("attribution", "optvis", "plots")},
 }
 
 #: names that are both a submodule and the function it exports: ``cnnviz.train`` is the function
 _FUNCTION_OVER_MODULE = frozenset({"train", "evaluate", "maximize", "report", "replay", "concepts", "class_examples",
                                    "fake_vs_constrained"})
 
+#: The public API: what a first hour with cnnviz needs. Everything else lives in a submodule.
 __all__ = [
-    "RECIPES",
-    "Attribution",
-    "ClassExamples",
-    "ClassImages",
-    "DataError",
-    "Evaluation",
-    "FeatureMaps",
-    "MaximizationResult",
-    "ModelError",
-    "Probe",
-    "Regularization",
-    "Report",
-    "ReportOptions",
-    "TopExamples",
-    "TrainResult",
-    "attribute",
-    "class_examples",
-    "evaluate",
-    "export_figures",
-    "fake_vs_constrained",
-    "feature_maps",
-    "figure_bytes",
-    "filters",
-    "get_probe",
-    "gradcam",
-    "gradcam_plus_plus",
-    "integrated_gradients",
-    "layer_table",
-    "layercam",
-    "load_card",
-    "load_history",
-    "load_mnist",
-    "load_model",
-    "load_sample",
-    "maximize",
-    "maximize_filter",
-    "objectives",
-    "param",
-    "plot_architecture",
-    "plot_attribution",
-    "plot_class_variety",
-    "plot_confusion",
-    "plot_fake_vs_constrained",
-    "plot_feature_maps",
-    "plot_filter_patterns",
-    "plot_filters",
-    "plot_history",
-    "plot_maximization",
-    "plot_model_card",
-    "plot_pooling",
-    "plot_top_examples",
-    "pool",
-    "pooling",
-    "predict",
-    "preprocess",
-    "reference_model",
-    "report",
-    "report_figures",
-    "saliency",
-    "save_figure",
-    "save_model",
-    "scorecam",
-    "smoothgrad",
-    "top_examples",
-    "train",
-    "transforms",
+    # the model
+    "load_model", "save_model", "describe", "layer_table",
+    # data
+    "load_sample", "load_mnist", "preprocess",
+    # train and evaluate
+    "train", "evaluate", "predict", "Snapshots", "load_snapshots", "replay",
+    # look inside
+    "feature_maps", "filters", "top_examples", "dataset_examples", "maximize", "maximize_filter",
+    # attribution and trust
+    "attribute", "faithfulness", "sanity_check",
+    # concepts
+    "concepts", "concept_map",
+    # reports
+    "report", "export_figures",
+    # errors
+    "DataError", "ModelError", "UnknownOption",
+    # submodules
+    "attribution", "optvis", "plots",
 ]
-__all__ += [
-    "ConvolutionStep",
-    "conv_step",
-    "convolution_step",
-    "convolve",
-    "kernel_and_bias",
-    "plot_batch_timing",
-    "plot_convolution_step",
-    "time_batch_sizes",
-]
-__all__ += ["Faithfulness", "SanityCheck", "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check"]
-__all__ += [
-    "Snapshot",
-    "SnapshotRun",
-    "Snapshots",
-    "callbacks",
-    "load_snapshots",
-    "plot_snapshots",
-    "replay",
-]
-__all__ += ["Atlas", "dataset_examples", "load_atlas", "plot_atlas"]
 
-__all__ += ["UnknownOption", "describe", "images"]
-__all__ += ["Concepts", "concept_completeness", "concept_map", "concepts", "plot_concept_completeness",
-            "plot_concept_map", "plot_concepts"]
-
-#: public calls whose keyword options are checked (unknown ones are one-line errors) and that take
-#: ``input_range=`` / ``class_names=`` / ``convention=`` for that call only: name -> what its ``**options`` take
-#: (a function name in :mod:`cnnviz.public`, a fixed list, or None for "its signature says it all")
-_CHECKED: dict[str, str | tuple[str, ...] | None] = {
-    "predict": None, "feature_maps": None, "filters": None, "top_examples": None, "evaluate": None,
-    "attribute": "method_options", "saliency": "attribute_options", "smoothgrad": "attribute_options",
-    "gradcam": "attribute_options", "gradcam_plus_plus": "attribute_options", "scorecam": "attribute_options",
-    "layercam": "attribute_options", "integrated_gradients": "attribute_options",
-    "faithfulness": "method_options", "sanity_check": "method_options",
-    "maximize": ("class",), "maximize_filter": ("l1", "l2", "tv", "jitter", "blur"), "class_examples": None,
-    "fake_vs_constrained": None, "report": "report_options", "report_figures": "report_options",
-    "export_figures": "report_options", "dataset_examples": None, "kernel_and_bias": None,
+#: old top-level name -> (its home module, its name there): these still work for one release, with a
+#: DeprecationWarning that names the new spelling (CHANGELOG.md lists them)
+_DEPRECATED: dict[str, tuple[str, str]] = {
+    **{n: ("cnnviz.attribution", n) for n in (
+        "Attribution", "Faithfulness", "SanityCheck", "gradcam", "gradcam_plus_plus", "integrated_gradients",
+        "layercam", "saliency", "scorecam", "smoothgrad", "plot_faithfulness", "plot_sanity_check")},
+    **{n: ("cnnviz.plots", n) for n in (
+        "figure_bytes", "save_figure", "plot_attribution", "plot_atlas", "plot_class_variety", "plot_confusion",
+        "plot_fake_vs_constrained", "plot_feature_maps", "plot_filter_patterns", "plot_filters", "plot_history",
+        "plot_maximization", "plot_pooling", "plot_top_examples")},
+    **{n: ("cnnviz.plots", n) for n in ("plot_architecture", "plot_model_card")},
+    **{n: ("cnnviz.evaluate", n) for n in ("Evaluation",)},
+    **{n: ("cnnviz.features", n) for n in ("FeatureMaps", "TopExamples", "pool", "pooling")},
+    **{n: ("cnnviz.optvis", n) for n in ("MaximizationResult", "Regularization")},
+    **{n: ("cnnviz.class_examples", n) for n in ("ClassExamples", "class_examples")},
+    **{n: ("cnnviz.fake_vs_constrained", n) for n in ("ClassImages", "fake_vs_constrained")},
+    **{n: ("cnnviz.core.model", n) for n in ("reference_model",)},
+    **{n: ("cnnviz.core.probe", n) for n in ("Probe",)},
+    **{n: ("cnnviz.core.build", n) for n in ("get_probe",)},
+    **{n: ("cnnviz.report", n) for n in ("Report", "ReportOptions", "report_figures")},
+    **{n: ("cnnviz.training.recipes", n) for n in ("RECIPES",)},
+    **{n: ("cnnviz.training.results", n) for n in ("TrainResult", "load_card", "load_history")},
+    **{n: ("cnnviz.convolution", n) for n in (
+        "ConvolutionStep", "conv_step", "convolution_step", "convolve", "kernel_and_bias", "plot_convolution_step")},
+    **{n: ("cnnviz.training.experiments", n) for n in ("plot_batch_timing", "time_batch_sizes")},
+    **{n: ("cnnviz.replay", n) for n in ("plot_snapshots",)},
+    **{n: ("cnnviz.training.snapshots", n) for n in ("Snapshot", "SnapshotRun")},
+    **{n: ("cnnviz.atlas", n) for n in ("Atlas", "load_atlas")},
+    **{n: ("cnnviz.concepts", n) for n in (
+        "Concepts", "concept_completeness", "plot_concept_completeness", "plot_concept_map", "plot_concepts")},
+    **{n: (f"cnnviz.optvis.{n}", "") for n in ("objectives", "param", "transforms")},  # the modules themselves
 }
 
 
+def _new_spelling(name: str) -> str:
+    """How to reach a deprecated name now: ``cnnviz.plots.plot_filters``, or an import where the module's
+    attribute is a function of the same name (``cnnviz.train`` is the function, not the module)."""
+    module, attr = _DEPRECATED[name]
+    if not attr:
+        return module
+    if module.rsplit(".", 1)[-1] in _FUNCTION_OVER_MODULE:
+        return f"from {module} import {attr}"
+    return f"{module}.{attr}"
+
+
+#: public calls whose keyword options are checked (unknown ones are one-line errors) and that take
+#: ``input_range=`` / ``class_names=`` / ``convention=`` for that call only: name -> what its ``**options`` take
+#: (``module:function`` giving the names, a fixed list, or None for "its signature says it all")
+_CHECKED: dict[str, str | tuple[str, ...] | None] = {
+    "predict": None, "feature_maps": None, "filters": None, "top_examples": None, "evaluate": None,
+    "attribute": ".attribution.base:method_options", "faithfulness": ".attribution.base:method_options",
+    "sanity_check": ".attribution.base:method_options", "maximize": ("class",),
+    "maximize_filter": ("l1", "l2", "tv", "jitter", "blur"), "report": ".report.options:report_options",
+    "export_figures": ".report.options:report_options", "dataset_examples": None,
+}  # (the calls that live in submodules check their options where they are defined)
+
+
 def _checked(name: str, fn):
-    from . import public
+    from .core.options import public
 
     extra = _CHECKED[name]
     if isinstance(extra, str):
-        extra = getattr(public, extra)
+        module, function = extra.split(":")
+        extra = getattr(importlib.import_module(module, __name__), function)
     elif extra is not None:
         names = list(extra)
         extra = lambda: names  # noqa: E731
-    return public.public(fn, extra=extra)
+    return public(fn, extra=extra)
 
 
 class _Package(types.ModuleType):
     """The package module: resolves public names lazily; a submodule import never hides a function."""
 
     def __getattr__(self, name: str):
+        if name in _DEPRECATED:  # not cached: every use warns, where it is
+            return self._deprecated(name)
         module = _EXPORTS.get(name)
         if module is None:  # a submodule not imported yet (cnnviz.plots, cnnviz.style, ...)
             if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is None:
@@ -203,6 +164,19 @@ class _Package(types.ModuleType):
         if name in _CHECKED:
             value = _checked(name, value)
         self.__dict__[name] = value
+        return value
+
+    def _deprecated(self, name: str):
+        import warnings
+
+        module, attr = _DEPRECATED[name]
+        warnings.warn(f"cnnviz.{name} is deprecated; use {_new_spelling(name)}", DeprecationWarning, stacklevel=3)
+        from ._quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
+        value = importlib.import_module(module)
+        if attr:
+            value = getattr(value, attr)
         return value
 
     def __setattr__(self, name: str, value) -> None:

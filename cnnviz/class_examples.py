@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from .core.build import get_probe
+from .core.options import public
 from .core.probe import Probe
 from .maximize import as_list
 
@@ -57,3 +58,6 @@ def class_examples(classes: int | Sequence[int] | None = None, k: int = 4, *, im
 
 
 __all__ = ["ClassExamples", "class_examples"]
+
+#: unknown keyword options are one-line errors (cnnviz.core.options), as in every public call
+class_examples = public(class_examples)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .core.display import shows
+from .core.options import public
 
 if TYPE_CHECKING:
     import keras
@@ -225,3 +226,11 @@ def plot_convolution_step(step: ConvolutionStep, *, dpi: int = 110) -> Figure:
     ax.set_title(f"output {step.output.shape[0]}x{step.output.shape[1]}\n{step.filled} of {step.output.size} done")
     hide_ticks(ax)
     return fig
+
+#: unknown keyword options are one-line errors (cnnviz.core.options), as in every public call
+kernel_and_bias = public(kernel_and_bias)
+
+__all__ = [
+    "ConvolutionStep", "convolution_step", "convolve", "kernel_and_bias", "output_size",
+    "plot_convolution_step",
+]

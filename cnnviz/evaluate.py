@@ -229,3 +229,6 @@ def _folder(path: Path, probe: Probe, batch_size: int) -> tuple[Iterator, str, l
             yield x, np.array([i for _, i in chunk])
 
     return batches(), f"{path} ({len(files)} images in {len(classes)} class folders)", classes
+
+
+__all__ = ["Evaluation", "evaluate"]

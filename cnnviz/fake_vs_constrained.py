@@ -11,6 +11,7 @@ import keras
 from .class_examples import ClassExamples, class_examples
 from .core.build import get_probe
 from .core.display import shows
+from .core.options import public
 from .maximize import maximize
 from .optvis.result import MaximizationResult
 
@@ -48,3 +49,6 @@ def fake_vs_constrained(model: keras.Model | None = None, *, classes: Sequence[i
 
 
 __all__ = ["ClassImages", "fake_vs_constrained"]
+
+#: unknown keyword options are one-line errors (cnnviz.core.options), as in every public call
+fake_vs_constrained = public(fake_vs_constrained)

@@ -280,3 +280,9 @@ def _layer_model(probe: Probe, layer: str) -> keras.Model:
     if key not in probe.cache:
         probe.cache[key] = keras.Model(probe.model.inputs[0], probe.tensor(layer))
     return probe.cache[key]
+
+
+__all__ = [
+    "FeatureMaps", "TopExamples", "feature_maps", "filters", "pool", "predict", "receptive_field",
+    "top_examples",
+]

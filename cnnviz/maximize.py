@@ -1,7 +1,7 @@
 """Activation maximization: the input the network thinks is most "6" (or most "filter 12 of conv2").
 
-The friendly front door to :mod:`cnnviz.optvis` (Lucid's four parts: ``cnnviz.objectives``,
-``cnnviz.param``, ``cnnviz.transforms`` and the compiled loop). ``class`` is a Python keyword,
+The friendly front door to :mod:`cnnviz.optvis` (Lucid's four parts: ``cnnviz.optvis.objectives``,
+``cnnviz.optvis.param``, ``cnnviz.optvis.transforms`` and the compiled loop). ``class`` is a Python keyword,
 so all of these work::
 
     cnnviz.maximize(6)
@@ -81,7 +81,7 @@ def maximize(
     of pixels, with a penalty keeping it near the prior: the image is a plausible handwritten digit that the
     model calls the class (what the model responds to *among natural digits*; pixels show what it responds to
     *at all*). ``n``: images per target, kept apart by a diversity term. ``objective``, ``param``,
-    ``transforms``: the open engine (:mod:`cnnviz.objectives`, :mod:`cnnviz.param`, :mod:`cnnviz.transforms`).
+    ``transforms``: the open engine (:mod:`cnnviz.optvis.objectives`, :mod:`cnnviz.optvis.param`, :mod:`cnnviz.optvis.transforms`).
     Same ``seed`` -> same images. ``start``: an image to start from (pixel parameterisation). ``decay``: how
     far the learning rate falls along a cosine by the last step (0: constant; default: the kind's own).
     ``input_range=(lo, hi)``: the pixel range the model expects, when cnnviz cannot read it from the model.

@@ -255,3 +255,6 @@ def _write_mp4(frames: list[np.ndarray], path: Path, fps: float, ffmpeg: str) ->
            "-r", str(fps), "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", "-f", "mp4",
            str(path)]
     subprocess.run(cmd, input=b"".join(f.tobytes() for f in frames), check=True)
+
+
+__all__ = ["plot_snapshots", "replay"]

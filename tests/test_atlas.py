@@ -56,7 +56,7 @@ def test_tie_aware_comparison_still_sees_a_wrong_order():
 
 
 def test_class_logits_equal_keras_logits_sorted(atlas, sample):
-    probe = cnnviz.get_probe()
+    probe = cnnviz.core.build.get_probe()
     logits = probe.logits_model.predict(cnnviz.preprocess(sample.x_test), verbose=0)  # Keras, one pass
     for c in range(10):
         order = np.argsort(-logits[:, c], kind="stable")[:9]
@@ -190,9 +190,9 @@ def test_the_report_uses_an_atlas_beside_the_model(tmp_path, sample):
     assert [p.name for p in planned] == ["conv1_dataset_examples", "conv2_dataset_examples", "class_dataset_examples"]
     fig = planned[-1].build()
     assert len([ax for ax in fig.axes if ax.images]) == 2 * 4  # classes 3 and 6, 4 images each
-    cnnviz.save_figure(plot_atlas(load_atlas(atlas_path_for(model_file)), "conv1", channels=[0]), tmp_path / "a.png")
+    cnnviz.plots.save_figure(plot_atlas(load_atlas(atlas_path_for(model_file)), "conv1", channels=[0]), tmp_path / "a.png")
 
-    other = cnnviz.reference_model()  # other weights: the atlas beside it is not used
+    other = cnnviz.core.model.reference_model()  # other weights: the atlas beside it is not used
     ctx = build_context(other, None, options, lambda line: None)
     ctx.cache["model_source"] = str(model_file)
     assert list(SECTIONS["atlas"].plan(ctx)) == []

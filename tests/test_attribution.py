@@ -31,11 +31,11 @@ def test_attribution_puts_more_mass_on_the_digit_than_on_the_background(method, 
 
 
 def test_explicit_targets_and_shortcuts(digit):
-    for_seven = cnnviz.gradcam(digit, 7)
-    for_one = cnnviz.gradcam(digit, 1)
+    for_seven = cnnviz.attribution.gradcam(digit, 7)
+    for_one = cnnviz.attribution.gradcam(digit, 1)
     assert for_seven.targets == [7] and for_one.targets == [1]
     assert not np.allclose(for_seven.maps, for_one.maps)
-    assert cnnviz.saliency(digit).method == "saliency"
+    assert cnnviz.attribution.saliency(digit).method == "saliency"
     with pytest.raises(ValueError, match="class 12 is out of range"):
         cnnviz.attribute(digit, "saliency", 12)
     with pytest.raises(ValueError, match="2 targets for 1 images"):
@@ -55,6 +55,6 @@ def test_bad_method_and_model_without_conv_layer(digit):
 
 
 def test_plot_attribution(sample, tmp_path):
-    fig = cnnviz.plot_attribution(cnnviz.attribute(sample.x_test[:3], "gradcam"))
+    fig = cnnviz.plots.plot_attribution(cnnviz.attribute(sample.x_test[:3], "gradcam"))
     assert fig._suptitle is not None and fig._suptitle.get_text() == "Grad-CAM on conv2"
-    assert cnnviz.save_figure(fig, tmp_path / "a.svg").stat().st_size > 5000
+    assert cnnviz.plots.save_figure(fig, tmp_path / "a.svg").stat().st_size > 5000

@@ -138,7 +138,7 @@ def test_noise_tunnel_is_seeded_locally_and_reduces_to_its_base(sample):
     generator = tf.random.get_global_generator()
     tf.random.uniform(()), generator.normal(()), np.random.random()  # every stream mid-way
     before = state()
-    cnnviz.smoothgrad(sample.x_test[0], seed=0)
+    cnnviz.attribution.smoothgrad(sample.x_test[0], seed=0)
     assert state() == before
 
 

@@ -33,7 +33,7 @@ def test_dictionary_is_non_negative_and_shaped(fitted):
 
 
 def test_r2_recomputed_by_hand(fitted):
-    probe = cnnviz.get_probe()
+    probe = cnnviz.core.build.get_probe()
     x = probe.prepare(cnnviz.load_sample().x_test)
     acts = np.maximum(probe.forward(x)["conv2"], 0).reshape(-1, 64).astype(np.float64)
     coeff = fitted.coefficients(acts)
@@ -50,7 +50,7 @@ def test_r2_recomputed_by_hand(fitted):
 
 
 def test_patches_are_where_the_concept_is_strongest(fitted):
-    probe = cnnviz.get_probe()
+    probe = cnnviz.core.build.get_probe()
     sample = cnnviz.load_sample()
     c = 3
     index = int(fitted.patch_indices[c, 0])
@@ -100,7 +100,7 @@ def test_evidence_fidelity_and_stability(fitted):
 def test_fidelity_drop_recomputed_with_keras_layers(fitted):
     """Remove concept k from one image's conv2 and run pool2 -> flatten -> dense as plain Keras layers."""
     model = cnnviz.load_model()
-    probe = cnnviz.get_probe()
+    probe = cnnviz.core.build.get_probe()
     x = probe.prepare(cnnviz.load_sample().x_test[:1])
     tail = [model.get_layer(n) for n in ("pool2", "flatten", "predictions")]
 
@@ -126,7 +126,7 @@ def test_concept_map_contributions_match_a_numpy_backprop_and_a_finite_differenc
     post-ReLU, so all-zero windows tie) -> flatten -> dense in float64 numpy; (2) a central finite difference along
     the part of the step where the activation is positive (no ties there)."""
     model = cnnviz.load_model()
-    probe = cnnviz.get_probe()
+    probe = cnnviz.core.build.get_probe()
     image = cnnviz.load_sample().x_test[0]
     m = concept_map(image, fitted)
     assert m.maps.shape == (8, 28, 28) and (m.maps >= -1e-6).all()
@@ -173,8 +173,8 @@ def test_bad_input_is_one_clear_error():
 def test_plots_render(fitted, tmp_path):
     fig = plot_concepts(fitted)
     assert "R²" in fig.cnnviz_caption and "held-out" in fig.cnnviz_caption
-    cnnviz.save_figure(fig, tmp_path / "c.png")
-    cnnviz.save_figure(plot_concept_map(concept_map(cnnviz.load_sample().x_test[1], fitted)), tmp_path / "m.png")
+    cnnviz.plots.save_figure(fig, tmp_path / "c.png")
+    cnnviz.plots.save_figure(plot_concept_map(concept_map(cnnviz.load_sample().x_test[1], fitted)), tmp_path / "m.png")
     assert (tmp_path / "c.png").stat().st_size > 10_000
     assert fitted._repr_png_()[:4] == b"\x89PNG"
 
@@ -195,7 +195,7 @@ def test_feature_visualizations_rise_with_the_data_prior():
     assert any("data prior" in note for note in c.notes)
     assert not any("did not rise" in note for note in c.notes)
     # each picture scores higher on its own concept than on the others' (relative to a typical image)
-    probe = cnnviz.get_probe()
+    probe = cnnviz.core.build.get_probe()
     acts = np.maximum(probe.forward(probe.prepare(c.images))["conv2"], 0).mean(axis=(1, 2))
     unit = c.dictionary / np.linalg.norm(c.dictionary, axis=1, keepdims=True)
     held = np.maximum(c._holdout["acts"], 0).mean(axis=(1, 2)) @ unit.T

@@ -22,7 +22,7 @@ NAMES = [n for n in ("rgb_separable", "residual_bn", "rescaling", "symmetric", "
 @pytest.mark.parametrize("name", NAMES)
 def test_concepts_on_zoo_model(name):
     entry = build(name)
-    probe = cnnviz.get_probe(entry.model, input_range=entry.override)
+    probe = cnnviz.core.build.get_probe(entry.model, input_range=entry.override)
     layer = probe.conv_layer_names[-1]
     display = np.clip(np.asarray(probe.to_display(entry.x), np.float32), 0, 1)
     n = min(4, int(probe.tensor(layer).shape[-1]))

@@ -16,6 +16,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import cnnviz
+from cnnviz.training.results import load_card
 
 APP = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
 
@@ -52,7 +53,7 @@ def test_model_page_shows_architecture_card_and_curves():
     assert shapes["conv1"] == "26 x 26 x 32"
     assert shapes["pool1"] == "13 x 13 x 32"
     assert int(table["parameters"].sum()) == cnnviz.load_model().count_params()
-    card = cnnviz.load_card()
+    card = load_card()
     assert at.metric[0].label == "Test accuracy"
     assert at.metric[0].value == f"{card['test_accuracy']:.2%}"
     assert len(image_urls(at)) == 1  # the accuracy and loss curves
@@ -198,7 +199,7 @@ def keras_files(tmp_path_factory) -> dict[str, Path]:
     import keras
 
     folder = tmp_path_factory.mktemp("models")
-    good = cnnviz.save_model(cnnviz.reference_model(), folder / "fresh.keras")
+    good = cnnviz.save_model(cnnviz.core.model.reference_model(), folder / "fresh.keras")
     inputs = keras.Input((28, 28, 1))
     not_classifier = keras.Model(inputs, keras.layers.Conv2D(4, 3)(inputs))
     bad = cnnviz.save_model(not_classifier, folder / "feature_extractor.keras")

@@ -51,7 +51,7 @@ def test_refused_uploads_are_deleted(uploads, tmp_path):
     uploader.upload("garbage.keras", b"PK\x03\x04 but not really a zip", "application/octet-stream").run()
     assert not at.exception and at.sidebar.error
     assert list(uploads.glob("*")) == []  # nothing refused stays on disk
-    good = cnnviz.save_model(cnnviz.reference_model(), tmp_path / "fresh.keras")
+    good = cnnviz.save_model(cnnviz.core.model.reference_model(), tmp_path / "fresh.keras")
     at.sidebar.file_uploader[0].upload("fresh.keras", good.read_bytes(), "application/octet-stream").run()
     assert not at.exception and not at.sidebar.error
     assert len(list(uploads.glob("upload-*.keras"))) == 1  # what is accepted is kept

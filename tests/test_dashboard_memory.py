@@ -14,7 +14,7 @@ import cnnviz
 @pytest.fixture(scope="module")
 def model_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("uploads")
-    return [str(cnnviz.save_model(cnnviz.reference_model(seed=i), folder / f"m{i}.keras")) for i in range(14)]
+    return [str(cnnviz.save_model(cnnviz.core.model.reference_model(seed=i), folder / f"m{i}.keras")) for i in range(14)]
 
 
 def test_evicted_models_are_collected(model_files):

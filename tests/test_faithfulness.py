@@ -90,8 +90,8 @@ def test_baselines_and_bad_arguments(images):
 
 def test_plot_faithfulness(images, tmp_path):
     result = faithfulness(images, methods=["saliency", "gradcam"])
-    fig = cnnviz.plot_faithfulness(result)
+    fig = cnnviz.attribution.plot_faithfulness(result)
     assert fig._suptitle.get_text() == "Deletion on 6 images"
     labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
     assert labels == ["Saliency", "Grad-CAM", "Random order"]
-    assert cnnviz.save_figure(fig, tmp_path / "f.png").stat().st_size > 10000
+    assert cnnviz.plots.save_figure(fig, tmp_path / "f.png").stat().st_size > 10000

@@ -46,16 +46,16 @@ def test_feature_maps_of_a_batch_and_chosen_layers(sample):
 def test_four_kinds_of_pooling_agree_with_keras():
     fmap = np.random.default_rng(0).random((11, 11)).astype(np.float32)
     x = fmap[None, ..., None]
-    pools = cnnviz.pooling(fmap)
+    pools = cnnviz.features.pooling(fmap)
     assert list(pools) == ["max", "average", "global max", "global average"]
     np.testing.assert_allclose(pools["max"], keras.layers.MaxPooling2D(2)(x)[0, ..., 0], atol=1e-6)
     np.testing.assert_allclose(pools["average"], keras.layers.AveragePooling2D(2)(x)[0, ..., 0], atol=1e-6)
     assert pools["global max"].item() == pytest.approx(float(keras.layers.GlobalMaxPooling2D()(x)[0, 0]))
     assert pools["global average"].item() == pytest.approx(float(keras.layers.GlobalAveragePooling2D()(x)[0, 0]))
     with pytest.raises(ValueError, match="one 2-D feature map"):
-        cnnviz.pool(np.zeros((2, 4, 4)))
+        cnnviz.features.pool(np.zeros((2, 4, 4)))
     with pytest.raises(ValueError, match="unknown pooling 'min'"):
-        cnnviz.pool(fmap, "min")
+        cnnviz.features.pool(fmap, "min")
 
 
 def test_filters_are_the_kernels(model):
@@ -119,7 +119,7 @@ def test_a_model_that_is_not_a_classifier_is_refused():
 def test_a_single_output_unit_is_a_binary_classifier():
     one_logit = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
                                   keras.layers.Dense(1)])
-    probe = cnnviz.get_probe(one_logit)
+    probe = cnnviz.core.build.get_probe(one_logit)
     assert (probe.output_kind, probe.num_classes, probe.binary) == ("logits", 2, True)
     x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
     p1 = 1 / (1 + np.exp(-one_logit.predict(x, verbose=0)[:, 0]))

@@ -217,7 +217,7 @@ def test_check_writable_creates_nothing(tmp_path):
 def test_report_lists_a_bomb_and_keeps_the_rest(bombs, tmp_path):
     from cnnviz.report.context import example_images
 
-    probe = cnnviz.get_probe()
+    probe = cnnviz.core.build.get_probe()
     good = tmp_path / "good.png"
     Image.fromarray(cnnviz.load_sample().x_test[0]).save(good)
     lines: list[str] = []

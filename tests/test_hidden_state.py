@@ -50,10 +50,9 @@ def test_weights_version_sees_set_weights_and_not_the_optimizer_count():
 
 
 def test_compiled_loops_are_a_bounded_lru_and_an_evicted_loop_gives_the_same_answer():
-    from cnnviz.objectives import channel
     from cnnviz.optvis import render as R
-    from cnnviz.optvis.objectives import skeleton
-    from cnnviz.param import pixels
+    from cnnviz.optvis.objectives import channel, skeleton
+    from cnnviz.optvis.param import pixels
 
     probe = get_probe(_clone(cnnviz.load_model()))
     first = R.render(probe, channel("conv2", 0), pixels(), (), [0], steps=5, seed=1)

@@ -31,7 +31,7 @@ print("use:", os.environ.get("TF_CPP_MIN_LOG_LEVEL") == level, os.fstat(2).st_in
       callable(cnnviz.train) and not isinstance(cnnviz.train, types.ModuleType),
       callable(cnnviz.evaluate) and not isinstance(cnnviz.evaluate, types.ModuleType),
       callable(cnnviz.report) and not isinstance(cnnviz.report, types.ModuleType),
-      isinstance(cnnviz.objectives, types.ModuleType),
+      isinstance(cnnviz.optvis.objectives, types.ModuleType),
       [n for n in cnnviz.__all__ if not hasattr(cnnviz, n)], set(cnnviz.__all__) <= set(dir(cnnviz)))
 """
 

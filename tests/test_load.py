@@ -33,7 +33,7 @@ def _calls(models: dict, sample) -> list[tuple[str, int, callable]]:
 
 @pytest.mark.slow
 def test_concurrent_sessions_get_the_answers_of_calls_made_alone(sample, tmp_path):
-    uploaded = cnnviz.load_model(cnnviz.save_model(cnnviz.reference_model(seed=7), tmp_path / "up.keras"))
+    uploaded = cnnviz.load_model(cnnviz.save_model(cnnviz.core.model.reference_model(seed=7), tmp_path / "up.keras"))
     trained = cnnviz.train(sample, recipe="fast", epochs=1, seed=2, evaluate=False, verbose=0).model
     models = {"shipped": None, "uploaded": uploaded, "trained": trained}
     calls = _calls(models, sample)
@@ -71,10 +71,10 @@ def _rss_mb() -> float:
 def test_memory_stays_bounded_over_many_model_loads_and_evictions(tmp_path):
     from cnnviz.dashboard import models
 
-    files = [str(cnnviz.save_model(cnnviz.reference_model(seed=i), tmp_path / f"m{i}.keras")) for i in range(6)]
+    files = [str(cnnviz.save_model(cnnviz.core.model.reference_model(seed=i), tmp_path / f"m{i}.keras")) for i in range(6)]
     models.get_model.clear()
     for path in files:  # warm-up: every distinct graph traced once, the cache full
-        cnnviz.get_probe(models.get_model(path))
+        cnnviz.core.build.get_probe(models.get_model(path))
     gc.collect()
     start = _rss_mb()
     for i in range(60 * SCALE):  # reload the same files after they are evicted: nothing may accumulate

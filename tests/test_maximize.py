@@ -17,8 +17,8 @@ def test_maximize_six_with_defaults_is_a_confident_six():
 
 
 def test_default_learning_rate_keeps_the_same_path_over_any_number_of_steps():
+    from cnnviz.optvis.param import pixels
     from cnnviz.optvis.presets import class_learning_rate
-    from cnnviz.param import pixels
 
     # 200 steps keep the learning rate they always had; fewer steps take longer ones, up to 0.3
     assert [class_learning_rate(pixels(), s) for s in (1000, 200, 100, 80, 10)] == [0.1, 0.1, 0.2, 0.25, 0.3]
@@ -68,13 +68,15 @@ def test_l1_makes_fewer_pixels_light_up():
 
 
 def test_the_tutorials_experiment_in_one_call():
-    experiment = cnnviz.fake_vs_constrained(steps=120)
+    from cnnviz.fake_vs_constrained import fake_vs_constrained
+
+    experiment = fake_vs_constrained(steps=120)
     assert experiment.plain.targets == list(range(10)) == experiment.constrained.targets
     assert experiment.plain.regularization == Regularization()
     assert experiment.constrained.regularization.l1 > 0
     assert (experiment.plain.predicted == np.arange(10)).mean() >= 0.9
     assert experiment.constrained.images.mean() < experiment.plain.images.mean()
-    fig = cnnviz.plot_fake_vs_constrained(experiment)
+    fig = cnnviz.plots.plot_fake_vs_constrained(experiment)
     assert len(fig.axes) == 22
 
 
@@ -127,6 +129,6 @@ def test_bad_targets_are_clear_errors():
 
 def test_plot_maximization_shows_images_curves_and_softmax(tmp_path):
     result = cnnviz.maximize([3, 5], steps=20)
-    fig = cnnviz.plot_maximization(result)
+    fig = cnnviz.plots.plot_maximization(result)
     assert "class 3" in fig.axes[0].get_title()
-    assert cnnviz.save_figure(fig, tmp_path / "m.png").stat().st_size > 5000
+    assert cnnviz.plots.save_figure(fig, tmp_path / "m.png").stat().st_size > 5000

@@ -10,9 +10,9 @@ import pytest
 import cnnviz
 from cnnviz.core.build import get_probe
 from cnnviz.maximize import Regularization
-from cnnviz.objectives import l1
 from cnnviz.optvis import objectives as O
 from cnnviz.optvis.calibration import penalty_factor
+from cnnviz.optvis.objectives import l1
 from cnnviz.optvis.plan import back_off
 from cnnviz.optvis.reached import REACHED_SOFTMAX
 
@@ -39,7 +39,7 @@ def test_the_default_backs_off_when_it_misses_and_says_so():
     heavy = Regularization(l1=3000.0, tv=10.0)
     first = cnnviz.maximize([0, 3, 6], regularization=heavy, steps=30)
     assert not first.reached.any()
-    result = back_off(probe, first, heavy, penalty_factor(probe), cnnviz.param.pixels(), (), 30, 0, 0.0)
+    result = back_off(probe, first, heavy, penalty_factor(probe), cnnviz.optvis.param.pixels(), (), 30, 0, 0.0)
     _, expected = softmax_reached(probe.source, result)
     np.testing.assert_array_equal(result.reached, expected)
     assert result.reached.all(), result.message

@@ -14,7 +14,7 @@ from cnnviz.core.saving import save_model
 
 
 def test_reference_model_is_the_tutorials_network_layer_by_layer():
-    model = cnnviz.reference_model()
+    model = cnnviz.core.model.reference_model()
     rows = layer_table(model)
     assert [(r["name"], r["type"], r["output_shape"], r["parameters"]) for r in rows] == [
         ("conv1", "Conv2D", (26, 26, 32), 320),
@@ -41,12 +41,12 @@ def test_shipped_model_loads_fast_and_is_good(model, sample):
     loaded = load_model()
     assert time.perf_counter() - started < 1.0
     assert loaded.count_params() == 34826
-    card = cnnviz.load_card()
+    card = cnnviz.training.results.load_card()
     assert card["test_accuracy"] >= 0.992 and card["parameters"] == 34826
     assert card["data"]["test_images"] == 10000 and len(card["data"]["sha256"]) == 64
     for key in ("recipe", "epochs_run", "seconds", "machine", "versions"):
         assert key in card
-    history = cnnviz.load_history()
+    history = cnnviz.training.results.load_history()
     assert len(history["accuracy"]) == card["epochs_run"] and "val_loss" in history
     accuracy = (loaded.predict(cnnviz.preprocess(sample.x_test), verbose=0).argmax(1) == sample.y_test).mean()
     assert accuracy > 0.98
@@ -54,7 +54,7 @@ def test_shipped_model_loads_fast_and_is_good(model, sample):
 
 def test_save_is_atomic_a_failure_mid_save_leaves_the_old_model(tmp_path, monkeypatch):
     path = tmp_path / "model.keras"
-    old = cnnviz.reference_model()
+    old = cnnviz.core.model.reference_model()
     save_model(old, path)
     old_bytes = path.read_bytes()
 
@@ -65,7 +65,7 @@ def test_save_is_atomic_a_failure_mid_save_leaves_the_old_model(tmp_path, monkey
 
     monkeypatch.setattr(keras.Model, "save", broken_save)
     with pytest.raises(OSError, match="No space"):
-        save_model(cnnviz.reference_model(), path)
+        save_model(cnnviz.core.model.reference_model(), path)
     monkeypatch.undo()
     assert path.read_bytes() == old_bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]  # no temporary file left
@@ -76,7 +76,7 @@ def test_save_is_atomic_a_failure_mid_save_leaves_the_old_model(tmp_path, monkey
 
 def test_save_refuses_other_extensions(tmp_path):
     with pytest.raises(ModelError, match=".keras"):
-        save_model(cnnviz.reference_model(), tmp_path / "model.h5")
+        save_model(cnnviz.core.model.reference_model(), tmp_path / "model.h5")
 
 
 def test_load_errors_are_clear(tmp_path):

@@ -15,6 +15,7 @@ import cnnviz
 from cnnviz import notebook
 from cnnviz.core import display
 from cnnviz.plots import figure_bytes
+from cnnviz.replay import plot_snapshots
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,16 +29,16 @@ def png_pixels(data: bytes) -> np.ndarray:
 def results(sample):
     digit = sample.x_test[:2]
     return {
-        "FeatureMaps": (cnnviz.feature_maps(digit, layers=["conv1"]), lambda r: cnnviz.plot_feature_maps(r)),
-        "MaximizationResult": (cnnviz.maximize([1, 2], steps=5), cnnviz.plot_maximization),
-        "filter MaximizationResult": (cnnviz.maximize_filter("conv1", [0, 1], steps=5), cnnviz.plot_filter_patterns),
-        "Attribution": (cnnviz.attribute(digit, method="saliency"), cnnviz.plot_attribution),
-        "TopExamples": (cnnviz.top_examples("conv1", 0, k=4, images=sample.x_test[:50]), cnnviz.plot_top_examples),
-        "Evaluation": (cnnviz.evaluate(data="sample"), cnnviz.plot_confusion),
-        "TrainResult": (cnnviz.TrainResult(model=cnnviz.load_model(), history=cnnviz.load_history(),
-                                           recipe=cnnviz.RECIPES["augmented"], seconds=1.0, test_accuracy=0.9933),
-                        lambda r: cnnviz.plot_history(r.history, title="Training curves (test accuracy 0.9933)")),
-        "SnapshotRun": (cnnviz.load_snapshots(), cnnviz.plot_snapshots),
+        "FeatureMaps": (cnnviz.feature_maps(digit, layers=["conv1"]), lambda r: cnnviz.plots.plot_feature_maps(r)),
+        "MaximizationResult": (cnnviz.maximize([1, 2], steps=5), cnnviz.plots.plot_maximization),
+        "filter MaximizationResult": (cnnviz.maximize_filter("conv1", [0, 1], steps=5), cnnviz.plots.plot_filter_patterns),
+        "Attribution": (cnnviz.attribute(digit, method="saliency"), cnnviz.plots.plot_attribution),
+        "TopExamples": (cnnviz.top_examples("conv1", 0, k=4, images=sample.x_test[:50]), cnnviz.plots.plot_top_examples),
+        "Evaluation": (cnnviz.evaluate(data="sample"), cnnviz.plots.plot_confusion),
+        "TrainResult": (cnnviz.training.results.TrainResult(model=cnnviz.load_model(), history=cnnviz.training.results.load_history(),
+                                           recipe=cnnviz.training.recipes.RECIPES["augmented"], seconds=1.0, test_accuracy=0.9933),
+                        lambda r: cnnviz.plots.plot_history(r.history, title="Training curves (test accuracy 0.9933)")),
+        "SnapshotRun": (cnnviz.load_snapshots(), plot_snapshots),
     }
 
 
@@ -59,13 +60,13 @@ def test_every_exported_result_class_is_registered():
 
 
 def test_a_new_result_class_opts_in_with_one_line(sample):
-    @display.shows(lambda r: cnnviz.plot_filters(r.weights, layer="conv1"))
+    @display.shows(lambda r: cnnviz.plots.plot_filters(r.weights, layer="conv1"))
     @dataclass
     class Kernels:
         weights: np.ndarray
 
     data = Kernels(cnnviz.filters("conv1"))._repr_png_()
-    expected = figure_bytes(cnnviz.plot_filters(cnnviz.filters("conv1"), layer="conv1"), "png", dpi=display.NOTEBOOK_DPI)
+    expected = figure_bytes(cnnviz.plots.plot_filters(cnnviz.filters("conv1"), layer="conv1"), "png", dpi=display.NOTEBOOK_DPI)
     assert png_pixels(data).shape == png_pixels(expected).shape
 
 

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 import cnnviz
 from cnnviz.core.build import get_probe
-from cnnviz.objectives import (
+from cnnviz.optvis.objectives import (
     Context,
     as_objective,
     blur_penalty,
@@ -16,15 +16,16 @@ from cnnviz.objectives import (
     class_logit,
     direction,
     diversity,
+    evaluate,
     l1,
     l2,
     neuron,
+    skeleton,
     total_variation,
 )
-from cnnviz.optvis.objectives import evaluate, skeleton
+from cnnviz.optvis.param import fourier, generator, pixels
 from cnnviz.optvis.render import record_every, render, renderer
-from cnnviz.param import fourier, generator, pixels
-from cnnviz.transforms import apply, jitter, pad, rotate, scale
+from cnnviz.optvis.transforms import apply, jitter, pad, rotate, scale
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +243,7 @@ def test_the_open_engine_with_a_custom_objective_param_and_transforms():
 def test_a_target_not_reached_is_said_in_the_result_and_the_figure(tmp_path):
     result = cnnviz.maximize([3, 5], steps=1, regularization="none")
     assert not result.reached.any() and "not reached" in result.message
-    fig = cnnviz.plot_maximization(result)
+    fig = cnnviz.plots.plot_maximization(result)
     texts = [ax.get_title() for ax in fig.axes] + [t.get_text() for t in fig.texts]
     assert any("NOT REACHED" in t for t in texts) and any("not reached" in t for t in texts)
 

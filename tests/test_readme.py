@@ -1,11 +1,14 @@
-"""The README is a test: its command lines and its API block run as written, in a fresh folder, full MNIST absent.
+"""The README and the documentation's guides are tests: their command lines and code blocks run as written, in a
+fresh folder, full MNIST absent ("run what the docs run").
 
-Every ``cnnviz ...`` line of the README's shell blocks runs in one temporary folder, in README order (the
-train line makes the ``my_model.keras`` that later lines read), with ``HOME`` there (no Keras cache) and the
-MNIST download pointed at a closed local port: the lines must work on the bundled sample and say so.
-Files a line names as the user's own (``my_digit.png``, ``my_digits/``, ``mnist.npz``) are made first from
-the sample. Lines that take minutes (the report, the export) and the multi-machine lines are left to their own
-tests; ``cnnviz dashboard`` is opened in Chromium. Run with ``pytest -m "slow and browser" tests/test_readme.py``.
+Every ``cnnviz ...`` line of the shell blocks of the README and of the pages under docs/ (getting started, the
+guides) runs in one temporary folder, in page order (the train line makes the ``my_model.keras`` that later lines
+read), with ``HOME`` there (no Keras cache) and the MNIST download pointed at a closed local port: the lines must
+work on the bundled sample and say so. Files a line names as the user's own (``my_digit.png``, ``my_digits/``,
+``mnist.npz``) are made first from the sample. Every ``python`` block runs too, in the same folder. Lines and
+blocks that take minutes (the report, the export), need several machines or are sketches over the reader's own
+model are LEFT_OUT, each with the test that covers it; ``cnnviz dashboard`` is opened in Chromium.
+Run with ``pytest -m "slow and browser" tests/test_readme.py``.
 """
 
 from __future__ import annotations
@@ -29,19 +32,36 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
+#: the pages whose commands and code run here: the README, then the site's pages in reading order
+PAGES = [ROOT / "README.md", ROOT / "docs" / "index.md", ROOT / "docs" / "getting-started.md",
+         *sorted((ROOT / "docs" / "guides").glob("*.md"), key=lambda p: (p.name != "cli.md", p.name))]
 CLOSED_PORT = 8662  # nothing listens: the MNIST download fails at once, as offline
-#: README lines not run here, and why (each is run by its own test or needs several machines)
+#: lines and code blocks not run here, and why (each is run by its own test, needs several machines, or is a
+#: sketch over the reader's own model): a key matches a line or block that contains it
 LEFT_OUT = {"cnnviz report": "minutes of work: tests/test_report.py", "cnnviz export": "tests/test_report.py",
             "multi-worker": "needs several machines: tests/test_distribute.py",
             "cnnviz dashboard": "a server: test_dashboard_command_serves_a_page_in_chromium below",
-            "pets.keras": "the 'Bring your own model' example: tests/test_readme_byom.py runs it after its Python"}
+            "pets.keras": "the 'Bring your own model' example: tests/test_readme_byom.py runs it after its Python",
+            'cnnviz.report("report.pdf", images=': "minutes of work: tests/test_report.py",
+            '@register("my_section"': "a template: the section and plot_something are the reader's",
+            "probe = cnnviz.core.build.get_probe(model)": "a sketch over the reader's model and images: tests/test_zoo.py",
+            "check = cnnviz.sanity_check(images,": "a sketch over the reader's images: tests/test_sanity.py, "
+                                                   "tests/test_faithfulness.py",
+            "model.fit(x, y, epochs=15": "a sketch over the reader's model.fit: tests/test_snapshots.py",
+            'cnnviz.maximize(range(10), prior="data")': "about a minute of optimization: tests/test_optvis.py, "
+                                                        "tests/test_maximize.py",
+            'c = cnnviz.concepts("conv2", n=8)': "fits 4..32 concepts: tests/test_concepts.py"}
+
+
+def _blocks(langs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(page, code) of every fenced block in ``langs``, page by page."""
+    return [(page.relative_to(ROOT).as_posix(), body) for page in PAGES
+            for lang, body in re.findall(r"^ *```(\w*)\n(.*?)^ *```", page.read_text(), re.S | re.M) if lang in langs]
 
 
 def readme_cli_lines() -> list[str]:
     lines = []
-    for lang, body in re.findall(r"```(\w*)\n(.*?)```", README, re.S):
-        if lang not in ("bash", "sh", ""):
-            continue
+    for _, body in _blocks(("bash", "sh", "")):
         for line in body.splitlines():
             command = line.split("  #")[0].strip()
             if command.startswith("cnnviz ") and command not in lines:
@@ -52,6 +72,18 @@ def readme_cli_lines() -> list[str]:
 def readme_api_block() -> str:
     section = README.split("## The API", 1)[1]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def docs_code_blocks() -> list:
+    """Every python block of the pages but the README's API block (run below) and its copies."""
+    api = readme_api_block()
+    seen: list[str] = []
+    blocks = []
+    for page, code in _blocks(("python",)):
+        if code.strip() != api.strip() and code not in seen:
+            seen.append(code)
+            blocks.append(pytest.param(code, id=f"{page}:{len(blocks)}"))
+    return blocks
 
 
 def _env(home: Path) -> dict:
@@ -97,6 +129,17 @@ def test_readme_command_line_runs_as_written(line, workdir):
         if flag in args:
             written = workdir / args[args.index(flag) + 1]
             assert written.exists(), f"{line}: {written.name} was not written"
+
+
+@pytest.mark.parametrize("code", docs_code_blocks())
+def test_docs_code_block_runs_as_written(code, workdir):
+    reason = next((why for key, why in LEFT_OUT.items() if key in code), None)
+    if reason:
+        pytest.skip(reason)
+    result = subprocess.run([sys.executable, "-c", code], cwd=workdir, env=_env(workdir), capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, f"{code}\n{result.stderr[-3000:]}"
+    assert "Traceback" not in result.stderr and "DeprecationWarning" not in result.stderr, result.stderr[-3000:]
 
 
 def test_readme_api_block_runs_as_written(workdir):

@@ -40,7 +40,7 @@ def test_the_callers_model_is_not_touched(sample, model):
     before = [w.copy() for w in model.get_weights()]
     cnnviz.sanity_check(sample.x_test[:2], methods=["gradcam"], model=model, independent=False)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
-    probe_model = cnnviz.get_probe(model).model  # what the library looks through is untouched too
+    probe_model = cnnviz.core.build.get_probe(model).model  # what the library looks through is untouched too
     assert all(np.array_equal(a, b) for a, b in zip(before, probe_model.get_weights()))
 
 
@@ -78,9 +78,9 @@ def test_bad_input_fails_before_the_work(sample):
 
 
 def test_plot_sanity_check(check, tmp_path):
-    fig = cnnviz.plot_sanity_check(check)
+    fig = cnnviz.attribution.plot_sanity_check(check)
     assert "fails" in fig.axes[(len(check.steps) + 1)].get_ylabel()  # second row: the input itself
-    assert cnnviz.save_figure(fig, tmp_path / "s.png").stat().st_size > 20000
+    assert cnnviz.plots.save_figure(fig, tmp_path / "s.png").stat().st_size > 20000
 
 
 @pytest.mark.parametrize("name", ["sigmoid_binary", "nested", "rgb_separable", "subclassed"])

@@ -16,6 +16,7 @@ import tensorflow as tf
 from PIL import Image
 
 import cnnviz
+from cnnviz.replay import plot_snapshots
 from cnnviz.training.callbacks import Snapshots
 from cnnviz.training.snapshots import filter_images, tile
 
@@ -39,7 +40,7 @@ def read_events(log_dir: Path) -> list:
 def fitted(sample, tmp_path_factory):
     """A real 2-epoch fit of the reference CNN on the bundled sample with a snapshot every epoch."""
     log_dir = tmp_path_factory.mktemp("snapshots")
-    model = cnnviz.reference_model()
+    model = cnnviz.core.model.reference_model()
     model.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
     callback = Snapshots(log_dir, every=1, class_steps=5)
     history = model.fit(sample.x_train[..., None] / 255.0, sample.y_train, epochs=2, batch_size=128,
@@ -102,7 +103,7 @@ def test_replay_gif_has_one_frame_per_snapshot(fitted, tmp_path):
     out = cnnviz.replay(run, tmp_path / "learning.gif")
     with Image.open(out) as gif:
         assert gif.n_frames == len(run) == 3
-    fig = cnnviz.plot_snapshots(run, columns=2)
+    fig = plot_snapshots(run, columns=2)
     assert sum(1 for ax in fig.axes if ax.images) == 4 * 2  # two columns of four image rows
     with pytest.raises(ValueError, match=r"\.gif"):
         cnnviz.replay(run, tmp_path / "learning.avi")
@@ -148,7 +149,7 @@ def test_bad_settings_fail_before_training(tmp_path):
 KILLED_RUN = textwrap.dedent("""
     import sys, cnnviz, keras
     data = cnnviz.load_sample()
-    model = cnnviz.reference_model()
+    model = cnnviz.core.model.reference_model()
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(data.x_train[..., None] / 255.0, data.y_train, epochs=1000, batch_size=32, verbose=0,
               callbacks=[cnnviz.training.callbacks.Snapshots(sys.argv[1], every=1, unit="batch", class_steps=2)])
@@ -222,7 +223,7 @@ def test_any_classifier_color_logits_and_a_loaded_sequential(tmp_path):
     np.testing.assert_array_equal(snap.filters, keras.ops.convert_to_numpy(color.get_layer("stem").kernel))
     # a Sequential loaded from a .keras file: cnnviz looks through a clone, which must follow the training
     path = tmp_path / "seq.keras"
-    cnnviz.reference_model().save(path)
+    cnnviz.core.model.reference_model().save(path)
     loaded = keras.saving.load_model(path)
     loaded.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
     loaded.fit(rng.uniform(0, 1, (64, 28, 28, 1)), rng.integers(0, 10, 64), epochs=2, verbose=0,

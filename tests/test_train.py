@@ -11,7 +11,7 @@ from cnnviz.core.cards import sidecar
 
 
 def test_short_training_on_the_sample_improves_accuracy(sample, tmp_path):
-    untrained = cnnviz.reference_model()
+    untrained = cnnviz.core.model.reference_model()
     before = (untrained.predict(cnnviz.preprocess(sample.x_test), verbose=0).argmax(1) == sample.y_test).mean()
     out = tmp_path / "m.keras"
     result = cnnviz.train(sample, recipe="fast", epochs=2, seed=1, output=out, verbose=0, model=untrained)
@@ -31,7 +31,7 @@ def test_short_training_on_the_sample_improves_accuracy(sample, tmp_path):
 
 
 def test_tutorial_recipe_is_the_default():
-    recipe = cnnviz.RECIPES["tutorial"]
+    recipe = cnnviz.training.recipes.RECIPES["tutorial"]
     assert (recipe.epochs, recipe.batch_size, recipe.learning_rate, recipe.schedule) == (15, 128, 1e-3, "constant")
 
 
@@ -82,15 +82,15 @@ def test_bad_settings_are_refused(sample):
 
 
 def test_plot_history_draws_both_curves(tmp_path):
-    fig = cnnviz.plot_history(cnnviz.load_history())
+    fig = cnnviz.plots.plot_history(cnnviz.training.results.load_history())
     ax_acc, ax_loss = fig.axes
     assert [line.get_label() for line in ax_acc.lines] == ["train", "validation"]
-    assert len(ax_acc.lines[0].get_xdata()) == cnnviz.load_card()["epochs_run"]
+    assert len(ax_acc.lines[0].get_xdata()) == cnnviz.training.results.load_card()["epochs_run"]
     for ext in ("png", "svg", "pdf"):
-        path = cnnviz.save_figure(fig, tmp_path / f"curves.{ext}")
+        path = cnnviz.plots.save_figure(fig, tmp_path / f"curves.{ext}")
         assert path.stat().st_size > 1000
     assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "curves.pdf").read_bytes()[:4] == b"%PDF"
     assert b"<svg" in (tmp_path / "curves.svg").read_bytes()[:400]
     with pytest.raises(ValueError, match=".png, .svg or .pdf"):
-        cnnviz.save_figure(fig, tmp_path / "curves.gif")
+        cnnviz.plots.save_figure(fig, tmp_path / "curves.gif")

@@ -18,7 +18,7 @@ NAMES = list(ZOO)
 
 
 def probe_of(entry):
-    return cnnviz.get_probe(entry.model, input_range=entry.override)
+    return cnnviz.core.build.get_probe(entry.model, input_range=entry.override)
 
 
 def keras_probabilities(entry, x):
@@ -164,11 +164,11 @@ def test_input_range_said_once_is_kept_in_the_card(tmp_path):
     entry = build("symmetric")
     model = keras.models.clone_model(entry.model)
     model.set_weights(entry.model.get_weights())
-    assert cnnviz.get_probe(model).input_range_assumed
-    cnnviz.get_probe(model, input_range=(-1, 1))
-    assert cnnviz.get_probe(model).input_range_assumed  # a per-call option is for that call only
+    assert cnnviz.core.build.get_probe(model).input_range_assumed
+    cnnviz.core.build.get_probe(model, input_range=(-1, 1))
+    assert cnnviz.core.build.get_probe(model).input_range_assumed  # a per-call option is for that call only
     path = cnnviz.save_model(cnnviz.describe(model, input_range=(-1, 1)), tmp_path / "sym.keras")
-    probe = cnnviz.get_probe(cnnviz.load_model(path))
+    probe = cnnviz.core.build.get_probe(cnnviz.load_model(path))
     assert probe.input_range == (-1.0, 1.0) and probe.input_range_source == "the model card"
 
 
@@ -187,7 +187,7 @@ def test_a_subclassed_model_that_cannot_be_traced_says_what_works():
     model = Opaque()
     x = np.random.default_rng(0).random((4, 12, 12, 1)).astype("float32")
     expected = keras.ops.convert_to_numpy(model(x))
-    probe = cnnviz.get_probe(model)
+    probe = cnnviz.core.build.get_probe(model)
     assert probe.opaque and "functional" in probe.opaque and "predict" in probe.opaque
     np.testing.assert_allclose(cnnviz.predict(x, model=model), expected, atol=1e-6)
     # its gradients cannot be compiled, and cnnviz runs no eager backward pass: one clear line instead
@@ -214,7 +214,7 @@ def test_an_untraced_model_whose_call_compiles_gets_compiled_gradients():
     model = Scaled()
     x = np.random.default_rng(0).random((2, 12, 12, 1)).astype("float32")
     model(x)
-    assert cnnviz.get_probe(model).opaque
+    assert cnnviz.core.build.get_probe(model).opaque
     got = cnnviz.attribute(x, method="saliency", model=model, target=1).raw
     xt = tf.constant(x)
     with tf.GradientTape() as tape:  # the independent gradient (eager is safe on this tiny model)
@@ -258,7 +258,7 @@ def test_cli_input_range_is_used_by_the_command(tmp_path, capsys):
 
     entry = build("symmetric")
     path = str(cnnviz.save_model(entry.model, tmp_path / "sym.keras"))
-    expected = cnnviz.evaluate(cnnviz.get_probe(cnnviz.load_model(path), input_range=(-1, 1)), "sample")
+    expected = cnnviz.evaluate(cnnviz.core.build.get_probe(cnnviz.load_model(path), input_range=(-1, 1)), "sample")
     assert main(["evaluate", path, "--sample", "--input-range=-1,1"]) == 0
     assert f"test accuracy: {expected.accuracy:.4f}" in capsys.readouterr().out
     assert main(["evaluate", path, "--sample", "--input-range", "1,-1"]) == 2

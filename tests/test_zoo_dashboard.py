@@ -34,7 +34,7 @@ def run_page(ref: str, page: str | None) -> AppTest:
 @pytest.mark.parametrize("name", ["rescaling", "rgb_separable", "sigmoid_binary"])
 def test_every_page_runs_on_a_zoo_model(zoo_files, name):
     ref = zoo_files[name]
-    probe = cnnviz.get_probe(cnnviz.load_model(ref))
+    probe = cnnviz.core.build.get_probe(cnnviz.load_model(ref))
     model_page = run_page(ref, None)
     assert model_page.dataframe[0].value["layer"].tolist()[1:] == [r["name"] for r in cnnviz.layer_table(probe.source)]
     look = run_page(ref, "look_inside")

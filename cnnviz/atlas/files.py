@@ -55,7 +55,7 @@ class Atlas:
             raise ValueError(f"layer {layer!r} is not in this atlas; it has: {', '.join(self.layers)}.")
 
     def top(self, layer: str, channel: int, k: int | None = None) -> TopExamples:
-        """The top examples of one channel as :class:`cnnviz.TopExamples` (images in [0, 1]).
+        """The top examples of one channel as :class:`cnnviz.features.TopExamples` (images in [0, 1]).
 
         >>> import cnnviz
         >>> cnnviz.dataset_examples(data=cnnviz.load_sample().x_test[:50], layers=["conv1"], k=2).top("conv1", 0).indices.shape

@@ -13,6 +13,7 @@ way, ``attribute(image, method=..., target=...)`` (Captum's shape), and ``salien
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ import keras
 import numpy as np
 
 from ..core.build import get_probe
+from ..core.options import public
 from . import cam, gradients, noise, occlusion  # noqa: F401  (each registers its methods)
 from .base import (
     REGISTRY,
@@ -27,6 +29,7 @@ from .base import (
     Method,
     get_method,
     method_names,
+    method_options,
     method_title,
     normalize,
     register,
@@ -76,6 +79,12 @@ def attribute(image: Any, method: str | type[Method] = "saliency", target: int |
                        class_names=list(probe.class_names))
 
 
+def attribute_options() -> list[str]:
+    """What ``attribute`` and its shortcuts (``gradcam(image, target, **options)``) take by name."""
+    names = [n for n in inspect.signature(attribute).parameters if n not in ("image", "options")]
+    return names + [n for n in method_options() if n not in names]
+
+
 def _shortcut(name: str, function_name: str | None = None):
     def call(image: Any, target: int | Sequence[int] | None = None, **kwargs: Any) -> Attribution:
         return attribute(image, name, target, **kwargs)
@@ -98,6 +107,11 @@ gradcam_plus_plus = _shortcut("gradcam++", "gradcam_plus_plus")
 scorecam = _shortcut("scorecam")
 layercam = _shortcut("layercam")
 integrated_gradients = _shortcut("ig", "integrated_gradients")
+
+# unknown keyword options are one-line errors (cnnviz.core.options), as in every public call
+saliency, smoothgrad, gradcam, gradcam_plus_plus, scorecam, layercam, integrated_gradients = (
+    public(f, extra=attribute_options)
+    for f in (saliency, smoothgrad, gradcam, gradcam_plus_plus, scorecam, layercam, integrated_gradients))
 
 __all__ = ["REGISTRY", "Attribution", "Faithfulness", "Method", "NoiseTunnel", "SanityCheck", "attribute",
            "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check", "get_method", "gradcam",

@@ -146,3 +146,18 @@ def normalize(maps: np.ndarray) -> np.ndarray:
         lo, hi = float(m.min()), float(m.max())
         out[i] = (m - lo) / (hi - lo) if hi > lo else 0.0
     return out
+
+
+def method_options() -> list[str]:
+    """Every option an attribution method's constructor takes (``attribute(..., **options)``).
+
+    >>> "steps" in method_options()
+    True
+    """
+    names: list[str] = []
+    for cls in REGISTRY.values():
+        for name, p in inspect.signature(cls.__init__).parameters.items():
+            if name not in ("self", "probe", "layer", "samples", "noise", "seed") and \
+                    p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and name not in names:
+                names.append(name)
+    return names

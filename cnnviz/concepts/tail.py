@@ -4,7 +4,7 @@ Both are compiled (``tf.function``; no eager backward pass) and work on any grap
 residual branches included: the probe's flat graph is replayed with one layer's output replaced.
 
 >>> import cnnviz, numpy as np
->>> probe = cnnviz.get_probe()
+>>> probe = cnnviz.core.build.get_probe()
 >>> x = probe.prepare(cnnviz.load_sample().x_test[:2])
 >>> acts, grads, logits = gradients(probe, "conv2", x, np.array([7, 2]))
 >>> acts.shape == grads.shape, bool(np.allclose(logits_from(probe, "conv2", x, acts), logits, atol=1e-4))

@@ -62,7 +62,7 @@ def load_model(path: str | os.PathLike | None = None) -> keras.Model:
 
     Every call returns a model of the caller's own (changing or training it affects no one else).
     The model card beside the file (``<name>.card.json``) is kept with the model: its ``input_range``
-    and ``class_names`` are part of the model contract (see :func:`cnnviz.get_probe`).
+    and ``class_names`` are part of the model contract (see :func:`cnnviz.core.build.get_probe`).
     Errors are :class:`ModelError`s that say what was wrong.
 
     >>> load_model().count_params()

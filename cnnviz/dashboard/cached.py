@@ -39,7 +39,7 @@ def layer_table(model_ref: str) -> list[dict[str, Any]]:
 
 @st.cache_data(max_entries=32)
 def layer_names(model_ref: str) -> dict[str, list[str]]:
-    probe = cnnviz.get_probe(get_model(model_ref))
+    probe = cnnviz.core.build.get_probe(get_model(model_ref))
     return {"all": probe.layer_names, "conv": probe.conv_layer_names, "spatial": probe.spatial_layer_names,
             "input_shape": list(probe.input_shape), "classes": probe.num_classes,
             "class_names": list(probe.class_names), "input_range": list(probe.input_range),
@@ -69,20 +69,20 @@ def needs_layers(model_ref: str, what: str) -> None:
 
 def to_display(model_ref: str, batch: np.ndarray) -> np.ndarray:
     """Images in the model's range -> [0, 1] for showing (a 0-255 or [-1, 1] model's input looks right)."""
-    probe = cnnviz.get_probe(get_model(model_ref))
+    probe = cnnviz.core.build.get_probe(get_model(model_ref))
     return np.clip(probe.to_display(np.asarray(batch, np.float32)), 0.0, 1.0)
 
 
 @st.cache_data(max_entries=16)
 def card_and_history(model_ref: str) -> tuple[dict | None, dict | None]:
     path = model_path(model_ref)
-    return cnnviz.load_card(path), cnnviz.load_history(path)
+    return cnnviz.training.results.load_card(path), cnnviz.training.results.load_history(path)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def prepare(model_ref: str, image: Any) -> np.ndarray:
     """The 28x28 the model sees (N, H, W, C) for any input cnnviz.preprocess reads."""
-    return cnnviz.get_probe(get_model(model_ref)).prepare(image)
+    return cnnviz.core.build.get_probe(get_model(model_ref)).prepare(image)
 
 
 def prepare_or_stop(model_ref: str, image: Any, what: str, show: Callable[[str], Any]) -> np.ndarray:
@@ -107,12 +107,12 @@ def attribution(model_ref: str, image: np.ndarray, method: str, target: int | No
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def pooling(feature_map: np.ndarray, size: int) -> dict[str, np.ndarray]:
-    return cnnviz.pooling(feature_map, size)
+    return cnnviz.features.pooling(feature_map, size)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def kernel_and_bias(model_ref: str, layer: str) -> tuple[np.ndarray, np.ndarray]:
-    return cnnviz.kernel_and_bias(layer, model=get_model(model_ref))
+    return cnnviz.convolution.kernel_and_bias(layer, model=get_model(model_ref))
 
 
 @st.cache_data(max_entries=16, show_spinner="Optimizing an input for every filter...")
@@ -141,7 +141,7 @@ def maximize_open(model_ref: str, classes: tuple[int, ...], regularization: str,
     extra = {"objective": objective.strip()} if objective.strip() else {}
     if kind == "data prior":
         return cnnviz.maximize(list(classes), model=model, prior="data", n=n, steps=steps, seed=seed, **extra)
-    param = cnnviz.param.fourier() if kind == "fourier" else None
+    param = cnnviz.optvis.param.fourier() if kind == "fourier" else None
     return cnnviz.maximize(list(classes), model=model, regularization=regularization, l1=l1, tv=tv, jitter=jitter,
                            blur=blur, steps=steps, seed=seed, n=n, param=param, **extra)
 
@@ -151,8 +151,9 @@ def fake_vs_constrained(model_ref: str, steps: int, seed: int):
     from cnnviz.maximize import data_prior_available
 
     model = get_model(model_ref)
-    return cnnviz.fake_vs_constrained(model, steps=steps, seed=seed, data_prior=data_prior_available(model),
-                                      examples=True)
+    from cnnviz.fake_vs_constrained import fake_vs_constrained as experiment
+
+    return experiment(model, steps=steps, seed=seed, data_prior=data_prior_available(model), examples=True)
 
 
 def digest(array: np.ndarray) -> str:

@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 import cnnviz
+from cnnviz.concepts import plot_concept_map, plot_concepts
 from cnnviz.dashboard import figures, models
 
 
@@ -18,11 +19,11 @@ def fit(model_ref: str, layer: str, n: int, seed: int, images: bool):
 
 @st.cache_data(max_entries=16, show_spinner="Drawing the concepts...")
 def concepts_png(model_ref: str, layer: str, n: int, seed: int, images: bool) -> bytes:
-    return figures.figure_png(cnnviz.plot_concepts(fit(model_ref, layer, n, seed, images)))
+    return figures.figure_png(plot_concepts(fit(model_ref, layer, n, seed, images)))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def concept_map(model_ref: str, layer: str, n: int, seed: int, images: bool, image: np.ndarray):
     """(the concept map, its figure as PNG) for one prepared image."""
     result = cnnviz.concept_map(image, fit(model_ref, layer, n, seed, images))
-    return result, figures.figure_png(cnnviz.plot_concept_map(result))
+    return result, figures.figure_png(plot_concept_map(result))

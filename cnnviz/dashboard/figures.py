@@ -25,7 +25,7 @@ FIGURE_FORMATS = {fmt: _MIME_TYPES[fmt] for fmt in cnnviz.plots.FORMATS}  # the 
 
 
 def figure_png(fig) -> bytes:
-    return cnnviz.figure_bytes(fig, "png")
+    return cnnviz.plots.figure_bytes(fig, "png")
 
 
 def download_buttons(make: Callable[[str], bytes], stem: str, key: str) -> None:
@@ -41,25 +41,25 @@ def history_png(model_ref: str) -> bytes | None:
     _, history = card_and_history(model_ref)
     if not history or "loss" not in history:
         return None
-    return figure_png(cnnviz.plot_history(history, title="Accuracy and loss while training"))
+    return figure_png(cnnviz.plots.plot_history(history, title="Accuracy and loss while training"))
 
 
 @st.cache_data(max_entries=16, show_spinner="Drawing the filters...")
 def filters_png(model_ref: str, layer: str) -> bytes:
     weights = cnnviz.filters(layer, model=get_model(model_ref))
-    return figure_png(cnnviz.plot_filters(weights, layer=layer))
+    return figure_png(cnnviz.plots.plot_filters(weights, layer=layer))
 
 
 @st.cache_data(max_entries=64, show_spinner="Searching the sample for the strongest responses...")
 def top_examples_png(model_ref: str, layer: str, index: int, k: int) -> bytes:
     top = cnnviz.top_examples(layer, index, k=k, model=get_model(model_ref))
-    return figure_png(cnnviz.plot_top_examples(top))
+    return figure_png(cnnviz.plots.plot_top_examples(top))
 
 
 @st.cache_data(max_entries=64, show_spinner="Reading the atlas...")
 def atlas_top_png(model_ref: str, layer: str, index: int, k: int) -> bytes:
     atlas, _ = get_atlas(model_ref)
-    return figure_png(cnnviz.plot_top_examples(atlas.top(layer, index, k)))
+    return figure_png(cnnviz.plots.plot_top_examples(atlas.top(layer, index, k)))
 
 
 @st.cache_data(max_entries=64, show_spinner="Drawing the figure...")
@@ -67,13 +67,13 @@ def maximization_open_figure(model_ref: str, classes: tuple[int, ...], regulariz
                              jitter: int, blur: float, steps: int, seed: int, kind: str = "pixels", n: int = 1,
                              objective: str = "", fmt: str = "png") -> bytes:
     result = maximize_open(model_ref, classes, regularization, l1, tv, jitter, blur, steps, seed, kind, n, objective)
-    plot = cnnviz.plot_class_variety if n > 1 else cnnviz.plot_maximization
-    return cnnviz.figure_bytes(plot(result), fmt)
+    plot = cnnviz.plots.plot_class_variety if n > 1 else cnnviz.plots.plot_maximization
+    return cnnviz.plots.figure_bytes(plot(result), fmt)
 
 
 @st.cache_data(max_entries=32, show_spinner="Drawing the figure...")
 def fake_vs_constrained_figure(model_ref: str, steps: int, seed: int, fmt: str = "png") -> bytes:
-    return cnnviz.figure_bytes(cnnviz.plot_fake_vs_constrained(fake_vs_constrained(model_ref, steps, seed)), fmt)
+    return cnnviz.plots.figure_bytes(cnnviz.plots.plot_fake_vs_constrained(fake_vs_constrained(model_ref, steps, seed)), fmt)
 
 
 @st.cache_data(max_entries=32, show_spinner="Running the deletion curve and the sanity check...")
@@ -82,5 +82,5 @@ def trust_check(model_ref: str, image: np.ndarray, methods: tuple[str, ...]) -> 
     check = cnnviz.sanity_check(image, methods=list(methods), model=model)
     curves = cnnviz.faithfulness(image, methods=list(methods), model=model)
     verdicts = [(line, check.verdicts[m]) for line, m in zip(check.summary(), check.methods)]
-    return {"verdicts": verdicts, "sanity_png": figure_png(cnnviz.plot_sanity_check(check)),
-            "deletion_png": figure_png(cnnviz.plot_faithfulness(curves))}
+    return {"verdicts": verdicts, "sanity_png": figure_png(cnnviz.attribution.plot_sanity_check(check)),
+            "deletion_png": figure_png(cnnviz.attribution.plot_faithfulness(curves))}

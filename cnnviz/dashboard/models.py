@@ -46,7 +46,7 @@ def get_model(model_ref: str):
 
     base, facts = split_ref(model_ref)
     model = cnnviz.load_model(None if base == SHIPPED else base)
-    cnnviz.get_probe(model)  # build the probe models once
+    cnnviz.core.build.get_probe(model)  # build the probe models once
     # not gc.freeze()d: a frozen model outlives its eviction (max_entries would bound nothing)
     return cnnviz.describe(model, **facts) if facts else model
 

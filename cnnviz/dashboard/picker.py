@@ -59,7 +59,7 @@ def model_picker() -> str:
             try:
                 ref = save_upload(upload.getvalue(), upload.name)
                 model = get_model(ref)
-                cnnviz.get_probe(model)  # layer names, one image input, one class output
+                cnnviz.core.build.get_probe(model)  # layer names, one image input, one class output
             except Exception as exc:  # refused: say why in one line, and keep nothing on disk
                 if ref is not None:
                     get_model.clear(ref)  # a half-accepted model must not stay cached under a deleted file

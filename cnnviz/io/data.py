@@ -317,3 +317,6 @@ def fit_and_center(gray: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
     (28, 28)
     """
     return _fit_and_center(gray, size)
+
+
+__all__ = ["DataError", "MNIST", "SAMPLE_PATH", "load_mnist", "load_sample", "preprocess"]

@@ -19,5 +19,7 @@ penalty). :func:`cnnviz.maximize` draws on :mod:`.presets` (regularization prese
 """
 
 from . import objectives, param, render, transforms
+from .presets import Regularization
+from .result import MaximizationResult
 
-__all__ = ["objectives", "param", "render", "transforms"]
+__all__ = ["MaximizationResult", "Regularization", "objectives", "param", "render", "transforms"]

@@ -212,7 +212,7 @@ def generator(source: str = "mnist") -> Param:
 
 __all__ = ["Fourier", "Generator", "Param", "Pixels", "as_param", "blur", "fourier", "generator", "pixels"]
 
-PARAMS: Registry[Callable[[], Param]] = Registry("parameterisation", hint=", or cnnviz.param.*()")
+PARAMS: Registry[Callable[[], Param]] = Registry("parameterisation", hint=", or cnnviz.optvis.param.*()")
 for _name, _make in {"pixels": pixels, "fourier": fourier, "generator": generator, "data": generator}.items():
     PARAMS.register(_name, _make)
 

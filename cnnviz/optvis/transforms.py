@@ -163,7 +163,7 @@ def apply(transforms: Sequence[Transform], image: tf.Tensor, *, seed: tf.Tensor,
 
 
 #: The transforms by name (each with its defaults): ``as_transforms(["pad", jitter(1)])`` takes names too.
-TRANSFORMS: Registry[Callable[[], Transform]] = Registry("transform", hint=", or cnnviz.transforms.jitter(), ...")
+TRANSFORMS: Registry[Callable[[], Transform]] = Registry("transform", hint=", or cnnviz.optvis.transforms.jitter(), ...")
 for _make in (jitter, pad, scale, rotate):
     TRANSFORMS.register(_make.__name__, _make)
 
@@ -181,7 +181,7 @@ def as_transforms(value: Transform | str | Sequence[Transform | str] | None) -> 
     out = tuple(TRANSFORMS.get(t)() if isinstance(t, str) else t for t in value)
     for t in out:
         if not isinstance(t, Transform):
-            raise TypeError(f"{t!r} is not a transform; use cnnviz.transforms.jitter(), pad(), scale(), rotate().")
+            raise TypeError(f"{t!r} is not a transform; use cnnviz.optvis.transforms.jitter(), pad(), scale(), rotate().")
     return out
 
 

@@ -5,7 +5,7 @@ the rest of cnnviz returns. One module per kind of figure: training curves, conf
 filters, dataset examples, maximization, attribution, the architecture and the model card; figure files.
 
 >>> import cnnviz
->>> fig = cnnviz.plot_history(cnnviz.load_history())
+>>> fig = cnnviz.plots.plot_history(cnnviz.training.results.load_history())
 >>> save_figure(fig, "history.png").suffix
 '.png'
 """

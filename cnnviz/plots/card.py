@@ -74,7 +74,7 @@ def plot_model_card(card: dict | None, model: Any, *, dpi: int = DEFAULT_DPI,
     """The model card (how the model was trained, on what, how well) as a table figure.
 
     >>> import cnnviz
-    >>> fig = plot_model_card(cnnviz.load_card(), cnnviz.load_model())
+    >>> fig = plot_model_card(cnnviz.training.results.load_card(), cnnviz.load_model())
     """
     rows = card_rows(card, model)
     lines = sum(textwrap.fill(v, 80).count("\n") + 1 for _, v in rows)

@@ -119,7 +119,8 @@ def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,
     above the ones made with the L1 "fewer pixels" constraint.
 
     >>> import cnnviz
-    >>> fig = plot_fake_vs_constrained(cnnviz.fake_vs_constrained(steps=30))
+    >>> from cnnviz.fake_vs_constrained import fake_vs_constrained
+    >>> fig = plot_fake_vs_constrained(fake_vs_constrained(steps=30))
     """
     rows = [("no constraint\n(\"fake digits\")", experiment.plain), ("L1 constraint\n(fewer pixels)", experiment.constrained)]
     data, examples = getattr(experiment, "data", None), getattr(experiment, "examples", None)

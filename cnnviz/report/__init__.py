@@ -20,12 +20,22 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core.options import public
 from ..plots import FORMATS, plot_architecture, plot_model_card
 from . import sections as _sections  # noqa: F401  (registers every section)
 from .context import DEFAULT_EXAMPLE_DIGITS, Context, build_context
 from .files import parse_formats, write_files
 from .html import write_html
-from .options import Export, Failure, Progress, Report, ReportOptions, Section, progress_fn
+from .options import (
+    Export,
+    Failure,
+    Progress,
+    Report,
+    ReportOptions,
+    Section,
+    progress_fn,
+    report_options,
+)
 from .pdf import write_pdf
 from .registry import SECTIONS, Planned, build, register
 
@@ -159,3 +169,7 @@ def export_figures(directory: str | os.PathLike, formats: Sequence[str] | str = 
     say(f"wrote {len(files)} files ({len(index)} figures x {', '.join(fmts)}) to {out}/ in {seconds:.1f} s")
     return Export(directory=out, files=files, figures=[e["name"] for e in index], failures=list(ctx.failures),
                   seconds=seconds, notes=list(ctx.notes))
+
+
+# unknown keyword options are one-line errors (cnnviz.core.options), as in every public call
+report_figures = public(report_figures, extra=report_options)

@@ -171,3 +171,8 @@ def progress_fn(progress: bool | Progress | None) -> Progress:
     if progress is False:
         return lambda line: None
     return progress
+
+
+def report_options() -> list[str]:
+    """The settings :class:`cnnviz.report.ReportOptions` takes by name."""
+    return [f.name for f in fields(ReportOptions)]

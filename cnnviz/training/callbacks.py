@@ -10,7 +10,7 @@ snapshots.
 
 >>> import cnnviz, keras
 >>> data = cnnviz.load_sample()
->>> model = cnnviz.reference_model()
+>>> model = cnnviz.core.model.reference_model()
 >>> model.compile("adam", "sparse_categorical_crossentropy")
 >>> _ = model.fit(data.x_train[:256, ..., None] / 255.0, data.y_train[:256], epochs=1, verbose=0,
 ...               callbacks=[Snapshots("logs/run1")])

@@ -5,7 +5,7 @@ batches are computed in parallel, so an epoch gets faster up to a point. The tut
 quotes 166 s an epoch for batch size 1 and 17 s for batch size 10 (on a GPU, full MNIST).
 
 >>> import cnnviz
->>> timing = cnnviz.time_batch_sizes([32, 256], data="sample")
+>>> timing = cnnviz.training.experiments.time_batch_sizes([32, 256], data="sample")
 >>> timing["batch_size"], timing["updates_per_epoch"]
 ([32, 256], [29, 4])
 """
@@ -99,3 +99,6 @@ def plot_batch_timing(timing: dict[str, list], *, dpi: int = 150) -> Figure:
     ax.set_title(f"Time per epoch by batch size{f' ({images:,} training images)' if images else ''}")
     return caption(fig, "Each batch is one parameter update; small batches make many slow updates, large batches are "
                         "computed in parallel, so an epoch takes less time (the tutorial's batch-size picture).")
+
+
+__all__ = ["plot_batch_timing", "time_batch_sizes"]

@@ -252,3 +252,6 @@ def normalize_maps(maps: np.ndarray) -> np.ndarray:
     lo = m.min(axis=(1, 2, 3), keepdims=True)
     hi = m.max(axis=(1, 2, 3), keepdims=True)
     return np.where(hi > lo, (m - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0)
+
+
+__all__ = ["Snapshot", "SnapshotRun", "load_snapshots"]

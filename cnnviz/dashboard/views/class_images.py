@@ -65,7 +65,7 @@ if objective.strip():
     from cnnviz.optvis.reached import uses_target
 
     try:
-        fixed_target = not uses_target(cnnviz.objectives.as_objective(objective.strip()))
+        fixed_target = not uses_target(cnnviz.optvis.objectives.as_objective(objective.strip()))
     except (TypeError, ValueError):
         fixed_target = False  # the call below says what is wrong with it
     if fixed_target and len(classes) > 1:

@@ -54,9 +54,9 @@ picture = st.empty()
 
 
 def show(position: int) -> None:
-    result = cnnviz.convolution_step(image, kernel[:, :, 0, filter_index], position, stride=stride,
+    result = cnnviz.convolution.convolution_step(image, kernel[:, :, 0, filter_index], position, stride=stride,
                                      bias=float(bias[filter_index]))
-    picture.image(figures.figure_png(cnnviz.plot_convolution_step(result)), width="stretch")
+    picture.image(figures.figure_png(cnnviz.convolution.plot_convolution_step(result)), width="stretch")
     return result
 
 

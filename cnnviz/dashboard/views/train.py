@@ -31,7 +31,7 @@ def _run_labels(folder: str, version: float) -> list[str]:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _overview_png(folder: str, version: float) -> bytes:
-    return figures.figure_png(cnnviz.plot_snapshots(folder))
+    return figures.figure_png(plot_snapshots(folder))
 
 st.title("Train")
 st.markdown("Train the tutorial's CNN yourself. The trained model is saved and joins the model picker in the "
@@ -54,8 +54,8 @@ else:
 RECIPE_BATCH = "the recipe's"
 with st.form("train_form"):
     cols = st.columns(4)
-    recipe = cols[0].selectbox("Recipe", list(cnnviz.RECIPES), key="train_recipe",
-                               help="\n\n".join(f"**{k}**: {r.description}" for k, r in cnnviz.RECIPES.items()))
+    recipe = cols[0].selectbox("Recipe", list(cnnviz.training.recipes.RECIPES), key="train_recipe",
+                               help="\n\n".join(f"**{k}**: {r.description}" for k, r in cnnviz.training.recipes.RECIPES.items()))
     epochs = cols[1].number_input("Epochs", 1, 50, 3, key="train_epochs")
     batch_choice = cols[2].select_slider("Batch size", [RECIPE_BATCH, 8, 16, 32, 64, 128, 256, 512],
                                          value=RECIPE_BATCH, key="train_batch",
@@ -66,7 +66,7 @@ with st.form("train_form"):
 if submitted:
     from cnnviz.dashboard.trainer import TrainJob
 
-    batch_size = cnnviz.RECIPES[recipe].batch_size if batch_choice == RECIPE_BATCH else int(batch_choice)
+    batch_size = cnnviz.training.recipes.RECIPES[recipe].batch_size if batch_choice == RECIPE_BATCH else int(batch_choice)
     n_train = len(cnnviz.load_sample().x_train) if datasets[dataset] == "sample" else len(full.x_train)
     progress = st.progress(0.0, text="Starting a training process...")
     chart = st.empty()
@@ -130,6 +130,7 @@ st.markdown("Every training run above records **snapshots** (cnnviz's `Snapshots
             "feature maps, the class images and a saliency map, about a dozen times. Pick a run and slide through "
             "it; `cnnviz replay FOLDER -o learning.gif` makes an animation of the same frames, and "
             "`tensorboard --logdir FOLDER` shows them in TensorBoard.")
+from cnnviz.replay import plot_snapshots  # noqa: E402
 from cnnviz.training.snapshots import shipped_snapshots_dir  # noqa: E402
 
 runs = {"shipped run: the earlier 2-epoch fast recipe on the full MNIST, a snapshot every 40 batches": str(shipped_snapshots_dir()),
@@ -170,10 +171,10 @@ if st.button("Time the epochs", key="run_batch_experiment", disabled=not sizes):
         bar.progress(len(done) / len(sizes), text=f"batch size {size}: {row['seconds_per_epoch']:.2f} s per epoch")
 
     try:
-        st.session_state["batch_timing"] = cnnviz.time_batch_sizes(sorted(sizes), data=data, on_result=on_result)
+        st.session_state["batch_timing"] = cnnviz.training.experiments.time_batch_sizes(sorted(sizes), data=data, on_result=on_result)
     except (ValueError, cnnviz.DataError) as exc:
         st.error(str(exc))
 timing = st.session_state.get("batch_timing")
 if timing:
-    st.image(figures.figure_png(cnnviz.plot_batch_timing(timing)), width=800)
+    st.image(figures.figure_png(cnnviz.training.experiments.plot_batch_timing(timing)), width=800)
     st.dataframe(pd.DataFrame(timing), hide_index=True)

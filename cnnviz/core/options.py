@@ -6,7 +6,7 @@ call only (:func:`cnnviz.describe` makes the view; nothing is remembered).
 >>> cnnviz.predict(cnnviz.load_sample().x_test[:1], input_rnage=(0, 255))
 Traceback (most recent call last):
 ...
-cnnviz.public.UnknownOption: predict() has no option 'input_rnage'; it takes: model, input_range, batch_size, class_names, convention.
+cnnviz.core.options.UnknownOption: predict() has no option 'input_rnage'; it takes: model, input_range, batch_size, class_names, convention.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def public(fn: Callable, *, extra: Callable[[], Iterable[str]] | None = None) ->
             raise UnknownOption(f"{fn.__name__}() has no option {', '.join(map(repr, unknown))}; it takes: "
                                 f"{', '.join(known())}.")
         if any(v is not None for v in said.values()):
-            from .core.build import describe
+            from .build import describe
 
             bound = sig.bind_partial(*args, **kwargs)
             bound.arguments["model"] = describe(bound.arguments.get("model"), **said)
@@ -62,37 +62,3 @@ def public(fn: Callable, *, extra: Callable[[], Iterable[str]] | None = None) ->
     call.__signature__ = sig.replace(parameters=ordered)
     call.__wrapped_public__ = True
     return call
-
-
-def method_options() -> list[str]:
-    """Every option an attribution method's constructor takes (``attribute(..., **options)``).
-
-    >>> "steps" in method_options()
-    True
-    """
-    from .attribution.base import REGISTRY
-
-    names: list[str] = []
-    for cls in REGISTRY.values():
-        for name, p in inspect.signature(cls.__init__).parameters.items():
-            if name not in ("self", "probe", "layer", "samples", "noise", "seed") and \
-                    p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and name not in names:
-                names.append(name)
-    return names
-
-
-def attribute_options() -> list[str]:
-    """What ``attribute`` and its shortcuts (``gradcam(image, target, **options)``) take by name."""
-    from .attribution import attribute
-
-    names = [n for n in inspect.signature(attribute).parameters if n not in ("image", "options")]
-    return names + [n for n in method_options() if n not in names]
-
-
-def report_options() -> list[str]:
-    """The settings :class:`cnnviz.ReportOptions` takes by name."""
-    from dataclasses import fields
-
-    from .report.options import ReportOptions
-
-    return [f.name for f in fields(ReportOptions)]
