@@ -208,3 +208,5 @@ def data_prior_available(model: keras.Model | Probe | None = None) -> bool:
     from .optvis.param import _decoder_path
 
     return _decoder_path("mnist").is_file() and get_probe(model).input_shape == (28, 28, 1)
+
+__all__ = ["maximize", "maximize_filter", "data_prior_available", "MaximizationResult", "Regularization"]

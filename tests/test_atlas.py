@@ -142,7 +142,7 @@ def test_exact_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
     out = tmp_path / "out.json"
     script.write_text(textwrap.dedent(f"""
         import json, numpy as np, cnnviz
-        from cnnviz.core.distribute import configure_cpu_devices
+        from cnnviz.core.distribute import configure_cpu_devices, get_strategy
         from cnnviz.atlas import dataset_examples
         configure_cpu_devices(2)
         s = cnnviz.load_sample()
@@ -156,7 +156,7 @@ def test_exact_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
                                  np.allclose(one.activations[n], two.activations[n], atol=1e-6) and
                                  np.array_equal(one.boxes[n][clear(one.activations[n])],
                                                 two.boxes[n][clear(one.activations[n])]) for n in one.layers),
-                    "replicas": __import__("cnnviz").distribute.get_strategy("mirrored").num_replicas_in_sync}},
+                    "replicas": get_strategy("mirrored").num_replicas_in_sync}},
                   open({str(out)!r}, "w"))
     """))
     env = {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",

@@ -23,7 +23,7 @@ def test_a_registry_reads_like_a_dict_in_its_order_and_names_what_is_missing():
     ("cnnviz.optvis.presets:PRESETS.get", "unknown regularization 'pixel'; use one of: none, default, l1"),
     ("cnnviz.attribution:get_method", "unknown attribution method 'pixel'; use one of: saliency, smoothgrad"),
     ("cnnviz.core.distribute:get_strategy", "unknown strategy 'pixel'; choose one of: default, auto, mirrored"),
-    ("cnnviz.train:RECIPES.get", "unknown recipe 'pixel'; choose one of: tutorial, fast, augmented"),
+    ("cnnviz.training.recipes:RECIPES.get", "unknown recipe 'pixel'; choose one of: tutorial, fast, augmented"),
     ("cnnviz.report.registry:SECTIONS.get", "unknown report section 'pixel'; use one of: architecture, model_card"),
 ])
 def test_every_lookup_by_name_is_one_registry(lookup, message):

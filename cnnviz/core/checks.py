@@ -37,3 +37,5 @@ def check_classifier(model: Any, name: str = "the model") -> None:
     if len(out_shape) != 2 or (out_shape[-1] or 0) < 1:
         raise ModelError(f"{name} outputs shape {out_shape}; cnnviz needs a classifier that outputs (batch, classes) "
                          "(one sigmoid unit counts as two classes).")
+
+__all__ = ["ModelError", "check_classifier"]

@@ -44,3 +44,5 @@ def _row(name: str, layer: keras.layers.Layer, shape: Any) -> dict[str, Any]:
 
 def _layers(model: keras.Model) -> Iterable[keras.layers.Layer]:
     return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+__all__ = ["layer_table"]

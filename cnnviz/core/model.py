@@ -137,3 +137,5 @@ def _load_error(path: Path, exc: BaseException) -> str:
     if isinstance(exc, (zipfile.BadZipFile, EOFError)) or "zip" in text.lower():
         return f"{path.name} is not a valid .keras file (truncated or not a zip): {text}"
     return f"{path.name} could not be loaded as a Keras model: {exc.__class__.__name__}: {text}"
+
+__all__ = ["reference_model", "load_model", "load_shipped"]

@@ -62,3 +62,5 @@ def public(fn: Callable, *, extra: Callable[[], Iterable[str]] | None = None) ->
     call.__signature__ = sig.replace(parameters=ordered)
     call.__wrapped_public__ = True
     return call
+
+__all__ = ["UnknownOption", "public"]

@@ -37,3 +37,5 @@ def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
         card = read_sidecar(path, "card") or {}
         write_json({**card, **facts}, sidecar(path, "card"))
     return path
+
+__all__ = ["save_model"]

@@ -108,3 +108,5 @@ def _scale_wide(array: np.ndarray) -> np.ndarray:
     top = float(values.max(initial=0))
     scale = 255.0 if top <= 255 else 65535.0 if top <= 65535 else top
     return values / scale
+
+__all__ = ["DataError", "MAX_PIXELS", "check_pixels"]

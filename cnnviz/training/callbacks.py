@@ -233,3 +233,5 @@ class Snapshots(keras.callbacks.Callback):
             for name, value in snap.metrics.items():
                 write_scalar_summary(f"metrics/{name}", value, snap.step)
         self._writer.flush()
+
+__all__ = ["Snapshots"]

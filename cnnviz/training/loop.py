@@ -289,3 +289,5 @@ def train(
     if scratch is not None:
         shutil.rmtree(scratch, ignore_errors=True)
     return result
+
+__all__ = ["train"]

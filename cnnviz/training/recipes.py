@@ -89,3 +89,5 @@ def _check_settings(epochs: int, batch_size: int, validation_split: float, lr_sc
         raise ValueError(f"unknown lr_scaling {lr_scaling!r}; choose one of: {', '.join(LR_SCALINGS)}.")
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose one of: {', '.join(PRECISIONS)}.")
+
+__all__ = ["Recipe", "RECIPES"]

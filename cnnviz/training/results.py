@@ -92,3 +92,5 @@ def load_card(path: str | os.PathLike | None = None) -> dict[str, Any] | None:
     34826
     """
     return read_sidecar(path, "card")
+
+__all__ = ["TrainResult", "save_trained", "load_history", "load_card"]
