@@ -260,7 +260,9 @@ ZOO: dict[str, Callable[[], ZooModel]] = {f.__name__: f for f in (
 
 @functools.cache
 def build(name: str) -> ZooModel:
-    """The zoo model ``name`` (one of :data:`ZOO`), built and trained once per session."""
+    """The zoo model ``name`` (one of :data:`ZOO`), built and trained once per session, from the same initial
+    weights whatever ran before it in this process (a test helper may seed; library calls never do)."""
+    keras.utils.set_random_seed(sum(map(ord, name)))
     return ZOO[name]()
 
 
