@@ -69,3 +69,16 @@ def test_a_channel_crushed_by_its_penalty_says_not_reached():
     final = _channel_mean(result.model_images)[0]
     assert final < result.real_scores[0] and not result.reached[0]
     assert "NOT REACHED" in result.message and "real images" in result.message
+
+
+def test_each_filter_is_compared_with_its_own_channel_mean_over_real_images():
+    """One pass serves every filter: each target's real mean equals its own channel's, from Keras."""
+    result = cnnviz.maximize_filter("conv2", [1, 5, 9], steps=10)
+    src = get_probe().source
+    layer = src.get_layer("conv2")
+    before = keras.Model(src.inputs, layer.input).predict(get_probe().prepare(cnnviz.load_sample().x_test[:256]),
+                                                          verbose=0)
+    kernel, bias = (np.asarray(w) for w in layer.get_weights())
+    pre = keras.ops.convert_to_numpy(keras.ops.conv(before, kernel, padding=layer.padding)) + bias
+    means = (np.maximum(pre, 0) + 0.1 * pre).mean(axis=(0, 1, 2))  # FilterActivation: post-ReLU + a tenth of pre
+    np.testing.assert_allclose(result.real_scores, means[[1, 5, 9]], rtol=1e-4, atol=1e-6)
