@@ -189,7 +189,9 @@ def test_the_report_uses_an_atlas_beside_the_model(tmp_path, sample):
     planned = list(SECTIONS["atlas"].plan(ctx))
     assert [p.name for p in planned] == ["conv1_dataset_examples", "conv2_dataset_examples", "class_dataset_examples"]
     fig = planned[-1].build()
-    assert len([ax for ax in fig.axes if ax.images]) == 2 * 4  # classes 3 and 6, 4 images each
+    (tiles,) = [ax for ax in fig.axes if ax.images]  # one mosaic: a row per class, its value above each image
+    labels = [t.get_text() for t in tiles.texts]
+    assert [t for t in labels if t.startswith("#")] == ["#3", "#6"] and len(labels) == 2 + 2 * 4
     cnnviz.plots.save_figure(plot_atlas(load_atlas(atlas_path_for(model_file)), "conv1", channels=[0]), tmp_path / "a.png")
 
     other = cnnviz.core.model.reference_model()  # other weights: the atlas beside it is not used

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..style import ACCENT, DEFAULT_DPI, caption, figure
-from .draw import draw_digit, grid_shape, image_axes
+from .draw import display_tile, draw_digit, grid_shape, image_axes, mosaic
 
 if TYPE_CHECKING:
     from ..features import TopExamples
@@ -46,26 +46,22 @@ def plot_atlas(atlas: Any, layer: str, *, channels: Sequence[int] | None = None,
     >>> atlas = cnnviz.dataset_examples(["conv1"], data=cnnviz.load_sample().x_test[:100], k=4)
     >>> fig = plot_atlas(atlas, "conv1", channels=range(3))
     """
-    from matplotlib.patches import Rectangle
-
     chosen = list(channels) if channels is not None else list(range(min(16, atlas.channels(layer))))
     k = min(k or atlas.k, atlas.k)
     fig = figure(figsize=figsize or (0.9 * k + 0.9, 0.95 * len(chosen) + 0.9), dpi=dpi)
-    axes = fig.subplots(len(chosen), k, squeeze=False)
-    for row, channel in enumerate(chosen):
+    tiles, titles, boxes = [], [], []
+    for channel in chosen:
         top = atlas.top(layer, channel, k)
         for col in range(k):
-            ax = axes[row, col]
             if col >= len(top.images):
-                ax.set_axis_off()
+                tiles.append(None), titles.append(""), boxes.append(None)
                 continue
-            draw_digit(ax, top.images[col])
+            tiles.append(display_tile(top.images[col]))
+            titles.append(f"{top.activations[col]:.1f}")
             t, left, b, r = top.boxes[col]
-            if (b - t, r - left) != top.images[col].shape[:2]:
-                ax.add_patch(Rectangle((left - 0.5, t - 0.5), r - left, b - t, fill=False, edgecolor=ACCENT,
-                                       linewidth=1.0))
-            ax.set_title(f"{top.activations[col]:.1f}", fontsize=7, pad=2)
-        axes[row, 0].set_ylabel(f"#{channel}", rotation=0, ha="right", va="center", fontsize=8)
+            boxes.append((t, left, b, r) if (b - t, r - left) != top.images[col].shape[:2] else None)
+    mosaic(fig.subplots(), tiles, k, titles=titles, boxes=boxes, row_labels=[f"#{c}" for c in chosen],
+           title_size=7)
     what = "class" if layer == "logits" else "channel"
     fig.suptitle(f"{layer}: the top {k} of {atlas.images_seen:,} images for each {what}")
     boxed = "; the red box is what the strongest position sees" if layer in atlas.boxes and np.any(

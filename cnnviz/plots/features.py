@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..style import ACTIVATION_CMAP, DEFAULT_DPI, caption, figure, hide_ticks
-from .draw import class_label, draw_digit
+from .draw import class_label, draw_digit, mosaic
 
 if TYPE_CHECKING:
     from ..features import FeatureMaps
@@ -43,14 +43,10 @@ def plot_feature_maps(fmaps: FeatureMaps, *, index: int = 0, layers: Sequence[st
         label.axis("off")
         label.text(0.5, 0.5, f"{name}\n{maps.shape[0]}x{maps.shape[1]}\nx {maps.shape[2]} maps",
                    ha="center", va="center", fontsize=8.5)
-        im = None
-        for k in range(n):
-            r, c = divmod(k, cols)
-            ax = fig.add_subplot(grid[1 + li * rows_per_layer + r, 1 + c])
-            im = ax.imshow(maps[..., k], cmap=ACTIVATION_CMAP, vmin=0, vmax=vmax, interpolation="nearest")
-            hide_ticks(ax)
-            ax.set_title(f"#{k}", fontsize=6, pad=1)
-        if im is not None:
+        ax = fig.add_subplot(grid[1 + li * rows_per_layer : 1 + (li + 1) * rows_per_layer, 1:cols + 1])
+        im = mosaic(ax, [maps[..., k] for k in range(n)], cols, titles=[f"#{k}" for k in range(n)],
+                    cmap=ACTIVATION_CMAP, vmin=0, vmax=vmax)
+        if n:
             bar = fig.colorbar(im, cax=fig.add_subplot(grid[1 + li * rows_per_layer : 1 + (li + 1) * rows_per_layer, -1]))
             bar.ax.tick_params(labelsize=6)
     fig.suptitle("Feature maps: what each layer makes of the input")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..style import DEFAULT_DPI, SIGNED_CMAP, caption, figure, hide_ticks, symmetric_limits
-from .draw import draw_digit, grid_shape, image_axes
+from ..style import DEFAULT_DPI, SIGNED_CMAP, caption, figure, symmetric_limits
+from .draw import display_tile, grid_shape, mosaic
 
 if TYPE_CHECKING:
     from ..optvis.result import MaximizationResult
@@ -30,17 +30,11 @@ def plot_filters(weights: np.ndarray, *, layer: str = "", max_filters: int = 64,
     n = min(max_filters, shown.shape[-1])
     rows, cols = grid_shape(n, 8 if n <= 32 else 16)
     fig = figure(figsize=figsize or (0.75 * cols + 0.9, 0.8 * rows + 0.8), dpi=dpi)
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    ax = fig.subplots()
     lo, hi = symmetric_limits(shown[..., :n])
-    im = None
-    for k, ax in enumerate(axes):
-        hide_ticks(ax)
-        if k < n:
-            im = ax.imshow(shown[..., k], cmap=SIGNED_CMAP, vmin=lo, vmax=hi, interpolation="nearest")
-            ax.set_title(f"#{k}", fontsize=6, pad=1)
-        else:
-            ax.axis("off")
-    fig.colorbar(im, ax=axes.tolist(), shrink=0.8, label="weight")
+    im = mosaic(ax, [shown[..., k] for k in range(n)], cols, titles=[f"#{k}" for k in range(n)], cmap=SIGNED_CMAP,
+                vmin=lo, vmax=hi)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="weight")
     what = "channel " + str(channel) if channel is not None else ("sum over input channels" if w.shape[2] > 1 else "")
     fig.suptitle(f"{layer or 'conv'} filters: {w.shape[0]}x{w.shape[1]} kernels, {w.shape[3]} filters" +
                  (f" ({what})" if what else ""))
@@ -59,13 +53,8 @@ def plot_filter_patterns(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     n = len(result)
     rows, cols = grid_shape(n, 8 if n <= 32 else 16)
     fig = figure(figsize=figsize or (0.75 * cols + 0.3, 0.8 * rows + 0.8), dpi=dpi)
-    for k, ax in enumerate(image_axes(fig, n, rows, cols)):
-        draw_digit(ax, result.images[k])
-        ax.set_title(f"#{result.targets[k]}", fontsize=6, pad=1)
-        for spine in ax.spines.values():  # a frame, so an all-white pattern still shows on a white page
-            spine.set_visible(True)
-            spine.set_color("0.6")
-            spine.set_linewidth(0.5)
+    mosaic(fig.subplots(), [display_tile(img) for img in result.images], cols,
+           titles=[f"#{t}" for t in result.targets], frame="0.6")  # a frame, so an all-white pattern still shows
     fig.suptitle(f"{result.layer}: the input each filter responds to most ({result.steps} steps from noise)")
     return caption(fig, "Each image was optimized from noise to raise the filter's mean activation over the whole map, "
                         "so the stroke it likes repeats everywhere as a texture (white = ink). Uniform squares: filters "
