@@ -36,13 +36,11 @@ PYTEST := $(BIN)/python -m pytest -n auto --maxprocesses=4 --dist loadfile
 
 test: $(STAMP) browser
 	$(BIN)/ruff check cnnviz dashboards tests bench scripts
-	$(BIN)/lint-imports --no-cache  # the layers of docs/architecture.md (pyproject.toml [tool.importlinter])
-	$(PYTEST)
+	$(PYTEST)  # tests/test_architecture.py checks the import layers (import-linter's contract, in-process)
 
 # the edit loop: ruff + every test not marked slow or browser (conftest.py names the slow files)
 test-fast: $(STAMP)
 	$(BIN)/ruff check cnnviz dashboards tests bench scripts
-	$(BIN)/lint-imports --no-cache
 	$(PYTEST) -m "not slow and not browser" -q
 
 # the documentation site (mkdocs-material + mkdocstrings, from the dev extra): served on http://127.0.0.1:8000

@@ -1,8 +1,8 @@
-"""Deprecated: the old import path of :mod:`cnnviz.optvis.objectives` (one release; use ``cnnviz.optvis.objectives``)."""
+"""Deprecated alias: ``cnnviz.objectives`` moved to :mod:`cnnviz.optvis.objectives`; importing it warns, and it goes in the next release.
 
-import warnings
+(cnnviz-rewrite: skip: this file names the old path on purpose.)
+"""
 
-from .optvis.objectives import *  # noqa: F403
-from .optvis.objectives import __all__  # noqa: F401
+from .moved import moved
 
-warnings.warn("cnnviz.objectives is deprecated; use cnnviz.optvis.objectives", DeprecationWarning, stacklevel=2)
+moved(__name__, "cnnviz.optvis.objectives", globals())

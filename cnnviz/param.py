@@ -1,8 +1,8 @@
-"""Deprecated: the old import path of :mod:`cnnviz.optvis.param` (one release; use ``cnnviz.optvis.param``)."""
+"""Deprecated alias: ``cnnviz.param`` moved to :mod:`cnnviz.optvis.param`; importing it warns, and it goes in the next release.
 
-import warnings
+(cnnviz-rewrite: skip: this file names the old path on purpose.)
+"""
 
-from .optvis.param import *  # noqa: F403
-from .optvis.param import __all__  # noqa: F401
+from .moved import moved
 
-warnings.warn("cnnviz.param is deprecated; use cnnviz.optvis.param", DeprecationWarning, stacklevel=2)
+moved(__name__, "cnnviz.optvis.param", globals())

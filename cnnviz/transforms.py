@@ -1,8 +1,8 @@
-"""Deprecated: the old import path of :mod:`cnnviz.optvis.transforms` (one release; use ``cnnviz.optvis.transforms``)."""
+"""Deprecated alias: ``cnnviz.transforms`` moved to :mod:`cnnviz.optvis.transforms`; importing it warns, and it goes in the next release.
 
-import warnings
+(cnnviz-rewrite: skip: this file names the old path on purpose.)
+"""
 
-from .optvis.transforms import *  # noqa: F403
-from .optvis.transforms import __all__  # noqa: F401
+from .moved import moved
 
-warnings.warn("cnnviz.transforms is deprecated; use cnnviz.optvis.transforms", DeprecationWarning, stacklevel=2)
+moved(__name__, "cnnviz.optvis.transforms", globals())
