@@ -31,8 +31,8 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
 # the tests run in as many processes as the machine has cores (at most 4: each holds a TensorFlow), one test file
-# per process at a time
-PYTEST := $(BIN)/python -m pytest -n auto --maxprocesses=4 --dist loadfile
+# per process at a time, the longest files first (conftest.py: LONGEST_FILES)
+PYTEST := $(BIN)/python -m pytest -n auto --maxprocesses=4 --dist loadfile --no-loadscope-reorder
 
 test: $(STAMP) browser
 	$(BIN)/ruff check cnnviz dashboards tests bench scripts

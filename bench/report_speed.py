@@ -4,6 +4,11 @@ three formats. The issue's target: under 60 s for the report on 2 CPU cores.
 
     .venv/bin/python bench/report_speed.py [--out DIR] [--repeat N]
     .venv/bin/python bench/report_speed.py --mobilenet [--size 224] [--all-layers]
+    .venv/bin/python bench/report_speed.py --xception
+
+``--xception``: the report (HTML, every default, input range [-1, 1]) on the public mini-Xception architecture
+(64x64 grey, 7 classes, seeded random weights; tests/zoo.py), saved as .h5, with two face-like photos made in
+code (tests/photos.py) as its example images. The goal: <= 60 s on 2 CPU cores.
 
 ``--mobilenet``: the report (PDF and HTML, default options) on keras.applications.MobileNetV2 with
 random weights (``--size`` 224 or 96: a 224x224x3 or 96x96x3 input, 1000 classes), saved to a
@@ -29,11 +34,14 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="where to write report.pdf, report.html and figures/ (default: a temp dir)")
     parser.add_argument("--repeat", type=int, default=1, help="timed runs of each kind (default: 1)")
     parser.add_argument("--mobilenet", action="store_true", help="MobileNetV2 (random weights) instead of the shipped model")
+    parser.add_argument("--xception", action="store_true", help="the 64x64 grey mini-Xception instead of the shipped model")
     parser.add_argument("--size", type=int, default=224, choices=(96, 128, 160, 192, 224), help="MobileNetV2 input size")
     parser.add_argument("--all-layers", action="store_true", help="max_layers=None (every layer; slow)")
     parser.add_argument("--kinds", default="pdf,html", help="--mobilenet: which reports (default: pdf,html)")
     args = parser.parse_args()
     out = Path(args.out or tempfile.mkdtemp(prefix="cnnviz-report-bench-"))
+    if args.xception:
+        return xception(out)
     if args.mobilenet:
         return mobilenet(out, args.size, args.all_layers, [f"report.{k.strip()}" for k in args.kinds.split(",")])
 
@@ -104,6 +112,45 @@ def mobilenet(out: Path, size: int, all_layers: bool, kinds: list[str]) -> None:
         for failure in result.failures:
             print(f"   failed: {failure}")
     print(f"files in {out}")
+
+
+def _say_and_keep(lines: list[str]):
+    def say(line: str) -> None:
+        lines.append(line)
+        print(f"   {line}", flush=True)
+
+    return say
+
+
+def xception(out: Path) -> None:
+    """The shipped model's PDF report first (the baseline), then the mini-Xception's HTML report, in one run."""
+    import sys
+
+    import cnnviz
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from photos import face
+    from zoo import mini_xception
+
+    t = time.perf_counter()
+    cnnviz.report(out / "shipped.pdf", progress=False)
+    baseline = time.perf_counter() - t
+    print(f"baseline: the shipped model's PDF report {baseline:.1f} s (load average {os.getloadavg()[0]:.2f})",
+          flush=True)
+    path = out / "mini_xception.h5"
+    mini_xception().save(path)
+    faces = [face(200, seed=0), face(160, seed=1)]
+    lines: list[str] = []
+    t = time.perf_counter()
+    result = cnnviz.report(out / "xception.html", path, images=faces, input_range=(-1, 1),
+                           class_names=["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"],
+                           progress=_say_and_keep(lines))
+    seconds = time.perf_counter() - t
+    slowest = sorted((line for line in lines if line.endswith(" s") and line.startswith("[")),
+                     key=lambda line: -float(line.rsplit(" ", 2)[-2]))[:5]
+    print(f"mini-Xception HTML report {seconds:.1f} s = {seconds / baseline:.2f}x the baseline "
+          f"({len(result.figures)} figures, {len(result.failures)} failures; load average {os.getloadavg()[0]:.2f})")
+    print("   slowest: " + "; ".join(slowest))
 
 
 if __name__ == "__main__":
