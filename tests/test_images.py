@@ -183,3 +183,16 @@ def test_cli_describes_the_model_and_warns_on_a_contradicting_range(tmp_path, ca
     assert code == 0 and "warning: the given input range 0..255 contradicts 0..1" in err
     assert main(["evaluate", str(mnist_path), "--sample", "--card", str(card)]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_a_photo_models_report_examples_are_the_users_images_not_mnist_digits():
+    from cnnviz.report.context import build_context
+    from cnnviz.report.options import ReportOptions
+
+    photo_model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3, activation="relu"),
+                                    keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3, activation="softmax")])
+    ctx = build_context(photo_model, [face(64, colour=True)], ReportOptions(examples=4, classes=(0,)), lambda line: None)
+    assert ctx.example_labels == ["image 1"] and ctx.examples.shape == (1, 32, 32, 3)
+    assert any("not images of this model's kind" in note for note in ctx.notes)
+    shipped = build_context(None, None, ReportOptions(examples=2, classes=(0,)), lambda line: None)
+    assert [label.split(" from")[0] for label in shipped.example_labels] == ["a 7", "a 2"]  # MNIST-style: its digits

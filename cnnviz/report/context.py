@@ -106,14 +106,15 @@ def resolve_model(model: Any, history: dict | None, card: dict | None) -> tuple[
 
 def example_images(probe, images: Iterable[Any] | None, examples: int,
                    progress: Progress) -> tuple[np.ndarray, list[str], list[Failure]]:
-    """``examples`` digits from the bundled test sample (distinct classes the model has), then each of ``images``;
-    the ones that cannot be used are listed, the rest kept."""
+    """``examples`` digits from the bundled test sample (distinct classes the model has) when the model is
+    MNIST-like (the "mnist" convention, or a 28x28 grey input), then each of ``images``; the ones that cannot
+    be used are listed, the rest kept. A photo model gets no MNIST digits: only the user's images."""
     from ..io.data import load_sample
 
     batches: list[np.ndarray] = []
     labels: list[str] = []
     failures: list[Failure] = []
-    digits = [d for d in DEFAULT_EXAMPLE_DIGITS if d < probe.num_classes][:examples]
+    digits = [d for d in DEFAULT_EXAMPLE_DIGITS if d < probe.num_classes][:examples] if mnist_like(probe) else []
     if digits:
         sample = load_sample()
         try:
@@ -144,6 +145,19 @@ def example_images(probe, images: Iterable[Any] | None, examples: int,
     return np.concatenate(batches), labels, failures
 
 
+def mnist_like(probe) -> bool:
+    """Whether the bundled MNIST digits are images of this model's kind (its convention is "mnist", or it takes
+    28x28 grey images).
+
+    >>> from cnnviz.core.build import get_probe
+    >>> mnist_like(get_probe())
+    True
+    """
+    from ..io.images import MNIST
+
+    return probe.convention == MNIST or tuple(probe.input_shape) == (28, 28, 1)
+
+
 def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptions, progress: Progress,
                   said: dict[str, Any] | None = None) -> Context:
     """Resolve everything the sections need, and fail now (before minutes of work) on what the user must fix.
@@ -168,6 +182,9 @@ def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptio
                   examples=batch, example_labels=labels, classes=classes, failures=failures)
     for warning in probe.warnings:
         ctx.note(warning)
+    if options.examples and not mnist_like(probe):
+        ctx.note(f"Example images: only the ones given (images=, --images): the bundled MNIST digits are not images "
+                 f"of this model's kind ({'x'.join(map(str, probe.input_shape))}, convention {probe.convention!r}).")
     for name, blank in zip(labels, is_blank(batch) if len(batch) else []):
         if blank:
             ctx.note(f"{name}: {BLANK_NOTE}.")
