@@ -82,3 +82,11 @@ def test_each_filter_is_compared_with_its_own_channel_mean_over_real_images():
     pre = keras.ops.convert_to_numpy(keras.ops.conv(before, kernel, padding=layer.padding)) + bias
     means = (np.maximum(pre, 0) + 0.1 * pre).mean(axis=(0, 1, 2))  # FilterActivation: post-ReLU + a tenth of pre
     np.testing.assert_allclose(result.real_scores, means[[1, 5, 9]], rtol=1e-4, atol=1e-6)
+
+
+def test_a_photo_models_filters_are_not_compared_with_mnist_digits():
+    photo_model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3, activation="relu", name="c"),
+                                    keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3, activation="softmax")])
+    result = cnnviz.maximize_filter("c", [0, 1], model=photo_model, steps=10)
+    assert result.real_scores is None and "no real images to compare with" in result.message
+    assert get_probe().mnist_like and not get_probe(photo_model).mnist_like

@@ -79,6 +79,17 @@ class Probe:
         return tuple(int(d) for d in (self._shape or self.model.inputs[0].shape[1:]))
 
     @property
+    def mnist_like(self) -> bool:
+        """Whether the bundled MNIST digits are images of this model's kind (its convention is "mnist", or it takes
+        28x28 grey images): only then do they serve as examples or as the "real images" a target is compared with.
+
+        >>> from cnnviz.core.build import get_probe
+        >>> get_probe().mnist_like
+        True
+        """
+        return self.convention == "mnist" or self.input_shape == (28, 28, 1)
+
+    @property
     def input_range_assumed(self) -> bool:
         """True when nothing in the model, its card or the user said the range: [0, 1] is a guess."""
         return self.input_range_source.startswith("assumed")

@@ -3,7 +3,8 @@
 A class image is reached when its target is the model's top class with softmax >= :data:`REACHED_SOFTMAX`;
 any other objective (a channel, a neuron) when its score on the final image, read after the layer's
 activation, is above its mean over real images (the bundled sample's first :data:`REAL_IMAGES` test images,
-prepared for the model): the target moved past what real inputs give it.
+prepared for the model): the target moved past what real inputs give it. For a model whose images are not
+MNIST-like there are no real images to compare with: it is reached when the objective rose, and the message says so.
 
 >>> uses_target(O.as_objective("conv2:5"))
 False
@@ -92,14 +93,16 @@ def uses_target(objective: O.Objective) -> bool:
 
 
 def real_scores(probe: Probe, objective: O.Objective, targets: Sequence[int], batch: int = 256) -> np.ndarray | None:
-    """The mean of ``objective`` (no penalties) over real images, per target; None when the bundled sample
-    cannot be given to this model. One forward pass serves every target (a layer's 64 channels cost one pass,
+    """The mean of ``objective`` (no penalties) over real images, per target; None when the bundled MNIST sample
+    is not images of this model's kind (a photo model: MNIST digits resized are not its real images). One forward pass serves every target (a layer's 64 channels cost one pass,
     not 64)."""
     import tensorflow as tf
 
     from ..io.data import load_sample
     from .render import renderer
 
+    if not probe.mnist_like:
+        return None
     try:
         images = probe.prepare(load_sample().x_test[:REAL_IMAGES])
     except Exception:  # noqa: BLE001  (a model the MNIST sample does not fit: nothing to compare with)

@@ -114,7 +114,7 @@ def example_images(probe, images: Iterable[Any] | None, examples: int,
     batches: list[np.ndarray] = []
     labels: list[str] = []
     failures: list[Failure] = []
-    digits = [d for d in DEFAULT_EXAMPLE_DIGITS if d < probe.num_classes][:examples] if mnist_like(probe) else []
+    digits = [d for d in DEFAULT_EXAMPLE_DIGITS if d < probe.num_classes][:examples] if probe.mnist_like else []
     if digits:
         sample = load_sample()
         try:
@@ -145,19 +145,6 @@ def example_images(probe, images: Iterable[Any] | None, examples: int,
     return np.concatenate(batches), labels, failures
 
 
-def mnist_like(probe) -> bool:
-    """Whether the bundled MNIST digits are images of this model's kind (its convention is "mnist", or it takes
-    28x28 grey images).
-
-    >>> from cnnviz.core.build import get_probe
-    >>> mnist_like(get_probe())
-    True
-    """
-    from ..io.images import MNIST
-
-    return probe.convention == MNIST or tuple(probe.input_shape) == (28, 28, 1)
-
-
 def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptions, progress: Progress,
                   said: dict[str, Any] | None = None) -> Context:
     """Resolve everything the sections need, and fail now (before minutes of work) on what the user must fix.
@@ -182,7 +169,7 @@ def build_context(model: Any, images: Iterable[Any] | None, options: ReportOptio
                   examples=batch, example_labels=labels, classes=classes, failures=failures)
     for warning in probe.warnings:
         ctx.note(warning)
-    if options.examples and not mnist_like(probe):
+    if options.examples and not probe.mnist_like:
         ctx.note(f"Example images: only the ones given (images=, --images): the bundled MNIST digits are not images "
                  f"of this model's kind ({'x'.join(map(str, probe.input_shape))}, convention {probe.convention!r}).")
     for name, blank in zip(labels, is_blank(batch) if len(batch) else []):

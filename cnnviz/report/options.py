@@ -50,7 +50,7 @@ class ReportOptions:
     layers shown in feature-map figures, chosen evenly across depth (``None``: all).
     ``max_channels``: filter patterns per layer, at most; ``pattern_values``: the input values optimized
     at once per layer (channels x height x width x colours), which lowers the channels shown for large
-    inputs (64 for 28x28 grey, 9 for 96x96 colour, 4 for 224x224 colour); ``pattern_layers``: the layers
+    inputs (64 for 28x28 grey, 24 for 64x64 grey, 4 for colour from 96x96 up); ``pattern_layers``: the layers
     (of those with filter pages) that get pattern pages, chosen across depth (``None``: all of them). ``history``/``card``: the training history and
     model card (``None``: read from beside a model file).
     """
@@ -63,7 +63,7 @@ class ReportOptions:
     max_maps: int = 16
     max_layers: int | None = 8
     max_channels: int = 64
-    pattern_values: int = 250_000
+    pattern_values: int = 100_000
     pattern_layers: int | None = 4
     dpi: int = DEFAULT_DPI
     history: dict | None = field(default=None, compare=False)
