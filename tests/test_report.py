@@ -46,8 +46,10 @@ def pdf(tmp_path_factory, inputs):
 
 @pytest.fixture(scope="module")
 def html_report(tmp_path_factory, inputs):
+    # the whole document is checked in the PDF; here what HTML adds, on a few sections
     path = tmp_path_factory.mktemp("html") / "report.html"
-    return report(path, images=[inputs["good"], inputs["missing"]], progress=False, **FAST)
+    return report(path, images=[inputs["good"], inputs["missing"]], progress=False,
+                  sections=["architecture", "model_card", "filters", "attribution"], **FAST)
 
 
 def test_pdf_has_title_page_and_one_page_per_figure(pdf):
@@ -166,13 +168,15 @@ def test_html_is_self_contained_and_every_image_decodes(html_report):
 def test_export_writes_every_format_asked_for(tmp_path, inputs, capsys):
     out = tmp_path / "figures"
     code = main(["export", "--formats", "png,svg,pdf", "-o", str(out), "--classes", "6", "--steps", "20",
-                 "--filter-steps", "10", "--examples", "1", "--sample", "--images", str(inputs["bad"])])
+                 "--filter-steps", "10", "--examples", "1", "--sample", "--images", str(inputs["bad"]),
+                 "--sections", "class_images,training_curves,architecture,model_card,feature_maps"])
     captured = capsys.readouterr()
     assert code == 1  # built, but one input could not be used
     assert "broken.png" in captured.err
     index = json.loads((out / "figures.json").read_text())
     names = [f["name"] for f in index["figures"]]
-    assert names[:3] == ["architecture", "model_card", "training_curves"] and "class_images" in names
+    # the sections asked for, in the report's order
+    assert names == ["architecture", "model_card", "training_curves", "feature_maps_1", "class_images", "class_variety"]
     assert index["failures"] and index["failures"][0]["what"].endswith("broken.png")
     from pypdf import PdfReader
 
@@ -187,14 +191,17 @@ def test_export_writes_every_format_asked_for(tmp_path, inputs, capsys):
         [f"{n}.{fmt}" for n in names for fmt in ("png", "svg", "pdf")] + ["figures.json"])
 
 
-def test_export_only_the_formats_asked_for(tmp_path):
+def test_export_only_the_formats_and_sections_asked_for(tmp_path):
     export = cnnviz.export_figures(tmp_path, "svg", classes=[], examples=0, filter_steps=5, data="sample",
-                                   progress=False)
+                                   sections=["filters", "architecture"], progress=False)
     assert export.failures == []
     assert {p.suffix for p in tmp_path.iterdir()} == {".svg", ".json"}
     assert {p.stem for p in export.files} == set(export.figures)
+    assert export.figures == ["architecture", "conv1_filters", "conv1_patterns", "conv2_filters", "conv2_patterns"]
     with pytest.raises(ValueError, match="unknown figure format"):
         cnnviz.export_figures(tmp_path, "png,gif", progress=False)
+    with pytest.raises(ValueError, match="unknown report section 'filter'; use one of: architecture, model_card"):
+        cnnviz.export_figures(tmp_path, "png", sections="filter,architecture", progress=False)
 
 
 def test_cli_report_errors_clearly(tmp_path, capsys):

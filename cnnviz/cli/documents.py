@@ -15,7 +15,7 @@ def _report_options(args: argparse.Namespace):
     steps = {k: v for k, v in (("steps", args.steps), ("filter_steps", args.filter_steps)) if v is not None}
     return ReportOptions(classes=None if args.classes is None else parse_classes(args.classes),
                          examples=args.examples, data="sample" if args.sample else args.data,
-                         dpi=args.dpi,
+                         dpi=args.dpi, sections=args.sections,
                          max_layers=None if args.all_layers else args.max_layers, **steps)
 
 

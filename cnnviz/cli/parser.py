@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--max-layers", type=number_in(int, 1, 1000), default=8, help="layers given filter, pattern and feature-map "
                                                                  "figures, chosen across depth (default: 8)")
         p.add_argument("--all-layers", action="store_true", help="every layer (slow on big models)")
+        p.add_argument("--sections", default=None, metavar="NAMES",
+                       help="comma-separated sections to build, e.g. filters,attribution (default: all of them; a wrong "
+                            "name lists the names)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
         if name == "report":
             p.add_argument("-o", "--output", default="report.pdf", help="report.pdf or report.html (default: report.pdf)")

@@ -6,10 +6,10 @@ are built from), ``registry.py`` (:data:`SECTIONS`), ``sections/`` (one file per
 ``pdf.py`` / ``html.py`` / ``files.py`` (one writer per format).
 
 >>> import cnnviz
->>> result = cnnviz.report("report.pdf", classes=[6], steps=10, filter_steps=5,
-...                        examples=1, max_layers=1, max_channels=8, progress=False)
->>> result.pages > 10, result.failures
-(True, [])
+>>> result = cnnviz.report("report.pdf", classes=[6], steps=10, filter_steps=5, examples=1, max_layers=1,
+...                        max_channels=8, sections=["architecture", "filters", "attribution"], progress=False)
+>>> result.figures, result.failures
+(['architecture', 'conv2_filters', 'conv2_patterns', 'attribution_gradcam', 'attribution_saliency'], [])
 """
 
 from __future__ import annotations
@@ -66,9 +66,13 @@ __all__ = [
 
 
 def _options(classes: Iterable[int] | None, options: ReportOptions | None, settings: dict[str, Any]) -> ReportOptions:
+    from .registry import chosen_sections
+
     if classes is not None:
         settings["classes"] = classes
-    return ReportOptions.of(options, **settings)
+    opts = ReportOptions.of(options, **settings)
+    chosen_sections(opts.sections)  # an unknown section name fails here, before any work
+    return opts
 
 
 def described(input_range: Any, class_names: Any, convention: Any) -> dict[str, Any]:
@@ -93,8 +97,9 @@ def report_figures(model: Any = None, images: Iterable[Any] | None = None, class
     ``progress``: True (stderr), False, or a callable taking each line. ``input_range`` / ``class_names`` /
     ``convention``: what the model takes, for this report only (see :func:`cnnviz.describe`).
 
-    >>> [s.name for s in report_figures(classes=[], examples=0, filter_steps=5, progress=False)][:3]
-    ['architecture', 'model_card', 'training_curves']
+    >>> sections = report_figures(progress=False)
+    >>> [next(sections).name, next(sections).name]  # each section is built when it is asked for
+    ['architecture', 'model_card']
     """
     opts = _options(classes, options, settings)
     say = progress_fn(progress)
@@ -116,10 +121,9 @@ def report(output: str | os.PathLike, model: Any = None, images: Iterable[Any] |
     are listed on the first page and in ``failures``; the rest of the report is still built. An
     output that cannot be written is refused before any work.
 
-    >>> r = report("report.html", classes=[], examples=0, filter_steps=5, max_layers=1,
-    ...            max_channels=4, progress=False)
-    >>> r.path.name, "architecture" in r.figures
-    ('report.html', True)
+    >>> r = report("report.html", sections=["architecture", "model_card", "confusion_matrix"], progress=False)
+    >>> r.path.name, r.figures
+    ('report.html', ['architecture', 'model_card', 'confusion_matrix'])
     """
     from ..core.paths import check_writable
 
@@ -151,10 +155,10 @@ def export_figures(directory: str | os.PathLike, formats: Sequence[str] | str = 
     """Write every figure of the report as ``directory/<stable_name>.<format>`` (png, svg, pdf; atomic saves),
     plus ``figures.json`` listing each figure's title, caption and files.
 
-    >>> e = export_figures("figures", ["png"], classes=[6], steps=10, filter_steps=5,
-    ...                    examples=1, max_layers=1, max_channels=4, progress=False)
-    >>> sorted(p.name for p in e.files)[:2]
-    ['architecture.png', 'attribution_deletion.png']
+    >>> e = export_figures("figures", ["png", "svg"], examples=1, sections=["architecture", "attribution"],
+    ...                    progress=False)
+    >>> sorted(p.name for p in e.files)[:3]
+    ['architecture.png', 'architecture.svg', 'attribution_gradcam.png']
     """
     from ..core.paths import check_writable
 

@@ -52,7 +52,8 @@ class ReportOptions:
     at once per layer (channels x height x width x colours), which lowers the channels shown for large
     inputs (64 for 28x28 grey, 24 for 64x64 grey, 4 for colour from 96x96 up); ``pattern_layers``: the layers
     (of those with filter pages) that get pattern pages, chosen across depth (``None``: all of them). ``history``/``card``: the training history and
-    model card (``None``: read from beside a model file).
+    model card (``None``: read from beside a model file). ``sections``: the names of the sections to build
+    (``cnnviz.report.SECTIONS``: "filters", "attribution", ...; ``None``: every one), in the report's order.
     """
 
     classes: tuple[int, ...] | None = None
@@ -66,6 +67,7 @@ class ReportOptions:
     pattern_values: int = 100_000
     pattern_layers: int | None = 4
     dpi: int = DEFAULT_DPI
+    sections: tuple[str, ...] | None = None
     history: dict | None = field(default=None, compare=False)
     card: dict | None = field(default=None, compare=False)
 
@@ -74,6 +76,9 @@ class ReportOptions:
             if isinstance(self.classes, (str, bytes)) or not isinstance(self.classes, Iterable):
                 raise ValueError(f"classes must be a list of class numbers (got {self.classes!r}).")
             object.__setattr__(self, "classes", tuple(self.classes))
+        if self.sections is not None:
+            names = self.sections.split(",") if isinstance(self.sections, str) else self.sections
+            object.__setattr__(self, "sections", tuple(str(n).strip() for n in names if str(n).strip()))
         for name, (lo, hi) in LIMITS.items():
             value = getattr(self, name)
             if value is None and name in ("max_layers", "pattern_layers"):

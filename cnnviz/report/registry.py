@@ -61,10 +61,24 @@ def register(name: str, order: float) -> Callable[[SectionFn], SectionFn]:
     return decorate
 
 
+def chosen_sections(names: Iterable[str] | None) -> list[SectionSpec]:
+    """The registered sections named (every one for ``None``), in the report's order; an unknown name is a
+    one-line error listing the names.
+
+    >>> [s.name for s in chosen_sections(["attribution", "filters"])]
+    ['filters', 'attribution']
+    """
+    if names is None:
+        return list(SECTIONS.values())
+    wanted = {SECTIONS.get(name).name for name in names}
+    return [spec for spec in SECTIONS.values() if spec.name in wanted]
+
+
 def plan(ctx: Context, progress: Progress) -> list[Planned]:
-    """Every figure of every section, in order (planning is quick: nothing is drawn yet)."""
+    """Every figure of every chosen section (``ctx.options.sections``), in order (planning is quick: nothing is
+    drawn yet)."""
     planned: list[Planned] = []
-    for spec in SECTIONS.values():
+    for spec in chosen_sections(ctx.options.sections):
         try:
             planned += list(spec.plan(ctx))
         except Exception as exc:  # one section failing must not lose the rest of the report
