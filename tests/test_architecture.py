@@ -125,6 +125,7 @@ for key in before:
 """
 
 
+@pytest.mark.slow
 def test_importing_any_module_changes_nothing_in_the_process():
     import os
 
@@ -152,6 +153,7 @@ for old, new, name in [("cnnviz.images", "cnnviz.io.images", "prepare"),
 """
 
 
+@pytest.mark.slow
 def test_moved_public_modules_keep_their_old_path_for_one_release_with_a_warning():
     result = subprocess.run([sys.executable, "-c", CHECK_ALIASES], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -55,6 +55,7 @@ def test_tie_aware_comparison_still_sees_a_wrong_order():
     assert _clear_of_ties(values).tolist() == [True, True, False, False, True]
 
 
+@pytest.mark.slow
 def test_class_logits_equal_keras_logits_sorted(atlas, sample):
     probe = cnnviz.core.build.get_probe()
     logits = probe.logits_model.predict(cnnviz.preprocess(sample.x_test), verbose=0)  # Keras, one pass
@@ -117,6 +118,7 @@ def _rss() -> int:
     return 0
 
 
+@pytest.mark.slow
 def test_memory_is_bounded_by_the_batch_not_the_dataset(sample):
     # 20,000 images: their conv1 maps alone would be 20,000 x 26 x 26 x 32 x 4 bytes = 1.7 GB.
     rng = np.random.default_rng(0)
@@ -137,6 +139,7 @@ def test_memory_is_bounded_by_the_batch_not_the_dataset(sample):
     assert rss_growth < 400 * 2**20, rss_growth
 
 
+@pytest.mark.slow
 def test_exact_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
     script = tmp_path / "run.py"
     out = tmp_path / "out.json"
@@ -201,6 +204,7 @@ def test_the_report_uses_an_atlas_beside_the_model(tmp_path, sample):
     assert any("other weights" in note for note in ctx.notes)
 
 
+@pytest.mark.slow
 def test_the_filters_page_shows_the_shipped_atlas():
     from streamlit.testing.v1 import AppTest
 

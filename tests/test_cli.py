@@ -48,6 +48,7 @@ def is_png(path):
     return path.is_file() and path.read_bytes()[:4] == b"\x89PNG" and Image.open(path).size[0] > 200
 
 
+@pytest.mark.slow
 def test_train_and_evaluate_on_the_sample(tmp_path):
     out = tmp_path / "tiny.keras"
     result = run("train", "--sample", "--recipe", "fast", "--epochs", "1", "--seed", "0", "-o", str(out),
@@ -69,6 +70,7 @@ def test_evaluate_shipped_model_on_the_sample():
     assert accuracy >= 0.98
 
 
+@pytest.mark.slow
 def test_missing_data_falls_back_to_the_sample_once_and_says_so(tmp_path):
     env = {"HOME": str(tmp_path), "CNNVIZ_MNIST": "", "CNNVIZ_MNIST_URL": "http://127.0.0.1:9/mnist.npz"}
     result = run_process("evaluate", env=env)  # one policy: full MNIST when found, else the sample and one line saying so
@@ -79,6 +81,7 @@ def test_missing_data_falls_back_to_the_sample_once_and_says_so(tmp_path):
     assert result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_visualization_commands_write_figures(tmp_path, digit_png):
     result = run("maximize", "--class", "6", "-o", str(tmp_path / "six.png"))
     assert result.returncode == 0, result.stderr

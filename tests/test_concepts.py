@@ -24,6 +24,7 @@ def fitted():
     return concepts("conv2", n=8, seed=0, visualize=False, evidence=True)
 
 
+@pytest.mark.slow
 def test_dictionary_is_non_negative_and_shaped(fitted):
     assert fitted.dictionary.shape == (8, 64)
     assert (fitted.dictionary >= 0).all()
@@ -170,6 +171,7 @@ def test_bad_input_is_one_clear_error():
         concepts("conv9")
 
 
+@pytest.mark.slow
 def test_plots_render(fitted, tmp_path):
     fig = plot_concepts(fitted)
     assert "R²" in fig.cnnviz_caption and "held-out" in fig.cnnviz_caption

@@ -114,6 +114,7 @@ def test_look_inside_uploaded_image_and_bad_file():
     assert at.error and "cannot be read" in at.error[0].value
 
 
+@pytest.mark.slow
 def test_convolution_page_slides_and_plays():
     at = start("convolution")
     text = " ".join(m.value for m in at.markdown)
@@ -130,6 +131,7 @@ def test_convolution_page_slides_and_plays():
     assert at.slider(key="conv_step_2").value == position + 13
 
 
+@pytest.mark.slow
 def test_filters_page_patterns_and_top_examples():
     at = start("filters", filters_steps=20)
     assert_ok(at)
@@ -143,6 +145,7 @@ def test_filters_page_patterns_and_top_examples():
     assert any("conv1 #4" in c for c in _captions(at))
 
 
+@pytest.mark.slow
 def test_class_images_page_class_changes_image_and_downloads():
     at = start("class_images", class_steps=20)
     assert_ok(at)
@@ -160,6 +163,7 @@ def test_class_images_page_class_changes_image_and_downloads():
     assert_ok(at)
 
 
+@pytest.mark.slow
 def test_train_page_trains_and_the_model_is_used_everywhere():
     import random
 

@@ -17,6 +17,7 @@ def model_files(tmp_path_factory):
     return [str(cnnviz.save_model(cnnviz.core.model.reference_model(seed=i), folder / f"m{i}.keras")) for i in range(14)]
 
 
+@pytest.mark.slow
 def test_evicted_models_are_collected(model_files):
     from cnnviz.dashboard import models
 

@@ -34,6 +34,7 @@ def slider(at: AppTest, folder: str):
     return at.select_slider(key=f"replay_slider_{folder}")
 
 
+@pytest.mark.slow
 def test_replay_slider_walks_through_the_shipped_run():
     at = train_page()
     folder = str(shipped_snapshots_dir())

@@ -21,6 +21,7 @@ def without_mnist(home: Path, url: str = f"http://127.0.0.1:{PORT}/mnist.npz") -
     return {**env, "HOME": str(home), "CNNVIZ_MNIST_URL": url, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
+@pytest.mark.slow
 def test_cli_evaluate_without_full_mnist_uses_the_sample_and_says_so_once(tmp_path):
     result = subprocess.run([sys.executable, "-m", "cnnviz", "evaluate", "--out", "confusion.png"], cwd=tmp_path,
                             env=without_mnist(tmp_path), capture_output=True, text=True, timeout=600)

@@ -20,6 +20,7 @@ USER_FACING = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 HISTORY = re.compile(r"issue #?\d+|(?<!keras)#\d{2,}\b|load average|other engineers|other jobs", re.I)  # (an upstream bug: keras#N)
 
 
+@pytest.mark.slow
 def test_the_site_builds_strictly(tmp_path):
     pytest.importorskip("mkdocs")
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],

@@ -126,6 +126,7 @@ def test_a_single_output_unit_is_a_binary_classifier():
     np.testing.assert_allclose(cnnviz.predict(x, model=one_logit), np.stack([1 - p1, p1], axis=1), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_maximize_and_attribution_on_a_functional_rgb_model():
     m = color_model()
     result = cnnviz.maximize([1, 4], model=m, steps=30, regularization="none")

@@ -17,6 +17,7 @@ def _clone(model: keras.Model) -> keras.Model:
     return copy
 
 
+@pytest.mark.slow
 def test_class_images_after_training_equal_a_fresh_copy_of_the_same_weights(sample):
     """Look, train, look again == look at a fresh copy: calibration is keyed on the weights, not on the probe."""
     model = _clone(cnnviz.load_model())
@@ -118,6 +119,7 @@ def test_the_state_detector_sees_a_reseed_and_a_draw():
     assert state.changed() == ["numpy random"]
 
 
+@pytest.mark.slow
 def test_train_with_a_seed_leaves_global_random_state_alone_and_is_reproducible(sample):
     state = GlobalRandomState()
     runs = [cnnviz.train(sample, recipe="fast", epochs=1, seed=s, evaluate=False, verbose=0).model for s in (3, 3, 4)]
@@ -128,6 +130,7 @@ def test_train_with_a_seed_leaves_global_random_state_alone_and_is_reproducible(
     assert max(np.abs(a - b).max() for a, b in zip(first, other)) > 1e-3
 
 
+@pytest.mark.slow
 def test_dropout_in_a_given_model_follows_the_seed(sample):
     def model():
         return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dropout(0.5),
@@ -143,6 +146,7 @@ def test_dropout_in_a_given_model_follows_the_seed(sample):
 # --------------------------------------------------------------------------- style
 
 
+@pytest.mark.slow
 def test_style_blocks_in_overlapping_threads_leave_rcparams_as_they_were(tmp_path):
     import threading
     import time

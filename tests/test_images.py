@@ -158,6 +158,7 @@ def test_attribute_takes_input_range_for_that_call():
     assert cnnviz.core.build.get_probe(m).input_range == (0.0, 1.0)
 
 
+@pytest.mark.slow
 def test_cli_describes_the_model_and_warns_on_a_contradicting_range(tmp_path, capsys, photo, xception):
     from PIL import Image
 

@@ -4,6 +4,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 CHECK_CLI = """
 import sys
 import cnnviz.cli
@@ -55,6 +57,7 @@ def test_version_and_help_do_not_import_tensorflow():
     assert seconds < 5, f"cnnviz --version took {seconds:.1f} s (0.4 s idle)"  # margin for a loaded CI machine
 
 
+@pytest.mark.slow
 def test_import_cnnviz_has_no_side_effects_and_every_name_resolves():
     result = _python(CHECK_IMPORT)
     assert result.returncode == 0, result.stderr

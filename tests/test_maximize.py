@@ -59,6 +59,7 @@ def test_a_list_of_classes_runs_as_one_batch_with_all_ten_on_target():
     assert np.all(result.confidence >= 0.99)
 
 
+@pytest.mark.slow
 def test_l1_makes_fewer_pixels_light_up():
     plain = cnnviz.maximize([1, 4], steps=150, regularization="none")
     sparse = cnnviz.maximize([1, 4], steps=150, regularization="l1")
@@ -67,6 +68,7 @@ def test_l1_makes_fewer_pixels_light_up():
     assert heavy.images.mean() < sparse.images.mean()
 
 
+@pytest.mark.slow
 def test_the_tutorials_experiment_in_one_call():
     from cnnviz.fake_vs_constrained import fake_vs_constrained
 
@@ -90,6 +92,7 @@ def test_start_image_and_blur_options(digit):
     assert roughness(blurred.images) < roughness(sharp.images)
 
 
+@pytest.mark.slow
 def test_filter_patterns_excite_their_own_filter_most(model):
     indices = list(range(8))
     result = cnnviz.maximize_filter("conv2", indices, steps=150)

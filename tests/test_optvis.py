@@ -92,6 +92,7 @@ def test_gradients_flow_through_every_objective(probe):
         assert grad is not None and float(tf.reduce_max(tf.abs(grad))) > 0, objective
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("penalty, measure", [
     (l1(), lambda im: np.abs(im).mean()),
     (l2(), lambda im: (im**2).mean()),
@@ -210,6 +211,7 @@ def test_scale_and_rotate_keep_the_size_and_do_what_they_say():
 # --------------------------------------------------------------------------- the front door
 
 
+@pytest.mark.slow
 def test_four_different_sixes_all_on_target():
     result = cnnviz.maximize(6, n=4)
     assert result.targets == [6, 6, 6, 6] and result.images.shape == (4, 28, 28, 1)
@@ -283,6 +285,7 @@ def tiny_model(scale_logits: float = 1.0) -> keras.Model:
     return m
 
 
+@pytest.mark.slow
 def test_long_runs_keep_a_bounded_trace():
     assert record_every(1000) == 1 and record_every(1001) == 2 and record_every(20_000) == 20
     result = cnnviz.maximize(1, model=tiny_model(), steps=1500, regularization="none")
@@ -298,6 +301,7 @@ def scaled_logits(model, k):
     return m
 
 
+@pytest.mark.slow
 def test_default_penalties_follow_the_size_of_the_logits(model):
     from cnnviz.optvis.calibration import penalty_factor
 
@@ -317,6 +321,7 @@ def test_default_penalties_follow_the_size_of_the_logits(model):
     assert not unscaled.reached.any() and unscaled.images.mean() < 0.02
 
 
+@pytest.mark.slow
 def test_the_cli_makes_four_data_prior_sixes(tmp_path, capsys):
     from cnnviz.cli import main
 
@@ -326,6 +331,7 @@ def test_the_cli_makes_four_data_prior_sixes(tmp_path, capsys):
     assert said.count("class 6: the model sees 6") == 4 and out.read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow
 def test_the_class_image_page_offers_param_prior_diversity_and_objective():
     from pathlib import Path
 
@@ -356,6 +362,7 @@ def test_the_class_image_page_offers_param_prior_diversity_and_objective():
     assert "all 1 reached" in said or "of 1 reached" in said  # one image was made, not ten copies
 
 
+@pytest.mark.slow
 def test_a_colour_functional_model_through_every_parameterisation():
     from test_features import color_model
 

@@ -6,6 +6,8 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 from cnnviz.cli import main
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guides" / "bring-your-own-model.md"
@@ -16,6 +18,7 @@ def _section() -> str:
     return text[: text.index("\n## ")]  # up to "Which models work"
 
 
+@pytest.mark.slow
 def test_bring_your_own_model_runs_as_written(tmp_path, monkeypatch, capsys):
     section = _section()
     python = re.findall(r"```python\n(.*?)```", section, re.S)

@@ -83,6 +83,7 @@ def test_plot_sanity_check(check, tmp_path):
     assert cnnviz.plots.save_figure(fig, tmp_path / "s.png").stat().st_size > 20000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["sigmoid_binary", "nested", "rgb_separable", "subclassed"])
 def test_trust_checks_on_zoo_models_leave_them_untouched(name):
     from zoo import build

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -12,6 +13,7 @@ from cnnviz.cli import main
 APP = Path(__file__).resolve().parents[1] / "cnnviz" / "dashboard" / "app.py"
 
 
+@pytest.mark.slow
 def test_cli_check_writes_both_figures_and_says_the_verdicts(tmp_path, capsys):
     out = tmp_path / "check.png"
     assert main(["check", "--methods", "saliency,gradcam", "--examples", "3", "-o", str(out)]) == 0
@@ -32,6 +34,7 @@ def test_cli_check_refuses_bad_input_before_work(tmp_path, capsys):
     assert "--examples must be 1..1000" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_dashboard_trust_expander_runs_on_demand():
     at = AppTest.from_file(str(APP), default_timeout=240)
     at.session_state["input_source"] = "Gallery"

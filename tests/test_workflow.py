@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import tomllib
 
 import cnnviz
@@ -23,6 +24,7 @@ def test_version_matches_pyproject(capsys):
     assert capsys.readouterr().out.strip() == f"cnnviz {expected}"
 
 
+@pytest.mark.slow
 def test_python_dash_m_cnnviz_is_the_command():
     done = subprocess.run([sys.executable, "-m", "cnnviz", "--version"], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)

@@ -120,6 +120,7 @@ def test_top_examples_of_a_grey_batch_are_k_images_and_really_the_strongest(name
 
 # maximize optimizes images in [0, 1] and maps them with probe.to_model for models that take another range
 # (rescaling, normalization, [-1, 1], MobileNetV2): the test below decides by what the model reads, no xfail.
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_maximize_raises_the_target_probability_as_the_model_reads_it(name):
     entry = build(name)
