@@ -63,3 +63,40 @@ def test_fresh_servers_model_page_imports_no_tensorflow():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ["False", "False", "1"]  # no TensorFlow, no Keras; the training curves drawn
+
+
+COMPUTING = {  # what a page's first visit must not do once the warm-up has run: module -> its costly calls
+    "cnnviz": ["maximize", "maximize_filter", "concepts", "concept_map", "top_examples", "load_snapshots",
+               "feature_maps"],
+    "cnnviz.fake_vs_constrained": ["fake_vs_constrained"],
+}
+
+
+@pytest.mark.slow
+def test_after_the_warm_up_no_pages_first_visit_computes(monkeypatch):
+    """The warm-up fills each page's caches for the page's own defaults: a default that drifts from the warm-up's
+    (a page's seed, steps, layer, n...) makes that page compute again on its first visit, and this test fail."""
+    import importlib
+
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz.dashboard import warm
+
+    at = AppTest.from_file(str(ROOT / "cnnviz" / "dashboard" / "app.py"), default_timeout=600).run()
+    assert not at.exception, at.exception
+    warm._run()  # the thread's work, here in the test (tests run with CNNVIZ_DASHBOARD_WARM=0)
+    assert not any(name.startswith("failed") for name in warm.TIMINGS), warm.TIMINGS
+
+    def refuse(name):
+        def call(*args, **kwargs):
+            raise AssertionError(f"{name} ran on a page's first visit after the warm-up")
+        return call
+
+    for module, names in COMPUTING.items():
+        target = importlib.import_module(module)
+        for name in names:
+            monkeypatch.setattr(target, name, refuse(f"{module}.{name}"))
+    for page in ("filters", "class_images", "train", "concepts"):
+        at.switch_page(f"views/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+        assert not at.error, (page, [e.value for e in at.error])
