@@ -100,3 +100,40 @@ def test_after_the_warm_up_no_pages_first_visit_computes(monkeypatch):
         at.switch_page(f"views/{page}.py").run()
         assert not at.exception, (page, at.exception)
         assert not at.error, (page, [e.value for e in at.error])
+
+
+@pytest.mark.slow
+def test_shipped_filter_patterns_equal_a_fresh_computation():
+    """Fails when the shipped patterns are stale (other weights, or the optimization changed): run
+    scripts/make_dashboard_facts.py. Two fresh runs on one machine agree to float precision; 1e-4 leaves room for
+    another CPU's arithmetic, far below one grey level (1/255)."""
+    from cnnviz.dashboard import shipped_patterns
+    from cnnviz.optvis.presets import FILTER_STEPS
+
+    model_file = layer_facts.shipped_model_file()
+    shipped = shipped_patterns.read(model_file, "conv1", FILTER_STEPS, 0)
+    assert shipped is not None, "pretrained/mnist_cnn.filter_patterns.npz is missing or stale: run scripts/make_dashboard_facts.py"
+    fresh = shipped_patterns.compute(cnnviz.load_model(str(model_file)), "conv1", 32, FILTER_STEPS, 0)
+    assert shipped.targets == fresh.targets == list(range(32))
+    assert shipped.images.shape == fresh.images.shape
+    assert abs(shipped.images - fresh.images).max() <= 1e-4
+
+
+def test_shipped_filter_patterns_are_used_only_for_their_model_file_and_options(tmp_path):
+    from cnnviz.dashboard import shipped_patterns
+    from cnnviz.optvis.presets import FILTER_STEPS
+
+    model_file = tmp_path / "mnist_cnn.keras"
+    shutil.copyfile(layer_facts.shipped_model_file(), model_file)
+    shutil.copyfile(shipped_patterns.patterns_file(layer_facts.shipped_model_file()),
+                    shipped_patterns.patterns_file(model_file))
+    assert shipped_patterns.read(model_file, "conv1", FILTER_STEPS, 0) is not None  # same file, same options
+    assert shipped_patterns.read(model_file, "conv1", FILTER_STEPS + 10, 0) is None  # other steps
+    assert shipped_patterns.read(model_file, "conv1", FILTER_STEPS, 1) is None  # other seed
+    assert shipped_patterns.read(model_file, "conv2", FILTER_STEPS, 0) is None  # a layer not shipped
+
+    model = cnnviz.load_model(str(model_file))
+    kernel, bias = model.get_layer("conv1").get_weights()
+    model.get_layer("conv1").set_weights([kernel * 0.5, bias])
+    model.save(model_file)
+    assert shipped_patterns.read(model_file, "conv1", FILTER_STEPS, 0) is None  # other weights

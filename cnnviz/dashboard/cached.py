@@ -116,9 +116,17 @@ def kernel_and_bias(model_ref: str, layer: str) -> tuple[np.ndarray, np.ndarray]
 
 @st.cache_data(max_entries=16, show_spinner="Optimizing an input for every filter...")
 def filter_patterns(model_ref: str, layer: str, steps: int, seed: int):
+    """Each filter's maximized input (images and filter indices); the shipped model's defaults come from the
+    file beside it (:mod:`cnnviz.dashboard.shipped_patterns`) when it matches the model file and the options."""
+    from cnnviz.dashboard import layer_facts, shipped_patterns
+    from cnnviz.dashboard.models import SHIPPED
+
+    if model_ref == SHIPPED:
+        shipped = shipped_patterns.read(layer_facts.shipped_model_file(), layer, steps, seed)
+        if shipped is not None:
+            return shipped
     channels = next(row["output_shape"][-1] for row in layer_table(model_ref) if row["name"] == layer)
-    return cnnviz.maximize_filter(layer, list(range(int(channels))), model=get_model(model_ref), steps=steps,
-                                  seed=seed)
+    return shipped_patterns.compute(get_model(model_ref), layer, int(channels), steps, seed)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Looking for an atlas beside the model...")
