@@ -11,11 +11,12 @@ import json
 import os
 import weakref
 from pathlib import Path
-from typing import Any
-
-import keras
+from typing import TYPE_CHECKING, Any
 
 from .pretrained import PRETRAINED_NAME, pretrained_dir
+
+if TYPE_CHECKING:  # reading a card beside a file needs no TensorFlow (the dashboard's first page)
+    import keras
 
 # facts cnnviz keeps about a model object: the card it was loaded with, and what the user said (input_range)
 _cards: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

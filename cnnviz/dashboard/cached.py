@@ -32,31 +32,27 @@ def full_mnist(path: str = ""):
         return str(exc)
 
 
+def _shipped_facts(model_ref: str) -> dict[str, Any] | None:
+    """The shipped model's layer facts from the file beside it (no TensorFlow needed), or None."""
+    from cnnviz.dashboard import layer_facts
+    from cnnviz.dashboard.models import SHIPPED
+
+    return layer_facts.shipped() if model_ref == SHIPPED else None
+
+
 @st.cache_data(max_entries=32)
 def layer_table(model_ref: str) -> list[dict[str, Any]]:
-    return cnnviz.layer_table(get_model(model_ref))
+    facts = _shipped_facts(model_ref)
+    return facts["layer_table"] if facts else cnnviz.layer_table(get_model(model_ref))
 
 
 @st.cache_data(max_entries=32)
-def layer_names(model_ref: str) -> dict[str, list[str]]:
-    probe = cnnviz.core.build.get_probe(get_model(model_ref))
-    return {"all": probe.layer_names, "conv": probe.conv_layer_names, "spatial": probe.spatial_layer_names,
-            "input_shape": list(probe.input_shape), "classes": probe.num_classes,
-            "class_names": list(probe.class_names), "input_range": list(probe.input_range),
-            "input_range_source": probe.input_range_source, "output_kind": probe.output_kind,
-            "opaque": probe.opaque, "first_layer": probe.layer_names[0] if probe.layer_names else "",
-            "convention": probe.convention,
-            "first_conv_is_input_conv2d": _first_conv_reads_input(probe)}
+def layer_names(model_ref: str) -> dict[str, Any]:
+    """The probe's layer names and facts (see :func:`cnnviz.dashboard.layer_facts.compute`)."""
+    from cnnviz.dashboard import layer_facts
 
-
-def _first_conv_reads_input(probe) -> bool:
-    """True when the first layer is a plain Conv2D on the input (what the convolution page can show)."""
-    import keras
-
-    if not probe.layer_names or probe.opaque:
-        return False
-    first = probe.layer(probe.layer_names[0])
-    return type(first) is keras.layers.Conv2D and probe.input_range == (0.0, 1.0)
+    facts = _shipped_facts(model_ref)
+    return facts["layer_names"] if facts else layer_facts.compute(get_model(model_ref))["layer_names"]
 
 
 def needs_layers(model_ref: str, what: str) -> None:
@@ -75,8 +71,11 @@ def to_display(model_ref: str, batch: np.ndarray) -> np.ndarray:
 
 @st.cache_data(max_entries=16)
 def card_and_history(model_ref: str) -> tuple[dict | None, dict | None]:
+    """The card and history JSON files beside the model (read without TensorFlow)."""
+    from cnnviz.core.cards import read_sidecar
+
     path = model_path(model_ref)
-    return cnnviz.training.results.load_card(path), cnnviz.training.results.load_history(path)
+    return read_sidecar(path, "card"), read_sidecar(path, "history")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -117,9 +116,17 @@ def kernel_and_bias(model_ref: str, layer: str) -> tuple[np.ndarray, np.ndarray]
 
 @st.cache_data(max_entries=16, show_spinner="Optimizing an input for every filter...")
 def filter_patterns(model_ref: str, layer: str, steps: int, seed: int):
+    """Each filter's maximized input (images and filter indices); the shipped model's defaults come from the
+    file beside it (:mod:`cnnviz.dashboard.shipped_patterns`) when it matches the model file and the options."""
+    from cnnviz.dashboard import layer_facts, shipped_patterns
+    from cnnviz.dashboard.models import SHIPPED
+
+    if model_ref == SHIPPED:
+        shipped = shipped_patterns.read(layer_facts.shipped_model_file(), layer, steps, seed)
+        if shipped is not None:
+            return shipped
     channels = next(row["output_shape"][-1] for row in layer_table(model_ref) if row["name"] == layer)
-    return cnnviz.maximize_filter(layer, list(range(int(channels))), model=get_model(model_ref), steps=steps,
-                                  seed=seed)
+    return shipped_patterns.compute(get_model(model_ref), layer, int(channels), steps, seed)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Looking for an atlas beside the model...")

@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 import cnnviz
+import cnnviz.plots  # bound now: cnnviz.plots through the lazy package would import TensorFlow
 from cnnviz.dashboard.cached import (
     card_and_history,
     fake_vs_constrained,

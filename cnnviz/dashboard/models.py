@@ -63,6 +63,17 @@ def current_model_ref() -> str:
     return st.session_state.get("model_ref", SHIPPED)
 
 
+def check_current_model() -> None:
+    """:func:`load_current_model` for a page that shows only the model's layer facts: the shipped model whose facts
+    file matches it (:mod:`cnnviz.dashboard.layer_facts`) is not loaded here (no TensorFlow on a fresh server's
+    first page; the warm-up loads it next); any other model is loaded, or the page says why not and stops."""
+    from cnnviz.dashboard import layer_facts
+
+    if current_model_ref() == SHIPPED and layer_facts.shipped() is not None:
+        return
+    load_current_model()
+
+
 def load_current_model():
     """The current model, or an error box and a stop when it cannot be loaded."""
     ref = current_model_ref()

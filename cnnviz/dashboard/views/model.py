@@ -7,7 +7,7 @@ from cnnviz.dashboard import cached, figures, models, page_messages
 
 st.title("The model")
 ref = models.current_model_ref()
-models.load_current_model()
+models.check_current_model()
 table = cached.layer_table(ref)
 names = cached.layer_names(ref)
 card, history = cached.card_and_history(ref)

@@ -2,36 +2,12 @@
 tutorial's batch-size experiment (time per epoch for a few batch sizes)."""
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import cnnviz
-from cnnviz.dashboard import cached, figures, model_files, page_messages, picker
-
-
-def _version(folder: str) -> float:
-    """Changes whenever a snapshot is added (the index is rewritten after each)."""
-    index = Path(folder) / "snapshots.json"
-    return index.stat().st_mtime if index.is_file() else 0.0
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _frame_png(folder: str, index: int, version: float) -> bytes:
-    from cnnviz.replay import snapshot_frame
-
-    return figures.figure_png(snapshot_frame(cnnviz.load_snapshots(folder), index))
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _run_labels(folder: str, version: float) -> list[str]:
-    return [s.label for s in cnnviz.load_snapshots(folder)]
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _overview_png(folder: str, version: float) -> bytes:
-    return figures.figure_png(plot_snapshots(folder))
+from cnnviz.dashboard import cached, figures, model_files, page_messages, picker, replays
 
 st.title("Train")
 st.markdown("Train the tutorial's CNN yourself. The trained model is saved and joins the model picker in the "
@@ -93,7 +69,7 @@ if submitted:
                     left.line_chart(frame[["accuracy", "val_accuracy"]], height=220, y_label="accuracy")
                     right.line_chart(frame[["loss", "val_loss"]], height=220, y_label="loss")
             elif event["event"] == "snapshot":  # the network as it is now: filters, maps, class images, saliency
-                live.image(_frame_png(str(snapshot_dir), -1, _version(str(snapshot_dir))), width=900)
+                live.image(replays.frame_png(str(snapshot_dir), -1, replays.version(str(snapshot_dir))), width=900)
             elif event["event"] == "error":
                 st.error(f"Training failed: {page_messages.scrub_paths(event['message'])}")
                 st.stop()
@@ -130,7 +106,6 @@ st.markdown("Every training run above records **snapshots** (cnnviz's `Snapshots
             "feature maps, the class images and a saliency map, about a dozen times. Pick a run and slide through "
             "it; `cnnviz replay FOLDER -o learning.gif` makes an animation of the same frames, and "
             "`tensorboard --logdir FOLDER` shows them in TensorBoard.")
-from cnnviz.replay import plot_snapshots  # noqa: E402
 from cnnviz.training.snapshots import shipped_snapshots_dir  # noqa: E402
 
 runs = {"shipped run: the earlier 2-epoch fast recipe on the full MNIST, a snapshot every 40 batches": str(shipped_snapshots_dir()),
@@ -142,16 +117,16 @@ folder = runs.get(run_label) or st.text_input("Folder a Snapshots callback wrote
                                               key="replay_folder").strip()
 if folder:
     try:
-        labels = _run_labels(folder, _version(folder))
+        labels = replays.run_labels(folder, replays.version(folder))
     except FileNotFoundError as exc:
         st.info(str(exc))
         labels = []
     if labels:
         position = st.select_slider("Snapshot", options=list(range(len(labels))), value=len(labels) - 1,
                                     format_func=lambda i: labels[i], key=f"replay_slider_{folder}")
-        st.image(_frame_png(folder, int(position), _version(folder)), width=900)
+        st.image(replays.frame_png(folder, int(position), replays.version(folder)), width=900)
         with st.expander("All snapshots side by side"):
-            st.image(_overview_png(folder, _version(folder)), width=1100)
+            st.image(replays.overview_png(folder, replays.version(folder)), width=1100)
 
 st.header("The batch-size experiment")
 st.markdown("How long does one epoch take for different batch sizes? Each batch is one parameter update: small "
