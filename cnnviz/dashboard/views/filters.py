@@ -81,7 +81,7 @@ if not digits:  # the bundled sample is MNIST digits: not images of this model's
         images = np.concatenate(list(photos.values()))
         k = min(12, len(images))
         right.image(figures.top_examples_png(ref, layer, int(index), k, images),
-                    width="stretch" if k >= 8 else 120 * k + 240)  # a figure of a few images is small
+                    width="stretch" if k >= 8 else 560)  # a figure of a few images is small
         right.caption(f"From your {len(images)} image{'s' if len(images) > 1 else ''} of this session "
                       f"({', '.join(photos)}). Add more below or on Look inside.")
     else:
