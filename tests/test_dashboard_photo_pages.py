@@ -55,6 +55,7 @@ def shown_text(at) -> str:
     return "\n".join(map(str, parts))
 
 
+@pytest.mark.slow  # about 13 s on 2 cores (the filter patterns are optimized)
 def test_filters_page_says_there_are_no_images_of_this_kind_instead_of_showing_digits(ref):
     at = run(ref, "filters")
     assert not at.error and not at.exception
@@ -63,6 +64,7 @@ def test_filters_page_says_there_are_no_images_of_this_kind_instead_of_showing_d
     assert not DIGIT.search(shown_text(at))
 
 
+@pytest.mark.slow
 def test_filters_page_ranks_the_users_own_images(ref, photo):
     at = run(ref, "filters", photos={"face.png": photo})
     assert not at.error and not at.exception
@@ -71,7 +73,8 @@ def test_filters_page_ranks_the_users_own_images(ref, photo):
     assert not at.info or not any("No images" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("page", [None, "look_inside", "convolution", "class_images", "concepts"])
+@pytest.mark.parametrize("page", [None, "look_inside", "convolution",
+                                  pytest.param("class_images", marks=pytest.mark.slow), "concepts"])
 def test_no_page_talks_of_digits(ref, photo, page):
     at = run(ref, page, photos={"face.png": photo}, input_source_photos="Photos")
     assert not at.error and not at.exception, [e.value for e in at.error]

@@ -56,12 +56,19 @@ if len(positive) or len(negative):
             "white for positive weights, all black for negative ones. A flat pattern there is the right answer, "
             "not a failed optimization.", icon=":material/info:")
 
-flat = [int(t) for t, img in zip(patterns.targets, patterns.images) if float(np.std(img)) < 0.02]
+def is_flat(img: np.ndarray) -> bool:
+    """One value per colour channel on (nearly) every pixel, a thin edge aside."""
+    img = np.asarray(img, np.float32).reshape(img.shape[0], img.shape[1], -1)
+    return float(np.mean(np.abs(img - np.median(img, axis=(0, 1))) < 0.05)) > 0.9
+
+
+flat = [int(t) for t, img in zip(patterns.targets, patterns.images) if is_flat(img)]
 activation = getattr(cnnviz.core.build.get_probe(models.get_model(ref)).layer(layer), "activation", None)
 if flat and getattr(activation, "__name__", "") == "linear" and not (len(positive) or len(negative)):
     st.info(f"{layer} has no activation of its own, so its mean response is a weighted sum of the input's pixels: "
-            "the input that raises it most is flat wherever the weights' sum has one sign (white where it is "
-            f"positive, black where negative). Flat patterns here ({', '.join(f'#{t}' for t in flat)}) are that "
+            "the input that raises it most is flat, at the top of the range where the filter's weights sum to a "
+            "positive number and at the bottom where they sum to a negative one (per colour channel in a colour "
+            f"image; the edge, which fewer positions see, may differ). Flat patterns here ({', '.join(f'#{t}' for t in flat)}) are that "
             "answer, not a failed optimization; the layers after a ReLU show more.", icon=":material/info:")
 
 st.subheader("One filter up close")
