@@ -27,7 +27,7 @@ from .base import (
     REGISTRY,
     Attribution,
     Method,
-    UnusedOption,
+    UnusedOption,  # noqa: F401  (importable; out of __all__, so the API pages link UnknownOption once)
     get_method,
     method_names,
     method_options,
@@ -125,4 +125,4 @@ saliency, smoothgrad, gradcam, gradcam_plus_plus, scorecam, layercam, integrated
 __all__ = ["REGISTRY", "Attribution", "Faithfulness", "Method", "NoiseTunnel", "SanityCheck", "attribute",
            "faithfulness", "plot_faithfulness", "plot_sanity_check", "sanity_check", "get_method", "gradcam",
            "gradcam_plus_plus", "integrated_gradients", "layercam", "method_names", "method_title", "register",
-           "resolve_targets", "run", "saliency", "scorecam", "smoothgrad", "UnusedOption"]
+           "resolve_targets", "run", "saliency", "scorecam", "smoothgrad"]
