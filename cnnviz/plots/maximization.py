@@ -28,7 +28,8 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     img_rows = int(np.ceil(n / cols))
     longest = max((len(class_label(result, t)) for t in result.targets), default=1)
     wide = min(2.0, 1.0 + 0.09 * (longest - 1))  # inches per image: class names are longer than digits
-    fig = figure(figsize=figsize or (max(7.0, wide * cols + 1), 1.2 * img_rows + 2.6), dpi=dpi)
+    fig = figure(figsize=figsize or (max(7.0, wide * cols + 1), 1.2 * img_rows + 2.6 + (0.6 if longest > 2 else 0)),
+                 dpi=dpi)
     grid = fig.add_gridspec(img_rows + 2, max(cols, 2), height_ratios=[1.0] * img_rows + [0.25, 1.9])
     for k in range(n):
         ax = fig.add_subplot(grid[k // cols, k % cols])
@@ -65,7 +66,8 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     ax = fig.add_subplot(grid[img_rows + 1, half:])
     shown = result.probabilities[:, :] if n <= 10 else result.probabilities[:10]
     im = ax.imshow(shown, cmap=ACTIVATION_CMAP, vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(shown.shape[1]))
+    given = [class_label(result, c) for c in range(shown.shape[1])]
+    ax.set_xticks(range(shown.shape[1]), given, fontsize=None if longest <= 2 else 7)
     ax.set_yticks(range(len(shown)), [class_label(result, t) for t in result.targets[: len(shown)]])
     ax.set_xlabel("class the model gives")
     ax.set_ylabel("image of target")
