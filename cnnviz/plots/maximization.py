@@ -26,13 +26,8 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     is_class = result.layer is None and result.objective == "class logit"  # only these images are of a class
     cols = min(n, 10)
     img_rows = int(np.ceil(n / cols))
-    longest = max((len(class_label(result, t)) for t in result.targets), default=1)
-    wide = min(2.0, 1.0 + 0.09 * (longest - 1))  # inches per image: class names are longer than digits
-    fig = figure(figsize=figsize or (max(7.0, wide * cols + 1), 1.2 * img_rows + 2.6 + (0.6 if longest > 2 else 0)),
-                 dpi=dpi)
-    grid = fig.add_gridspec(img_rows + 2, max(cols, 2), height_ratios=[1.0] * img_rows + [0.25, 1.9])
+    titles, missed = [], []
     for k in range(n):
-        ax = fig.add_subplot(grid[k // cols, k % cols])
         target = result.targets[k]
         if is_class:
             title = f"class {class_label(result, target)}\np={result.confidence[k]:.3f}"
@@ -46,9 +41,18 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
             real = getattr(result, "real_scores", None)
             if real is not None:
                 title += f" (real {real[k]:.3g})"
-        missed = getattr(result, "reached", None) is not None and not result.reached[k]
-        draw_digit(ax, result.images[k], title + ("\nNOT REACHED" if missed else ""))
-        if missed:
+        missed.append(getattr(result, "reached", None) is not None and not result.reached[k])
+        titles.append(title + ("\nNOT REACHED" if missed[-1] else ""))
+    longest = max((len(class_label(result, t)) for t in result.targets), default=1)
+    chars = max((len(line) for title in titles for line in title.split("\n")), default=1)
+    wide = min(2.2, 1.0 + 0.13 * max(0, chars - 7))  # inches per image: as wide as its longest title line
+    fig = figure(figsize=figsize or (max(7.0, wide * cols + 1), 1.2 * img_rows + 2.6 + (0.6 if longest > 2 else 0)),
+                 dpi=dpi)
+    grid = fig.add_gridspec(img_rows + 2, max(cols, 2), height_ratios=[1.0] * img_rows + [0.25, 1.9])
+    for k in range(n):
+        ax = fig.add_subplot(grid[k // cols, k % cols])
+        draw_digit(ax, result.images[k], titles[k])
+        if missed[k]:
             ax.title.set_color("#c0392b")
     half = max(1, cols // 2)
     ax = fig.add_subplot(grid[img_rows + 1, :half])
