@@ -27,11 +27,13 @@ from .base import (
     REGISTRY,
     Attribution,
     Method,
+    UnusedOption,  # noqa: F401  (importable; out of __all__, so the API pages link UnknownOption once)
     get_method,
     method_names,
     method_options,
     method_title,
     normalize,
+    options_for,
     register,
 )
 from .metrics import Faithfulness, faithfulness
@@ -61,6 +63,7 @@ def attribute(image: Any, method: str | type[Method] = "saliency", target: int |
     ``smooth_noise``, ``seed`` (SmoothGrad, VarGrad), ``steps``, ``baseline`` (Integrated Gradients),
     ``patch``, ``stride`` (Occlusion), ``batch_size`` (rows per gradient call). ``input_range``,
     ``class_names``, ``convention``: what the model takes, for this call only (see :func:`cnnviz.describe`).
+    An option the method does not take is a ValueError naming the ones it takes.
 
     >>> a = attribute(np.zeros((28, 28)), method="saliency", target=3)
     >>> a.targets
@@ -69,7 +72,9 @@ def attribute(image: Any, method: str | type[Method] = "saliency", target: int |
     cls = get_method(method)
     probe = get_probe(model, input_range=input_range, class_names=class_names, convention=convention)
     options.update(layer=layer, samples=smooth_samples, noise=smooth_noise, seed=seed)
-    instance = cls.build(probe, **options)  # bad options and missing conv layers fail here, before the work
+    # an option this method does not take is an error naming the ones it takes (before the work), as is a
+    # missing conv layer
+    instance = cls(probe, **options_for([cls], options, spelled=SPELLED)[0])
     inputs = probe.prepare(image)
     probabilities = probe.forward(inputs)["probabilities"]
     targets = resolve_targets(probe, inputs, target, probabilities)
@@ -77,6 +82,10 @@ def attribute(image: Any, method: str | type[Method] = "saliency", target: int |
     return Attribution(method=cls.name, maps=normalize(np.abs(raw)), inputs=inputs, targets=targets,
                        probabilities=probabilities, layer=instance.layer, title=cls.title, raw=raw,
                        class_names=list(probe.class_names))
+
+
+#: how ``attribute`` spells the noise tunnel's options
+SPELLED = {"samples": "smooth_samples", "noise": "smooth_noise"}
 
 
 def attribute_options() -> list[str]:

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.display import shows
+from ..core.options import UnknownOption
 from ..core.probe import Probe
 from ..registry import Registry
 
@@ -73,11 +74,61 @@ class Method:
         raise NotImplementedError
 
     @classmethod
-    def build(cls, probe: Probe, **options: Any) -> Method:
-        """An instance with the ``options`` its constructor takes; the others are ignored."""
+    def option_names(cls, **given: Any) -> list[str]:
+        """The options this method takes by name (its constructor's; ``given``: what the call says, for methods
+        whose options depend on it, as a noise tunnel's on its ``base``).
+
+        >>> get_method("ig").option_names()
+        ['steps', 'baseline', 'batch_size']
+        """
         params = inspect.signature(cls.__init__).parameters
-        takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-        return cls(probe, **{k: v for k, v in options.items() if (takes_all or k in params) and v is not None})
+        return [n for n, p in params.items() if n not in ("self", "probe") and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+
+    @classmethod
+    def build(cls, probe: Probe, **options: Any) -> Method:
+        """An instance with ``options`` (None values: the defaults); an option it does not take is an error.
+
+        >>> from cnnviz.core.build import get_probe
+        >>> get_method("saliency").build(get_probe(), steps=50)
+        Traceback (most recent call last):
+        ...
+        cnnviz.attribution.base.UnusedOption: saliency takes no option 'steps'; it takes: batch_size.
+        """
+        return cls(probe, **options_for([cls], options)[0])
+
+
+class UnusedOption(UnknownOption):
+    """An option given to attribution methods none of which takes it (a ValueError, named with what they take)."""
+
+
+def _takes_any(cls: type[Method]) -> bool:
+    """A method whose constructor takes ``**options`` and does not say which (a user's own class)."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    return cls.option_names.__func__ is Method.option_names.__func__ and any(p.kind is p.VAR_KEYWORD for p in params)
+
+
+def options_for(classes: Sequence[type[Method]], options: dict[str, Any],
+                spelled: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The options (None values dropped) each of ``classes`` takes; an option none of them takes is an
+    :class:`UnusedOption` naming what each one takes (``spelled``: how the caller spells a name, for that line).
+
+    >>> [sorted(o) for o in options_for([get_method("saliency"), get_method("ig")], {"steps": 8, "layer": None})]
+    [[], ['steps']]
+    """
+    given = {k: v for k, v in options.items() if v is not None}
+    takes = [None if _takes_any(cls) else cls.option_names(**given) for cls in classes]
+    unused = [k for k in given if not any(t is None or k in t for t in takes)]
+    if unused:
+        def say(names: Sequence[str]) -> str:
+            return ", ".join((spelled or {}).get(n, n) for n in names) or "no options"
+
+        asked = ", ".join(repr((spelled or {}).get(k, k)) for k in unused)
+        if len(classes) == 1:
+            raise UnusedOption(f"{classes[0].name} takes no option {asked}; it takes: {say(takes[0] or [])}.")
+        each = "; ".join(f"{cls.name}: {say(t or [])}" for cls, t in zip(classes, takes))
+        raise UnusedOption(f"none of the methods asked for ({', '.join(c.name for c in classes)}) takes option "
+                           f"{asked}; they take: {each}.")
+    return [dict(given) if t is None else {k: v for k, v in given.items() if k in t} for t in takes]
 
 
 def register(cls: type[Method]) -> type[Method]:

@@ -17,6 +17,7 @@ the maps are upsampled as it does (bilinear, corners aligned); ``bench/cam_vs_tf
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -158,14 +159,41 @@ class LayerCAM(CAMMethod):
 class ScoreCAM(CAMMethod):
     """Score-CAM (Wang et al. 2020): maps weighted by the softmax score of the input masked with each map
     (each map upsampled and scaled to [0, 1]); every masked image of a batch goes through the model in a few
-    big compiled calls, no gradient at all."""
+    big compiled calls, no gradient at all.
+
+    A masked image is ``baseline + mask * (x - baseline)``: where a map is 0 the model sees its own "nothing",
+    the same ``baseline`` as Integrated Gradients and Occlusion (default: black, the low end of the model's
+    input range: 0 for a [0, 1] or [0, 255] model, -1 for a [-1, 1] one). The paper and tf-keras-vis multiply
+    ``x * mask``, which fills with 0 in the model's input space: the same for a [0, 1] model, mid-grey for a
+    [-1, 1] one. ``baseline`` takes a number, one image or one per image, in the model's range.
+
+    >>> import cnnviz
+    >>> from cnnviz.core.build import get_probe
+    >>> probe = get_probe(input_range=(-1, 1))
+    >>> x = probe.prepare(cnnviz.load_sample().x_test[:1])
+    >>> ScoreCAM(probe).masked(x, np.zeros((1, 28, 28, 1), np.float32)).min()  # all masked out: black, not grey
+    np.float32(-1.0)
+    """
 
     name = "scorecam"
     title = "Score-CAM"
+    needs = ("conv_layer", "baseline")
 
-    def __init__(self, probe: Probe, layer: str | None = None, batch_size: int = SCORE_BATCH) -> None:
+    def __init__(self, probe: Probe, layer: str | None = None, baseline: Any = None,
+                 batch_size: int = SCORE_BATCH) -> None:
         super().__init__(probe, layer)
+        self.baseline = baseline
         self.batch_size = max(1, int(batch_size))
+
+    def masked(self, inputs: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """Every image of ``inputs`` (n, H, W, c) under each of its masks (n, H, W, C) in [0, 1]: (n * C, H, W, c),
+        image-major, the masked-out part set to the baseline."""
+        from .gradients import baseline_batch
+
+        base = baseline_batch(self.probe, inputs, self.baseline)
+        m = np.moveaxis(masks, -1, 1)[..., None]  # (n, C, H, W, 1)
+        out = base[:, None] + m * (inputs - base)[:, None]
+        return out.reshape(-1, *inputs.shape[1:]).astype(np.float32)
 
     def layer_cam(self, inputs, targets):
         from .gradients import _logits
@@ -181,9 +209,7 @@ class ScoreCAM(CAMMethod):
         per_call = max(1, self.batch_size // channels)  # images whose C masked copies go in one call
         for s in range(0, n, per_call):
             part = inputs[s:s + per_call]
-            # (images, C, H, W, 1) * (images, 1, H, W, channels) -> rows = image-major, then channel
-            masked = np.moveaxis(masks[s:s + per_call], -1, 1)[..., None] * part[:, None]
-            logits = _logits(self.probe, masked.reshape(-1, *inputs.shape[1:]), self.batch_size)
+            logits = _logits(self.probe, self.masked(part, masks[s:s + per_call]), self.batch_size)
             z = logits - logits.max(axis=1, keepdims=True)
             soft = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
             t = np.repeat(np.asarray(targets[s:s + per_call]), channels)

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core.build import get_probe
 from ..core.probe import Probe
-from .base import Method, get_method
+from .base import Method, get_method, options_for
 from .gradients import _logits, blank
 
 STEPS = 28
@@ -141,7 +141,8 @@ def faithfulness(images: Any, methods: Sequence[str | type[Method]] = ("saliency
         raise ValueError(f"steps must be at least 1; got {steps}.")
     probe = get_probe(model)
     classes = [get_method(m) for m in methods]  # unknown names fail before any work
-    instances = [cls.build(probe, **options) for cls in classes]
+    # each method gets the options it takes; one that none of them takes is an error, before the work
+    instances = [cls(probe, **o) for cls, o in zip(classes, options_for(classes, options))]
     inputs = probe.prepare(images)
     n, h, w, _ = inputs.shape
     for name, m in (maps or {}).items():

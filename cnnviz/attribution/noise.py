@@ -48,6 +48,12 @@ class NoiseTunnel(Method):
         if self.kind not in ("smoothgrad", "vargrad"):
             raise ValueError(f"kind must be 'smoothgrad' or 'vargrad'; got {self.kind!r}.")
 
+    @classmethod
+    def option_names(cls, **given: Any) -> list[str]:
+        """Its own options and those of its ``base`` (saliency unless ``given`` names another)."""
+        own = super().option_names()
+        return own + [n for n in get_method(given.get("base", "saliency")).option_names(**given) if n not in own]
+
     def attribute(self, inputs: np.ndarray, targets: Sequence[int]) -> np.ndarray:
         rng = np.random.default_rng(self.seed)
         axes = tuple(range(1, inputs.ndim))

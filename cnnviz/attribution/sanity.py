@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core.build import get_probe
 from ..core.probe import Probe
-from .base import Method, get_method, normalize
+from .base import Method, get_method, normalize, options_for
 
 THRESHOLD = 0.8  # mean Spearman correlation after full randomization from which the maps "barely change": flagged
 CAUTION = 0.5  # from here up to THRESHOLD the map changed, but much of it is the input's shape
@@ -159,8 +159,9 @@ def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency
 
     user = get_probe(model)
     classes = [get_method(m) for m in methods]
-    for cls in classes:
-        cls.build(user, **options)  # a missing conv layer or a bad option fails here, before the work
+    each = options_for(classes, options)  # an option none of the methods takes fails here, before the work
+    for cls, o in zip(classes, each):
+        cls(user, **o)  # as does a missing conv layer
     probe, clone = _clone_probe(user)
     inputs = probe.prepare(images)
     targets = [int(t) for t in probe.forward(inputs)["probabilities"].argmax(axis=1)]
@@ -171,7 +172,7 @@ def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency
     names = [cls.name for cls in classes]
 
     def draw() -> dict[str, np.ndarray]:
-        return {cls.name: np.abs(run(cls.build(probe, **options), inputs, targets)) for cls in classes}
+        return {cls.name: np.abs(run(cls(probe, **o), inputs, targets)) for cls, o in zip(classes, each)}
 
     trained = draw()
     raw_steps = [trained]

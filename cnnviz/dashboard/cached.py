@@ -153,14 +153,15 @@ def maximize_open(model_ref: str, classes: tuple[int, ...], regularization: str,
                            blur=blur, steps=steps, seed=seed, n=n, param=param, **extra)
 
 
-@st.cache_data(max_entries=16, show_spinner="Optimizing fake and constrained digits...")
+@st.cache_data(max_entries=16, show_spinner="Optimizing fake and constrained class images...")
 def fake_vs_constrained(model_ref: str, steps: int, seed: int):
     from cnnviz.maximize import data_prior_available
 
     model = get_model(model_ref)
     from cnnviz.fake_vs_constrained import fake_vs_constrained as experiment
 
-    return experiment(model, steps=steps, seed=seed, data_prior=data_prior_available(model), examples=True)
+    digits = cnnviz.core.build.get_probe(model).convention == "mnist"  # the bundled sample's top examples fit it
+    return experiment(model, steps=steps, seed=seed, data_prior=data_prior_available(model), examples=digits)
 
 
 def digest(array: np.ndarray) -> str:

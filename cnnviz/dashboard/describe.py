@@ -86,17 +86,42 @@ def describe_form(label: str, model_ref: str, num_classes: int, register) -> Non
                     st.error(str(exc))
 
 
+def mnist_style(names: dict[str, Any]) -> bool:
+    """Whether the model (``cached.layer_names``) takes MNIST-style digits: the bundled sample, the canvas and
+    the pages' digit wording are for those models only.
+
+    >>> mnist_style({"convention": "as-is"})
+    False
+    """
+    return names.get("convention", "mnist") == "mnist"
+
+
+def session_photos(key: str = "photos") -> dict[str, bytes]:
+    """This session's own images (name -> file bytes), as uploaded on Look inside (or :func:`add_photos`)."""
+    import streamlit as st
+
+    return st.session_state.setdefault(key, {})
+
+
+def add_photos(uploads: Any, key: str = "photos") -> None:
+    """Keep uploaded files (``st.file_uploader`` results) in this session's gallery, newest last, at most
+    :data:`MAX_PHOTOS`."""
+    photos = session_photos(key)
+    for upload in uploads or []:
+        if upload is not None and upload.name not in photos:
+            photos[upload.name] = upload.getvalue()
+    while len(photos) > MAX_PHOTOS:
+        photos.pop(next(iter(photos)))
+
+
 def photo_gallery(key: str = "photos") -> bytes | None:
     """Look inside for a model that is not MNIST-style: upload a PNG/JPEG (any size), or pick one of this
     session's uploads. Returns the image file's bytes, or None."""
     import streamlit as st
 
-    photos: dict[str, bytes] = st.session_state.setdefault(key, {})
+    photos = session_photos(key)
     upload = st.file_uploader("A photo (PNG or JPEG, any size)", type=["png", "jpg", "jpeg"], key=f"{key}_upload")
-    if upload is not None and upload.name not in photos:
-        photos[upload.name] = upload.getvalue()
-        while len(photos) > MAX_PHOTOS:
-            photos.pop(next(iter(photos)))
+    add_photos([upload], key)
     if not photos:
         return None
     names = list(photos)

@@ -52,8 +52,9 @@ def filters_png(model_ref: str, layer: str) -> bytes:
 
 
 @st.cache_data(max_entries=64, show_spinner="Searching the sample for the strongest responses...")
-def top_examples_png(model_ref: str, layer: str, index: int, k: int) -> bytes:
-    top = cnnviz.top_examples(layer, index, k=k, model=get_model(model_ref))
+def top_examples_png(model_ref: str, layer: str, index: int, k: int, images: np.ndarray | None = None) -> bytes:
+    """The ``k`` images (default: the bundled sample) that excite filter ``index`` of ``layer`` most."""
+    top = cnnviz.top_examples(layer, index, k=k, images=images, model=get_model(model_ref))
     return figure_png(cnnviz.plots.plot_top_examples(top))
 
 

@@ -120,6 +120,22 @@ def class_label(result: Any, index: int) -> str:
 
 
 
+def of_digits(result: Any) -> bool:
+    """Whether a result is about digits: 28x28 grey images and classes named 0-9 (MNIST's kind); a figure then
+    may say "digit", else it says "class" and "image".
+
+    >>> from types import SimpleNamespace
+    >>> of_digits(SimpleNamespace(images=np.zeros((2, 28, 28, 1)), class_names=["0", "1"]))
+    True
+    >>> of_digits(SimpleNamespace(images=np.zeros((2, 64, 64, 1)), class_names=[]))
+    False
+    """
+    images = np.asarray(getattr(result, "images", np.zeros((0, 28, 28, 1))))
+    shape_ok = images.shape[1:3] == (28, 28) and (images.ndim == 3 or images.shape[-1] == 1)
+    names = [class_label(result, t) for t in getattr(result, "targets", [])]
+    return shape_ok and all(n.isdigit() and len(n) == 1 for n in names)
+
+
 def draw_digit(ax, image: np.ndarray, title: str | None = None) -> None:
     img = display_tile(image)  # a model's own input range (0-255, [-1, 1]): shown stretched to its extremes
     if img.ndim == 2:

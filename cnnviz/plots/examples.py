@@ -25,13 +25,14 @@ def plot_top_examples(top: TopExamples, *, dpi: int = DEFAULT_DPI, figsize: tupl
 
     n = len(top.images)
     rows, cols = grid_shape(n, 8)
+    cols = max(cols, 4)  # a few images keep their size, with room for the title and the caption
     fig = figure(figsize=figsize or (1.15 * cols, 1.35 * rows + 0.5), dpi=dpi)
     for k, ax in enumerate(image_axes(fig, n, rows, cols)):
         label = f" (a {top.labels[k]})" if top.labels is not None else ""
         draw_digit(ax, top.images[k], f"{top.activations[k]:.2f}{label}")
         t, left, b, r = top.boxes[k]
         ax.add_patch(Rectangle((left - 0.5, t - 0.5), r - left, b - t, fill=False, edgecolor=ACCENT, linewidth=1.2))
-    fig.suptitle(f"Top {n} images for {top.layer} filter #{top.filter}")
+    fig.suptitle(f"Top {n} image{'s' if n != 1 else ''} for {top.layer} filter #{top.filter}")
     return caption(fig, "The dataset images with the strongest response of this filter (value above each); the red "
                         "box is the part of the image that the strongest position sees (its receptive field).")
 

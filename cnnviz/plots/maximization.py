@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..style import ACTIVATION_CMAP, DEFAULT_DPI, caption, figure
-from .draw import class_label, draw_digit
+from .draw import class_label, draw_digit, of_digits
 
 if TYPE_CHECKING:
     from ..fake_vs_constrained import ClassImages
@@ -26,10 +26,8 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     is_class = result.layer is None and result.objective == "class logit"  # only these images are of a class
     cols = min(n, 10)
     img_rows = int(np.ceil(n / cols))
-    fig = figure(figsize=figsize or (max(7.0, 1.0 * cols + 1), 1.2 * img_rows + 2.6), dpi=dpi)
-    grid = fig.add_gridspec(img_rows + 2, max(cols, 2), height_ratios=[1.0] * img_rows + [0.25, 1.9])
+    titles, missed = [], []
     for k in range(n):
-        ax = fig.add_subplot(grid[k // cols, k % cols])
         target = result.targets[k]
         if is_class:
             title = f"class {class_label(result, target)}\np={result.confidence[k]:.3f}"
@@ -43,9 +41,18 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
             real = getattr(result, "real_scores", None)
             if real is not None:
                 title += f" (real {real[k]:.3g})"
-        missed = getattr(result, "reached", None) is not None and not result.reached[k]
-        draw_digit(ax, result.images[k], title + ("\nNOT REACHED" if missed else ""))
-        if missed:
+        missed.append(getattr(result, "reached", None) is not None and not result.reached[k])
+        titles.append(title + ("\nNOT REACHED" if missed[-1] else ""))
+    longest = max((len(class_label(result, t)) for t in result.targets), default=1)
+    chars = max((len(line) for title in titles for line in title.split("\n")), default=1)
+    wide = min(2.2, 1.0 + 0.13 * max(0, chars - 7))  # inches per image: as wide as its longest title line
+    fig = figure(figsize=figsize or (max(7.0, wide * cols + 1), 1.2 * img_rows + 2.6 + (0.6 if longest > 2 else 0)),
+                 dpi=dpi)
+    grid = fig.add_gridspec(img_rows + 2, max(cols, 2), height_ratios=[1.0] * img_rows + [0.25, 1.9])
+    for k in range(n):
+        ax = fig.add_subplot(grid[k // cols, k % cols])
+        draw_digit(ax, result.images[k], titles[k])
+        if missed[k]:
             ax.title.set_color("#c0392b")
     half = max(1, cols // 2)
     ax = fig.add_subplot(grid[img_rows + 1, :half])
@@ -63,7 +70,8 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     ax = fig.add_subplot(grid[img_rows + 1, half:])
     shown = result.probabilities[:, :] if n <= 10 else result.probabilities[:10]
     im = ax.imshow(shown, cmap=ACTIVATION_CMAP, vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(shown.shape[1]))
+    given = [class_label(result, c) for c in range(shown.shape[1])]
+    ax.set_xticks(range(shown.shape[1]), given, fontsize=None if longest <= 2 else 7)
     ax.set_yticks(range(len(shown)), [class_label(result, t) for t in result.targets[: len(shown)]])
     ax.set_xlabel("class the model gives")
     ax.set_ylabel("image of target")
@@ -77,7 +85,8 @@ def plot_maximization(result: MaximizationResult, *, dpi: int = DEFAULT_DPI,
     else:
         settings = (", ".join(f"{k}={v}" for k, v in vars(reg).items() if v) if reg is not None else "") or "no regularization"
         settings += f", param {getattr(result, 'param', 'pixels')}"
-        kind = "Pixels: what the model responds to at all (it may be no digit a person would draw). "
+        kind = ("Pixels: what the model responds to at all (it may be no digit a person would draw). " if of_digits(result)
+                else "Pixels: what the model responds to at all (it may look like nothing a person would call the class). ")
     fig.suptitle(f"Activation maximization: {result.objective} ({result.steps} steps, seed {result.seed})")
     told = f" {result.message}." if getattr(result, "reached", None) is not None else ""
     adjusted = getattr(result, "adjustments", None)
@@ -122,13 +131,17 @@ def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,
     >>> from cnnviz.fake_vs_constrained import fake_vs_constrained
     >>> fig = plot_fake_vs_constrained(fake_vs_constrained(steps=30))
     """
-    rows = [("no constraint\n(\"fake digits\")", experiment.plain), ("L1 constraint\n(fewer pixels)", experiment.constrained)]
+    digits = of_digits(experiment.plain)
+    fake = "(\"fake digits\")" if digits else "(\"fake images\")"
+    rows = [(f"no constraint\n{fake}", experiment.plain), ("L1 constraint\n(fewer pixels)", experiment.constrained)]
     data, examples = getattr(experiment, "data", None), getattr(experiment, "examples", None)
     if data is not None:
         rows.append(("data prior\n(natural digits)", data))
     n = len(experiment.plain)
     height = len(rows) + (examples is not None)
-    fig = figure(figsize=figsize or (1.05 * n + 1.4, 1.6 * height), dpi=dpi)
+    longest = max((len(class_label(experiment.plain, t)) for t in experiment.plain.targets), default=1)
+    wide = min(2.0, 1.05 + 0.09 * (longest - 1))  # inches per image: class names are longer than digits
+    fig = figure(figsize=figsize or (wide * n + 1.4, 1.6 * height), dpi=dpi)
     grid = fig.add_gridspec(height, n + 1, width_ratios=[1.4] + [1] * n)
     for r, (label, result) in enumerate(rows):
         ax = fig.add_subplot(grid[r, 0])
@@ -138,7 +151,7 @@ def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,
             ax = fig.add_subplot(grid[r, k + 1])
             missed = getattr(result, "reached", None) is not None and not result.reached[k]
             draw_digit(ax, result.images[k], f"{class_label(result, result.targets[k])}: p={result.confidence[k]:.2f}"
-                   + (" MISSED" if missed else ""))
+                   + ((" MISSED" if digits else "\nMISSED") if missed else ""))
             if missed:
                 ax.title.set_color("#c0392b")
     if examples is not None:
@@ -148,9 +161,14 @@ def plot_fake_vs_constrained(experiment: ClassImages, *, dpi: int = DEFAULT_DPI,
         for k in range(min(n, len(examples.classes))):
             draw_digit(fig.add_subplot(grid[len(rows), k + 1]), examples.images[k, 0], f"{examples.classes[k]}: real")
     fig.suptitle("What does the network see? The input each class likes most")
-    text = ("Top: images optimized only to raise each digit's score (pixels: what the model responds to at all); the "
-            "model is sure of them, yet they do not look like digits. Next: the same with a penalty on the number of "
-            "lit pixels (L1) and on noise (total variation): the strokes start to look like the digits.")
+    if digits:
+        text = ("Top: images optimized only to raise each digit's score (pixels: what the model responds to at all); "
+                "the model is sure of them, yet they do not look like digits. Next: the same with a penalty on the "
+                "number of lit pixels (L1) and on noise (total variation): the strokes start to look like the digits.")
+    else:
+        text = ("Top: images optimized only to raise each class's score (pixels: what the model responds to at all). "
+                "Next: the same with a penalty on the number of strong pixels (L1) and on noise (total variation). "
+                "Above each image: the model's softmax for its class (MISSED: not reached).")
     if data is not None:
         text += (" Data prior: digits drawn by a generative model of MNIST, steered to each class (what the model "
                  "responds to among natural digits).")

@@ -5,6 +5,7 @@ import streamlit as st
 
 import cnnviz
 from cnnviz.dashboard import cached, figures, models, page_messages
+from cnnviz.dashboard.describe import mnist_style
 from cnnviz.optvis.presets import CLASS_STEPS, DEFAULT, L1_CONSTRAINT, NONE
 
 PRESETS = {
@@ -17,21 +18,31 @@ PRESET_VALUES = {  # cnnviz's own presets, as the sliders' starting points
 }
 
 st.title("What the network sees")
-st.markdown(
-    "Start from noise and change the pixels until the network is as sure as it can be that the image is a "
-    "given digit (activation maximization). Without constraints the result fools the network but looks like "
-    "noise; asking for **fewer lit pixels** (L1) and smooth strokes (total variation) makes it readable."
-)
-page_messages.tutorial_note("The natural question: what does the computer actually see? Does it see digits at all?")
 ref = models.current_model_ref()
 models.load_current_model()
-classes_available = list(range(cached.layer_names(ref)["classes"]))
+names = cached.layer_names(ref)
+digits = mnist_style(names)  # the tutorial's digit wording and the MNIST data prior fit this model
+classes_available = list(range(names["classes"]))
+if digits:
+    st.markdown(
+        "Start from noise and change the pixels until the network is as sure as it can be that the image is a "
+        "given digit (activation maximization). Without constraints the result fools the network but looks like "
+        "noise; asking for **fewer lit pixels** (L1) and smooth strokes (total variation) makes it readable."
+    )
+    page_messages.tutorial_note("The natural question: what does the computer actually see? Does it see digits at all?")
+else:
+    st.markdown(
+        "Start from noise and change the pixels until the network is as sure as it can be that the image is of a "
+        "given class (activation maximization). Without constraints the result fools the network but looks like "
+        "noise; asking for **fewer strong pixels** (L1) and smoothness (total variation) makes it easier to read."
+    )
 
 top = st.columns([2, 3])
 choice = top[0].selectbox("Class", ["all ten", *classes_available], key="class_choice",
-                          format_func=lambda c: "all classes" if c == "all ten" else f"digit {c}")
-preset = top[1].radio("Regularization", list(PRESETS), format_func=PRESETS.get, horizontal=True,
-                      key="class_preset")
+                          format_func=lambda c: "all classes" if c == "all ten" else
+                          f"digit {c}" if digits else names["class_names"][c])
+preset = top[1].radio("Regularization", list(PRESETS), horizontal=True, key="class_preset",
+                      format_func=lambda p: PRESETS[p] if digits else PRESETS[p].replace("fake digits", "fake images"))
 values = PRESET_VALUES[preset]
 sliders = st.columns(6)
 l1 = sliders[0].slider("L1 (fewer pixels)", 0.0, 100.0, float(values["l1"]), 0.5, key=f"l1_{preset}")
@@ -49,9 +60,14 @@ KINDS = {
                   "to among natural digits (the sliders above do not apply)",
 }
 more = st.columns([3, 1, 2])
-kind = more[0].radio("Image made of", list(KINDS), horizontal=True, key="class_param",
+# the data prior's generator draws MNIST digits: for other models it would be a claim about MNIST, not them
+kinds = list(KINDS) if digits else [k for k in KINDS if k != "data prior"]
+if st.session_state.get("class_param") not in kinds:
+    st.session_state.pop("class_param", None)
+kind = more[0].radio("Image made of", kinds, horizontal=True, key="class_param",
                      help="How the optimized image is represented.")
-more[0].caption(KINDS[kind])
+more[0].caption(KINDS[kind] if digits else KINDS[kind].replace("non-digits", "nothing like the class")
+                .replace("favours strokes", "favours smooth shapes"))
 n = int(more[1].number_input("Images per class", 1, 4, 1, key="class_n",
                              help="More than one: a diversity term keeps them different from each other."))
 more[1].caption("diversity: several different inputs the model accepts as the class")
@@ -93,12 +109,18 @@ stem = f"class-images-{'all' if len(classes) > 1 else classes[0]}-{preset if kin
 figures.download_buttons(lambda fmt: figures.maximization_open_figure(ref, classes, *settings, fmt=fmt), stem,
                         key="maximization")
 
-st.header("Fake digits vs constrained digits")
-st.markdown("The tutorial's experiment: every class without any constraint (top) and with the L1 constraint "
-            f"(below it), {steps} steps, seed {seed}. For digit models two more rows: the data prior's digits and "
-            "each class's highest-scoring real digit from the sample (people predict a unit best from real "
-            "examples, Borowski et al. 2021). Pixels show what the model responds to at all; the data prior shows "
-            "what it responds to among natural digits. Both are true.")
+if digits:
+    st.header("Fake digits vs constrained digits")
+    st.markdown("The tutorial's experiment: every class without any constraint (top) and with the L1 constraint "
+                f"(below it), {steps} steps, seed {seed}. For digit models two more rows: the data prior's digits and "
+                "each class's highest-scoring real digit from the sample (people predict a unit best from real "
+                "examples, Borowski et al. 2021). Pixels show what the model responds to at all; the data prior shows "
+                "what it responds to among natural digits. Both are true.")
+else:
+    st.header("Fake vs constrained class images")
+    st.markdown("The tutorial's experiment: every class without any constraint (top) and with the L1 constraint "
+                f"(below it), {steps} steps, seed {seed}. Pixels show what the model responds to at all, which "
+                "need not look like anything a person would call the class.")
 st.image(figures.fake_vs_constrained_figure(ref, int(steps), int(seed)), width="stretch")
 figures.download_buttons(lambda fmt: figures.fake_vs_constrained_figure(ref, int(steps), int(seed), fmt=fmt),
                         "fake-vs-constrained", key="fake")

@@ -7,6 +7,7 @@ import cnnviz
 from cnnviz.concepts.plots import evidence_line
 from cnnviz.dashboard import cached, models, pictures
 from cnnviz.dashboard import concepts_calls as calls
+from cnnviz.dashboard.describe import mnist_style
 
 st.title("Concepts")
 st.markdown(
@@ -23,11 +24,26 @@ spatial = names["spatial"]
 if not spatial:
     st.info("This page factors convolution or pooling layers, and this model has none.")
     st.stop()
+if not mnist_style(names):  # the page fits on the bundled MNIST sample: not images of this model's kind
+    shape = "x".join(map(str, names["input_shape"]))
+    st.info(f"Concepts are fitted on a few hundred labelled images of the kind the model was made for; the only "
+            f"labelled set this dashboard holds is the bundled MNIST sample, and this model takes {shape} images "
+            "that are not MNIST-style. Fit them on your own images from Python: "
+            "`cnnviz.concepts(layer, images, labels=labels, model=model)` (images: uint8 or 0..1 floats; a "
+            "`tf.data.Dataset` works too).")
+    st.stop()
 
 controls = st.columns([2, 2, 1, 1])
 default = spatial.index("conv2") if "conv2" in spatial else len(spatial) - 1
 layer = controls[0].selectbox("Layer", spatial, index=default, key="concepts_layer")
-n = controls[1].slider("Concepts n", 2, 16, 8, key="concepts_n")
+channels = next((int(r["output_shape"][-1]) for r in cached.layer_table(ref) if r["name"] == layer), 16)
+if channels < 2:
+    st.info(f"{layer} has {channels} channel: there is nothing to factor. Pick another layer.")
+    st.stop()
+top = min(16, channels)
+if st.session_state.get("concepts_n", 8) > top:  # a layer with fewer channels than the last one's choice
+    st.session_state["concepts_n"] = top
+n = controls[1].slider("Concepts n", 2, top, min(8, top), key="concepts_n", help=f"at most {layer}'s {channels} channels")
 seed = int(controls[2].number_input("Seed", 0, 10_000, 0, key="concepts_seed"))
 images = controls[3].toggle("Pictures", True, key="concepts_images", help="feature visualizations (slower)")
 

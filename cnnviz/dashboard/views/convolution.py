@@ -7,6 +7,7 @@ import streamlit as st
 
 import cnnviz
 from cnnviz.dashboard import cached, figures, models, page_messages
+from cnnviz.dashboard.describe import mnist_style, session_photos
 
 st.title("Convolution, step by step")
 st.markdown(
@@ -24,21 +25,36 @@ if first_conv is None:
     st.info("This page shows a convolution layer, and this model has none.")
     st.stop()
 if not names["first_conv_is_input_conv2d"]:
-    st.info(f"This page shows a Conv2D that reads the [0, 1] input image directly; this model starts with "
-            f"{names['first_layer'] or 'no readable layer'} (input range {names['input_range'][0]:g}.."
-            f"{names['input_range'][1]:g}), so there is no such filter to slide.")
+    lo, hi = names["input_range"]
+    if names["first_layer"] == first_conv and (lo, hi) != (0.0, 1.0):  # a Conv2D first, on another range
+        st.info(f"This page slides a filter over an image of [0, 1] pixel values; this model's first layer, "
+                f"{first_conv}, reads values in {lo:g}..{hi:g}, so its filter is not shown here. The Filters page "
+                "shows its kernels, and Look inside what it makes of your images.")
+    else:
+        st.info(f"This page shows a Conv2D that reads the [0, 1] input image directly; this model starts with "
+                f"{names['first_layer'] or 'no readable layer'} (input range {lo:g}..{hi:g}), so there is no such "
+                "filter to slide.")
     st.stop()
 kernel, bias = cached.kernel_and_bias(ref, first_conv)
 if kernel.shape[2] != 1:
     st.info(f"{first_conv} reads {kernel.shape[2]} input channels; this page shows single-channel (grey) inputs.")
     st.stop()
 
-sample = cached.sample()
 controls = st.columns(4)
-digit = controls[0].selectbox("Input: a gallery digit", list(range(10)), index=7, key="conv_digit")
+if mnist_style(names):
+    sample = cached.sample()
+    digit = controls[0].selectbox("Input: a gallery digit", list(range(10)), index=7, key="conv_digit")
+    raw = sample.x_test[int(np.flatnonzero(sample.y_test == digit)[0])]
+else:  # the bundled sample is MNIST digits, not images of this model's kind: the session's own images
+    photos = session_photos()
+    if not photos:
+        st.info("No image of this model's kind yet (the bundled sample is handwritten MNIST): upload one on Look "
+                "inside, and this session keeps it for this page too.")
+        st.stop()
+    raw = photos[controls[0].selectbox("Input: one of your images", list(photos), key="conv_photo")]
 filter_index = controls[1].slider(f"{first_conv} filter", 0, kernel.shape[-1] - 1, 0, key="conv_filter")
 stride = controls[2].select_slider("Stride", [1, 2, 3], value=1, key="conv_stride")
-image = cached.prepare(ref, sample.x_test[int(np.flatnonzero(sample.y_test == digit)[0])])[0, :, :, 0]
+image = cached.prepare_or_stop(ref, raw, "This image", st.warning)[0, :, :, 0]
 rows = cnnviz.convolution.output_size(image.shape[0], kernel.shape[0], stride)
 cols = cnnviz.convolution.output_size(image.shape[1], kernel.shape[1], stride)
 total = rows * cols

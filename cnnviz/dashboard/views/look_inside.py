@@ -145,11 +145,13 @@ if methods:
                "Grad-CAM looks through the last convolution layer, so its map is coarser.")
 
     with st.expander("Can I trust this?", expanded=False):
-        st.markdown("A heat map can look plausible and still say nothing about the model. Two checks, on this digit "
-                    "and the methods chosen above: **deletion** blacks out pixels in the order each map ranks them "
+        thing = "image" if photos else "digit"  # the user's photo is no digit
+        st.markdown(f"A heat map can look plausible and still say nothing about the model. Two checks, on this {thing} "
+                    "and the methods chosen above: **deletion** removes pixels (black; in a colour image, its mean "
+                    "colour) in the order each map ranks them "
                     "(a map that found what the model uses makes its confidence fall faster than random order); "
                     "the **sanity check** re-initializes the layers at random, top first, and draws the maps again "
-                    "(a map that stays the same shows the digit's shape, not what the network learned).")
+                    f"(a map that stays the same shows the {thing}'s shape, not what the network learned).")
         runnable = tuple(m for m in methods if "conv_layer" not in get_method(m).needs or names["conv"])
         trust_key = (ref, cached.digest(maps.inputs), runnable)
         if st.button("Run the checks (a few seconds)", key="trust_run", disabled=not runnable):
@@ -158,10 +160,10 @@ if methods:
             trust = figures.trust_check(ref, maps.inputs, runnable)
             for line, verdict in trust["verdicts"]:
                 {"fails": st.error, "partly": st.warning}.get(verdict, st.success)(line)
-            st.image(trust["deletion_png"], caption="Deletion curve for this digit", output_format="PNG")
+            st.image(trust["deletion_png"], caption=f"Deletion curve for this {thing}", output_format="PNG")
             st.image(trust["sanity_png"], caption="Maps as the layers are randomized (left to right)",
                      output_format="PNG")
-            st.caption("One digit is a first look: `cnnviz check` and bench/attribution.py run the same checks on "
+            st.caption(f"One {thing} is a first look: `cnnviz check` and bench/attribution.py run the same checks on "
                        "many test images.")
         else:
             st.caption("Computed on demand: press the button.")

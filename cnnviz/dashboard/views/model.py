@@ -12,10 +12,19 @@ table = cached.layer_table(ref)
 names = cached.layer_names(ref)
 card, history = cached.card_and_history(ref)
 
-st.markdown(
-    "The tutorial's CNN: **input -> convolution -> pooling -> convolution -> pooling -> flatten -> softmax**. "
-    "Each 3x3 filter turns a 28x28 image into a 26x26 map; each 2x2 pooling halves it."
-)
+if ref == models.SHIPPED:
+    st.markdown(
+        "The tutorial's CNN: **input -> convolution -> pooling -> convolution -> pooling -> flatten -> softmax**. "
+        "Each 3x3 filter turns a 28x28 image into a 26x26 map; each 2x2 pooling halves it."
+    )
+else:  # a user's model: what it is, not the tutorial's
+    lo, hi = names["input_range"]
+    listed = ", ".join(names["class_names"][:10]) + (", ..." if names["classes"] > 10 else "")
+    st.markdown(
+        f"This model takes **{'x'.join(map(str, names['input_shape']))}** images (values {lo:g}..{hi:g}, "
+        f"{names['input_range_source']}) through **{len(table)} layers** to **{names['classes']} classes** "
+        f"({listed})."
+    )
 
 
 def shape_text(shape) -> str:
