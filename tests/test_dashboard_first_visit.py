@@ -18,6 +18,7 @@ from cnnviz.dashboard import layer_facts
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_shipped_facts_equal_a_fresh_computation():
     """Fails when the shipped file is stale (the model was retrained, or compute() changed without a SCHEMA bump):
     run scripts/make_dashboard_facts.py."""
