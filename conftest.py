@@ -28,7 +28,8 @@ SLOW_DOCTEST_MODULES = ("training/loop.py", "training/results.py", "training/cal
 #: the test files that take longest (minutes each on 2 cores), longest first. They are collected first, and the
 #: Makefile runs xdist with --no-loadscope-reorder, so they start first on the parallel workers and the run does
 #: not end with one worker alone on a long file (xdist otherwise orders files by their number of tests).
-LONGEST_FILES = ("test_report.py", "test_real_model_gradients.py", "test_distribute.py", "test_dashboard_app.py",
+LONGEST_FILES = ("test_dashboard_photo_models.py", "test_report.py", "test_real_model_gradients.py",
+                 "test_distribute.py", "test_dashboard_app.py", "test_dashboard_first_visit.py",
                  "test_dashboard_browser.py", "test_zoo_dashboard.py", "test_notebook.py", "test_readme.py",
                  "test_snapshots.py", "test_train.py", "test_load.py", "test_zoo.py", "test_optvis.py",
                  "test_wheel.py")
