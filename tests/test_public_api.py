@@ -88,7 +88,8 @@ def test_the_old_optvis_import_paths_warn_and_give_the_same_functions(name):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             old = importlib.import_module(f"cnnviz.{name}")
-        assert [str(w.message) for w in caught] == [f"cnnviz.{name} is deprecated; use cnnviz.optvis.{name}"]
+        assert [str(w.message) for w in caught] == [f"cnnviz.{name} moved to cnnviz.optvis.{name}; import it from there "
+                                                    "(the old path goes in the next release)."]
         new = importlib.import_module(f"cnnviz.optvis.{name}")
         assert old.__all__ == new.__all__ and all(getattr(old, n) is getattr(new, n) for n in new.__all__)
     finally:
