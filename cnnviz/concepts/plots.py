@@ -38,8 +38,8 @@ def evidence_line(result: Any) -> str:
     if "restarts" in ev:
         r = ev["restarts"]
         parts.append(f"{r['agree']} of {len(r['cosines'])} random restarts of the fit found the same concepts"
-                     + ("" if r["agree"] == len(r["cosines"]) else " (the others: other local optima with higher "
-                        "error; the lowest is shown)"))
+                     + ("" if r["agree"] == len(r["cosines"]) else " (the others: other solutions of the NMF, "
+                        "the one of lowest error is shown)"))
     if result.r2_share < 0.9:
         doubts.append("the dictionary explains less than 0.9 of what PCA explains at the same n")
     line = "; ".join(parts)
