@@ -294,7 +294,7 @@ def concepts(
     flat = acts.reshape(-1, channels)
     coeff_flat = coeff.reshape(-1, n)
     result.r2 = r2_score(flat, lambda i, j: coeff_flat[i:j] @ result.dictionary)
-    pca = PCA(n_components=int(n), random_state=seed).fit(rows)
+    pca = PCA(n_components=int(n), svd_solver="covariance_eigh").fit(rows)  # exact; fast for tall data
     del rows
     result.pca_r2 = r2_score(flat, lambda i, j: pca.inverse_transform(pca.transform(flat[i:j])))
     # importance: d logit_c / d coeff_k = grad . dictionary_k at each position; times the coefficient, summed
