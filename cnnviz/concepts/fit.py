@@ -64,7 +64,8 @@ class Concepts:
     ``patch_indices`` (dataset positions, -1 where fewer), ``patch_positions`` (n, k, 2) row/col at the
     layer, ``patch_boxes`` (n, k, 4) top, left, bottom, right in input pixels, ``patch_values``;
     ``images``: each concept's feature visualization (n, H, W, C) in [0, 1] or None; ``evidence``: the
-    checks of :mod:`cnnviz.concepts.evidence` when computed; ``notes``: what cnnviz could not be sure of.
+    checks of :mod:`cnnviz.concepts.evidence` when computed, and ``evidence["restarts"]`` what the random
+    restarts of the NMF found (:mod:`cnnviz.concepts.solve`); ``notes``: what cnnviz could not be sure of.
     """
 
     layer: str
