@@ -39,3 +39,33 @@ def test_concepts_on_zoo_model(name):
     acts, grads, _ = gradients(probe, layer, x, np.array([m.target], np.int32))
     direct = float((grads * np.maximum(acts, 0)).sum())
     assert m.contributions.sum() + m.residual == pytest.approx(direct, rel=1e-3, abs=1e-3)
+
+
+@pytest.mark.slow
+def test_report_concepts_section_fits_on_the_reports_own_images():
+    """A 32x32 RGB model (the MNIST sample does not fit it): the report's concepts section fits on the report's own
+    images (every 5th held out), and each top patch is a crop of one of those held-out images; with too few images it
+    says so instead."""
+    from cnnviz.report.context import build_context
+    from cnnviz.report.options import ReportOptions
+    from cnnviz.report.registry import SECTIONS
+
+    entry = build("rgb_separable")
+    images = entry.x[:25]
+    ctx = build_context(entry.model, list(images), ReportOptions(), lambda line: None)
+    planned = list(SECTIONS["concepts"].plan(ctx))
+    assert [p.name for p in planned] == ["sep_concepts", "sep_concept_map"]
+    assert "this report's 20 images, measured on 5 others" in planned[0].text
+    for p in planned:
+        assert p.build().cnnviz_caption
+    c = ctx.cache["concepts"]
+    assert (c.images_seen, c.holdout_seen) == (20, 5)
+    held = images[4::5]
+    for concept in range(c.n):
+        i = int(c.patch_indices[concept, 0])
+        top, left, bottom, right = c.patch_boxes[concept, 0]
+        np.testing.assert_allclose(c.patches[concept, 0], held[i, top:bottom, left:right], atol=1e-6)
+
+    few = build_context(entry.model, list(images[:5]), ReportOptions(), lambda line: None)
+    assert list(SECTIONS["concepts"].plan(few)) == []
+    assert any("at least 20" in note for note in few.notes)

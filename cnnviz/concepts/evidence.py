@@ -52,11 +52,16 @@ def fidelity(result: Any, seed: int = 0) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     other = (top + rng.integers(1, result.n, len(targets))) % result.n  # a random concept other than the top one
 
-    def drop(which: np.ndarray) -> np.ndarray:
-        part = coeff[np.arange(len(which)), :, :, which][..., None] * result.dictionary[which][:, None, None, :]
-        edited = np.maximum(acts - part, 0)
-        logits = logits_from(probe, result.layer, held["inputs"], edited)
-        return base - logits[np.arange(len(targets)), targets]
+    def drop(which: np.ndarray, batch: int = 256) -> np.ndarray:  # in batches: no full copy of the activations
+        out = np.zeros(len(which), np.float32)
+        for i in range(0, len(which), batch):
+            k = which[i:i + batch]
+            rows = np.arange(i, i + len(k))
+            part = coeff[rows, :, :, k][..., None] * result.dictionary[k][:, None, None, :]
+            edited = np.maximum(acts[i:i + len(k)] - part, 0)
+            logits = logits_from(probe, result.layer, held["inputs"][i:i + len(k)], edited)
+            out[i:i + len(k)] = base[i:i + len(k)] - logits[np.arange(len(k)), targets[i:i + len(k)]]
+        return out
 
     d_top, d_random = drop(top), drop(other)
     per_class = {int(c): [float(d_top[targets == c].mean()), float(d_random[targets == c].mean())]

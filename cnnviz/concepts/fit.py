@@ -1,8 +1,10 @@
-"""Factor a layer into a few concepts: a non-negative dictionary fitted in one streaming pass.
+"""Factor a layer into a few concepts: a non-negative dictionary fitted after one streaming pass.
 
 Each image's activations at ``layer`` are (h, w, C): h * w points in channel space. A seeded random subset
-of positions of every image (``positions`` per image; all of them for a small sample) goes to scikit-learn's ``MiniBatchNMF.partial_fit``
-as the data streams by, so memory is bounded by one batch, whatever the dataset's size. Held-out images
+of positions of every image (``positions`` per image; all of them for a small sample) is offered to a bounded,
+uniform, seeded sample (at most 50,000 positions) as the data streams by, so memory is bounded by that sample
+and one batch, whatever the dataset's size. Scikit-learn's ``NMF`` factors the sample from a deterministic NNDSVD
+start and ``restarts`` seeded random starts, keeping the lowest error (:mod:`cnnviz.concepts.solve`). Held-out images
 (the MNIST test split, or every 10th batch of a stream, at most ``holdout`` images) are not fitted: on them
 cnnviz measures R^2, class importance, fidelity and finds each concept's top patches.
 
@@ -27,13 +29,21 @@ from ..core.distribute import get_strategy
 from ..core.probe import Probe
 from ..features import receptive_field_of
 from ..io.decode import DataError
-from .stream import POSITIONS, ROWS_PER_STEP, Stream, positions_per_image, sampler, stream_rows
+from .solve import RESTARTS, fit_dictionary
+from .stream import (
+    POSITIONS,
+    Reservoir,
+    Stream,
+    positions_per_image,
+    sample_rows,
+    sampler,
+    stream_rows,
+)
 
 METHODS = ("nmf",)
 HOLDOUT = 1000  #: held-out images kept for R^2, importance, fidelity and patches
-#: MiniBatchNMF's rescaling of past steps (scikit-learn's default; 1.0 measured no better: R^2 share 0.88 vs 0.89,
-#: seed stability 0.82 vs 0.85 on 20,000 MNIST images)
-FORGET = 0.7
+R2_BLOCK = 16384  #: rows per block of :func:`r2_score` (bounded memory)
+MIN_ROWS = 5000  #: sampled positions below which the result says the dictionary may not have settled
 
 
 class ConceptError(ValueError):
@@ -54,7 +64,8 @@ class Concepts:
     ``patch_indices`` (dataset positions, -1 where fewer), ``patch_positions`` (n, k, 2) row/col at the
     layer, ``patch_boxes`` (n, k, 4) top, left, bottom, right in input pixels, ``patch_values``;
     ``images``: each concept's feature visualization (n, H, W, C) in [0, 1] or None; ``evidence``: the
-    checks of :mod:`cnnviz.concepts.evidence` when computed; ``notes``: what cnnviz could not be sure of.
+    checks of :mod:`cnnviz.concepts.evidence` when computed, and ``evidence["restarts"]`` what the random
+    restarts of the NMF found (:mod:`cnnviz.concepts.solve`); ``notes``: what cnnviz could not be sure of.
     """
 
     layer: str
@@ -113,22 +124,36 @@ def _one_blas_thread() -> Any:
     return threadpool_limits(1, user_api="blas")
 
 
-def r2_score(acts: np.ndarray, reconstruction: np.ndarray) -> float:
+def r2_score(acts: np.ndarray, reconstruction: Any) -> float:
     """1 - SSE / SST over rows of (rows, C), SST around each column's mean (PCA's "explained variance").
 
+    ``reconstruction``: an array like ``acts``, or a function ``(start, stop)`` giving the reconstruction of those
+    rows. Computed block by block in float64, with no full copy of ``acts``.
+
     >>> a = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-    >>> r2_score(a, a), round(r2_score(a, np.tile(a.mean(0), (3, 1))), 6)
-    (1.0, 0.0)
+    >>> r2_score(a, a), round(r2_score(a, np.tile(a.mean(0), (3, 1))), 6), r2_score(a, lambda i, j: a[i:j])
+    (1.0, 0.0, 1.0)
     """
-    acts = np.asarray(acts, np.float64)
-    sst = float(((acts - acts.mean(axis=0)) ** 2).sum())
-    return float(1.0 - ((acts - reconstruction) ** 2).sum() / sst) if sst > 0 else float("nan")
+    rows = R2_BLOCK
+    mean = np.zeros(acts.shape[-1])
+    for i in range(0, len(acts), rows):
+        mean += np.asarray(acts[i:i + rows], np.float64).sum(axis=0)
+    mean /= max(len(acts), 1)
+    sse = sst = 0.0
+    for i in range(0, len(acts), rows):
+        block = np.asarray(acts[i:i + rows], np.float64)
+        stop = min(i + rows, len(acts))
+        rec = reconstruction(i, stop) if callable(reconstruction) else reconstruction[i:stop]
+        sst += float(((block - mean) ** 2).sum())
+        sse += float(((block - np.asarray(rec, np.float64)) ** 2).sum())
+    return float(1.0 - sse / sst) if sst > 0 else float("nan")
 
 
-def _check(layer: str, n: int, method: str, positions: int, holdout: int, probe: Probe) -> None:
+def _check(layer: str, n: int, method: str, positions: int, holdout: int, restarts: int, probe: Probe) -> None:
     if method not in METHODS:
         raise ConceptError(f"unknown method {method!r}; cnnviz factors layers with: {', '.join(METHODS)}.")
-    for name, value, lo in (("n", n, 2), ("positions", positions, 1), ("holdout", holdout, 10)):
+    for name, value, lo in (("n", n, 2), ("positions", positions, 1), ("holdout", holdout, 10),
+                            ("restarts", restarts, 0)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
             raise ConceptError(f"{name} must be a whole number >= {lo} (got {value!r}).")
     probe.require_layers()
@@ -159,6 +184,7 @@ def concepts(
     batch_size: int = 1000,
     visualize: bool = True,
     evidence: bool = True,
+    restarts: int = RESTARTS,
 ) -> Concepts:
     """Factor ``layer`` into ``n`` non-negative concepts over ``data``, in one streaming pass.
 
@@ -166,19 +192,21 @@ def concepts(
     object, a ``tf.data.Dataset``); default: the bundled sample (fit on its 1,000 training images, measured on its
     1,000 test images). An ``.npz`` or MNIST object is fitted on its training split and measured on its test
     split; other data hold out every 10th batch (or pass ``holdout_data``). ``strategy``: as in
-    :func:`cnnviz.train`. Same ``seed`` and data -> the same dictionary. ``visualize``: each concept's feature
-    visualization (the data prior where the model has one). ``evidence``: fidelity and stability (two halves of
-    the stream, fitted side by side in the same pass) in ``result.evidence``.
+    :func:`cnnviz.train`. Same ``seed`` and data -> the same dictionary (the seed picks the sampled positions and
+    the random restarts). ``restarts``: random starts of the NMF beside NNDSVD's, the lowest error kept (how many
+    reached it: ``result.evidence["restarts"]``). ``visualize``: each concept's feature visualization (the data
+    prior where the model has one). ``evidence``: fidelity and stability (the sample's two halves of alternate
+    images, each fitted alone) in ``result.evidence``.
 
     >>> import cnnviz
     >>> c = cnnviz.concepts("conv2", n=4, visualize=False, evidence=False)
     >>> c.importance.shape, c.patches.shape[:2]
     ((10, 4), (4, 8))
     """
-    from sklearn.decomposition import PCA, MiniBatchNMF
+    from sklearn.decomposition import PCA
 
     probe = get_probe(model)
-    _check(layer, n, method, POSITIONS if positions is None else positions, holdout, probe)
+    _check(layer, n, method, POSITIONS if positions is None else positions, holdout, restarts, probe)
     if data is None:
         from ..io.data import load_sample
 
@@ -198,17 +226,9 @@ def concepts(
     per_image = min(positions_per_image(positions, data, h * w), h * w)
     rng = np.random.default_rng(seed)
 
-    def estimator(s: int) -> Any:
-        return MiniBatchNMF(n_components=int(n), init="nndsvda", batch_size=ROWS_PER_STEP, random_state=s,
-                            transform_max_iter=100, tol=1e-4, forget_factor=FORGET)
-
-    nmf = estimator(seed)
-    halves = [estimator(seed + 1), estimator(seed + 2)] if evidence else []
-    pca_rows: list[np.ndarray] = []  # a bounded reservoir for the PCA reference
-    pca_cap = 200_000
-    pending = np.zeros((0, channels), np.float32)
+    halves = [Reservoir(sample_rows(channels) // 2, channels, rng) for _ in range(2)]  # images alternately
     held: dict[str, list] = {"inputs": [], "display": [], "labels": [], "index": []}
-    seen = fitted_steps = 0
+    seen = 0
     labels_known = True
     stream = Stream(probe, data, labels, holdout_data, holdout_labels, int(batch_size), int(holdout))
     for kind, inputs, display, batch_labels, index in stream:
@@ -219,36 +239,26 @@ def concepts(
             labels_known = labels_known and batch_labels is not None
             held["labels"].append(batch_labels)
             continue
-        seen += len(inputs)
         picks = np.argsort(rng.random((len(inputs), h * w)), axis=1)[:, :per_image]  # without replacement
-        rows = stream_rows(step, replicas, inputs, picks).reshape(-1, channels)
-        rows = np.maximum(rows, 0)
-        if len(pca_rows) * len(rows) < pca_cap:
-            pca_rows.append(rows[rng.random(len(rows)) < 0.5])
-        pending = np.concatenate([pending, rows])
-        while len(pending) >= ROWS_PER_STEP:
-            chunk, pending = pending[:ROWS_PER_STEP], pending[ROWS_PER_STEP:]
-            with _one_blas_thread():
-                nmf.partial_fit(chunk)
-                if halves:
-                    halves[fitted_steps % 2].partial_fit(chunk)
-            fitted_steps += 1
-    if len(pending) and (fitted_steps == 0 or len(pending) >= n):
-        with _one_blas_thread():
-            nmf.partial_fit(pending)
-            for i, half in enumerate(halves):  # the remainder, split between the halves
-                part = pending[i::2]
-                if len(part) >= n or not hasattr(half, "components_"):
-                    half.partial_fit(part)
-        fitted_steps += 1
+        rows = np.maximum(stream_rows(step, replicas, inputs, picks), 0)  # (B, per_image, C)
+        odd = (seen + np.arange(len(inputs))) % 2 == 1
+        seen += len(inputs)
+        halves[0].add(rows[~odd].reshape(-1, channels))
+        halves[1].add(rows[odd].reshape(-1, channels))
+        del rows
     if seen == 0:
         raise DataError("no images to fit: concepts need at least one batch of training images.")
     if not held["inputs"]:
         raise DataError("no held-out images: pass holdout_data=, or more than 9 batches of data.")
+    rows = np.concatenate([halves[0].rows, halves[1].rows])
+    if len(rows) < n:
+        raise DataError(f"{len(rows)} positions for {n} concepts: fit on more images.")
     notes: list[str] = []
-    if fitted_steps < 20:
-        notes.append(f"only {fitted_steps} NMF steps ({seen} images): the dictionary may not have settled; "
-                     "fit on more images.")
+    if len(rows) < MIN_ROWS:
+        notes.append(f"only {len(rows):,} positions ({seen} images): the dictionary may not have settled; fit on "
+                     "more images.")
+    fit = fit_dictionary(rows, n, seed=seed, restarts=restarts)
+    nmf = fit.estimator
 
     h_inputs = np.concatenate(held["inputs"])
     h_display = np.concatenate(held["display"])
@@ -262,6 +272,13 @@ def concepts(
         importance_counts=np.zeros(probe.num_classes, int), notes=notes, model_name=probe.model.name,
         _estimator=nmf, _probe=probe,
     )
+    if fit.restarts:
+        result.evidence["restarts"] = fit.restarts
+        if fit.restarts["agree"] < len(fit.restarts["cosines"]):
+            worse = max(e for i, e in enumerate(fit.restarts["errors"]) if i != fit.restarts["kept"])
+            notes.append(f"{fit.restarts['agree']} of {len(fit.restarts['cosines'])} random restarts found this "
+                         f"dictionary; the others found other concepts at up to "
+                         f"{worse / min(fit.restarts['errors']) - 1:.1%} higher error (the lowest is kept).")
     from .tail import gradients
 
     # held-out: activations, coefficients, reconstruction, the gradient of the class of each image
@@ -271,14 +288,16 @@ def concepts(
         notes.append("no labels for the held-out images: importance is over the images the model assigns to each "
                      "class.")
     acts, grads, logits = gradients(probe, layer, h_inputs, targets.astype(np.int32))
-    acts = np.maximum(acts, 0)  # NMF reads non-negative activations (a ReLU layer's are already)
+    acts = np.maximum(acts, 0, out=acts)  # NMF reads non-negative activations (a ReLU layer's are already)
     if float(acts.min(initial=0)) < 0 or not np.isfinite(acts).all():
         raise ConceptError(f"layer {layer!r} has non-finite activations; check the model and the data.")
     coeff = result.coefficients(acts)  # (N, h, w, n)
     flat = acts.reshape(-1, channels)
-    result.r2 = r2_score(flat, coeff.reshape(-1, n) @ result.dictionary)
-    pca = PCA(n_components=int(n), random_state=seed).fit(np.concatenate(pca_rows))
-    result.pca_r2 = r2_score(flat, pca.inverse_transform(pca.transform(flat)))
+    coeff_flat = coeff.reshape(-1, n)
+    result.r2 = r2_score(flat, lambda i, j: coeff_flat[i:j] @ result.dictionary)
+    pca = PCA(n_components=int(n), svd_solver="covariance_eigh").fit(rows)  # exact; fast for tall data
+    del rows
+    result.pca_r2 = r2_score(flat, lambda i, j: pca.inverse_transform(pca.transform(flat[i:j])))
     # importance: d logit_c / d coeff_k = grad . dictionary_k at each position; times the coefficient, summed
     contribution = np.einsum("bhwk,bhwc,kc->bk", coeff, grads, result.dictionary)
     counts = np.bincount(targets, minlength=probe.num_classes)
@@ -293,8 +312,12 @@ def concepts(
         from .evidence import fidelity, match_dictionaries
 
         result.evidence["fidelity"] = fidelity(result, seed=seed)
-        result.evidence["stability"] = match_dictionaries(halves[0].components_, halves[1].components_)
-        result.evidence["stability_how"] = "two halves of the stream (alternate batches), fitted side by side"
+        if min(len(half.rows) for half in halves) >= n:
+            a, b = (fit_dictionary(half.rows, n, seed=seed, restarts=0).estimator for half in halves)
+            result.evidence["stability"] = match_dictionaries(a.components_, b.components_)
+            result.evidence["stability_how"] = "two halves of the data (alternate images), each fitted alone"
+        else:
+            notes.append("too few images to fit two halves of the data apart: no stability check.")
     if visualize:
         from .images import visualize as draw
 

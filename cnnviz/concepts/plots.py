@@ -35,6 +35,11 @@ def evidence_line(result: Any) -> str:
         parts.append(f"stability {s:.2f} (two halves of the data)")
         if not s >= STABILITY_GOAL:
             doubts.append(f"stability below {STABILITY_GOAL:g}: another fit may find other concepts")
+    if "restarts" in ev:
+        r = ev["restarts"]
+        parts.append(f"{r['agree']} of {len(r['cosines'])} random restarts of the fit found the same concepts"
+                     + ("" if r["agree"] == len(r["cosines"]) else " (the others: other solutions of the NMF, "
+                        "the one of lowest error is shown)"))
     if result.r2_share < 0.9:
         doubts.append("the dictionary explains less than 0.9 of what PCA explains at the same n")
     line = "; ".join(parts)

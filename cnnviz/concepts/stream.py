@@ -1,5 +1,6 @@
 """What a concept fit reads: every image's activations at a layer, at a seeded subset of its positions,
-computed over the replicas of a strategy, in batches split into fitted and held-out images."""
+computed over the replicas of a strategy, in batches split into fitted and held-out images; and a bounded,
+seeded, uniform sample of those positions over the whole stream (what the NMF is fitted on)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from ..core.probe import Probe
 
 #: positions per image that the fit sees (a seeded random subset; all of them when the layer has fewer)
 POSITIONS = 16
-ROWS_PER_STEP = 2048  #: rows of one MiniBatchNMF step
-TARGET_STEPS = 200  #: NMF steps aimed at when the data's length is known (small data: more positions per image)
+#: positions offered to the sample when the data's length is known (small data: more positions per image)
+TARGET_ROWS = 400_000
+SAMPLE_ROWS = 200_000  #: positions the NMF is fitted on (conv2, n = 8: 25,000 or 50,000 sometimes land in another optimum, 100,000 did not in 5 samples)
+SAMPLE_FLOATS = 12_800_000  #: and at most this many numbers (51 MB): fewer positions for wide layers
 
 
 class Stream:
@@ -56,14 +59,50 @@ class Stream:
 
 
 def positions_per_image(positions: int | None, data: Any, available: int) -> int:
-    """Positions per image: as given; else enough that an array of known length gives ~:data:`TARGET_STEPS`
-    NMF steps (all positions of a small sample), and at least :data:`POSITIONS`."""
+    """Positions per image: as given; else enough that an array of known length offers ~:data:`TARGET_ROWS`
+    positions (all positions of a small sample), and at least :data:`POSITIONS`."""
     if positions is not None:
         return int(positions)
     length = len(data) if hasattr(data, "__len__") and not isinstance(data, (str, bytes)) else 0
     if not length:
         return POSITIONS
-    return int(np.clip(-(-TARGET_STEPS * ROWS_PER_STEP // length), POSITIONS, available))
+    return int(np.clip(-(-TARGET_ROWS // length), POSITIONS, available))
+
+
+class Reservoir:
+    """A uniform sample without replacement of at most ``cap`` rows from a stream of unknown length: each row gets
+    a seeded random key and the ``cap`` smallest keys stay (memory: ``cap`` rows plus one batch).
+
+    >>> r = Reservoir(3, 2, np.random.default_rng(0))
+    >>> for start in range(0, 10, 4):
+    ...     r.add(np.arange(start, min(start + 4, 10), dtype=np.float32)[:, None].repeat(2, axis=1))
+    >>> r.rows.shape, r.offered
+    ((3, 2), 10)
+    """
+
+    def __init__(self, cap: int, channels: int, rng: np.random.Generator):
+        self.cap, self.rng, self.offered = int(cap), rng, 0
+        self.rows = np.zeros((0, channels), np.float32)
+        self.keys = np.zeros(0)
+
+    def add(self, rows: np.ndarray) -> None:
+        self.offered += len(rows)
+        keys = self.rng.random(len(rows))
+        if len(self.keys) >= self.cap:  # full: only rows whose key beats the largest kept one can enter
+            new = keys < self.keys.max()
+            keys, rows = keys[new], rows[new]
+        keys = np.concatenate([self.keys, keys])
+        rows = np.concatenate([self.rows, np.asarray(rows, np.float32)])
+        if len(keys) > self.cap:
+            keep = np.sort(np.argpartition(keys, self.cap - 1)[: self.cap])  # stream order kept: reproducible
+            keys, rows = keys[keep], rows[keep]
+        self.keys, self.rows = keys, rows
+
+
+def sample_rows(channels: int) -> int:
+    """How many positions the NMF is fitted on for a layer of ``channels``: :data:`SAMPLE_ROWS`, fewer for wide
+    layers (at most :data:`SAMPLE_FLOATS` numbers)."""
+    return int(max(1000, min(SAMPLE_ROWS, SAMPLE_FLOATS // max(int(channels), 1))))
 
 
 def sampler(probe: Probe, layer: str, strategy: Any) -> Any:

@@ -69,9 +69,14 @@ def gradients(probe: Probe, layer: str, images: np.ndarray, targets: np.ndarray,
               batch_size: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``layer``'s activations, the gradient of each image's target logit with respect to them, and the logits."""
     fn = _compiled(probe, layer)["grad"]
-    parts = [fn(tf.constant(images[i:i + batch_size], tf.float32), tf.constant(targets[i:i + batch_size], tf.int32))
-             for i in range(0, len(images), batch_size)]
-    return tuple(np.concatenate([keras.ops.convert_to_numpy(p[j]) for p in parts]) for j in range(3))  # type: ignore
+    out: list[np.ndarray] = []
+    for i in range(0, len(images), batch_size):  # filled in place: no second copy of the activations
+        part = fn(tf.constant(images[i:i + batch_size], tf.float32), tf.constant(targets[i:i + batch_size], tf.int32))
+        if not out:
+            out = [np.empty((len(images), *p.shape[1:]), np.float32) for p in part]
+        for buffer, p in zip(out, part):
+            buffer[i:i + batch_size] = keras.ops.convert_to_numpy(p)
+    return tuple(out)  # type: ignore
 
 
 def logits_from(probe: Probe, layer: str, images: np.ndarray, acts: np.ndarray, batch_size: int = 256) -> np.ndarray:
