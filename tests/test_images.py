@@ -192,8 +192,16 @@ def test_a_photo_models_report_examples_are_the_users_images_not_mnist_digits():
 
     photo_model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3, activation="relu"),
                                     keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3, activation="softmax")])
-    ctx = build_context(photo_model, [face(64, colour=True)], ReportOptions(examples=4, classes=(0,)), lambda line: None)
+    ctx = build_context(photo_model, [face(64, colour=True)], ReportOptions(examples=4, classes=(0,)), lambda line: None,
+                        {"class_names": ["cat", "dog", "owl"]})
     assert ctx.example_labels == ["image 1"] and ctx.examples.shape == (1, 32, 32, 3)
     assert any("not images of this model's kind" in note for note in ctx.notes)
+    from cnnviz.plots.card import card_rows
+    from cnnviz.report.common import intro
+
+    first = intro(ctx.probe)[0][1]  # the title page says what this model reads, not MNIST's digits
+    assert "32x32 colour image" in first and "3 probabilities, one per class (cat, dog, owl)" in first
+    assert "digit" not in " ".join(body for _, body in intro(ctx.probe))
+    assert ("classes", "3: cat, dog, owl") in card_rows(None, ctx.model)
     shipped = build_context(None, None, ReportOptions(examples=2, classes=(0,)), lambda line: None)
     assert [label.split(" from")[0] for label in shipped.example_labels] == ["a 7", "a 2"]  # MNIST-style: its digits

@@ -18,10 +18,10 @@ def card_rows(card: dict | None, model: Any) -> list[tuple[str, str]]:
     """
     from ..core.probe import keras_model_of
 
-    model = keras_model_of(model)
+    given, model = model, keras_model_of(model)  # given: maybe a described probe, with the user's class names
     if not card:
         return [("model", model.name), ("parameters", f"{model.count_params():,}"),
-                ("model card", "none found beside the model (cnnviz train writes one)")]
+                ("model card", "none found beside the model (cnnviz train writes one)"), *_classes_row(given)]
     rows = [("model", f"{card.get('model', model.name)}, {card.get('parameters', model.count_params()):,} parameters")]
     if "test_accuracy" in card:
         rows.append(("test accuracy", f"{card['test_accuracy']:.2%} (loss {card.get('test_loss', float('nan')):.4f})"))
@@ -45,7 +45,21 @@ def card_rows(card: dict | None, model: Any) -> list[tuple[str, str]]:
         rows.append(("versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
     if card.get("trained_at"):
         rows.append(("trained at", str(card["trained_at"])))
-    return rows
+    return rows + _classes_row(given)
+
+
+def _classes_row(model: Any) -> list[tuple[str, str]]:
+    """("classes", "7: angry, disgust, ...") when the model's classes have names (said by the user or its card)."""
+    from ..core.build import get_probe
+
+    try:
+        probe = get_probe(model)
+    except Exception:  # noqa: BLE001  (a card of a model cnnviz cannot probe: no row)
+        return []
+    names = [str(n) for n in probe.class_names]
+    if names == [str(k) for k in range(len(names))]:
+        return []
+    return [("classes", f"{len(names)}: {', '.join(names[:20])}" + (", ..." if len(names) > 20 else ""))]
 
 
 

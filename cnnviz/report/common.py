@@ -2,6 +2,9 @@
 
 >>> INTRO[0][0]
 'What has this network learned?'
+>>> from cnnviz.core.build import get_probe
+>>> intro(get_probe()) == INTRO
+True
 """
 
 from __future__ import annotations
@@ -26,6 +29,24 @@ INTRO = [
      "likes most (the tutorial's 'fake digits' and their constrained versions), which pixels drive the answers, "
      "and where the model goes wrong."),
 ]
+
+
+def intro(probe) -> list[tuple[str, str]]:
+    """The introduction for this model: the tutorial's words for an MNIST-like model, and for any other the model's
+    own input and classes (a face model is not told it reads handwritten digits)."""
+    if probe.mnist_like and probe.num_classes == 10:
+        return INTRO
+    h, w, c = probe.input_shape
+    kind = "grey" if c == 1 else "colour" if c == 3 else f"{c}-channel"
+    names = ", ".join(str(n) for n in probe.class_names[:12]) + (", ..." if probe.num_classes > 12 else "")
+    what = (f"A convolutional neural network (CNN) reads a {h}x{w} {kind} image and answers with {probe.num_classes} "
+            f"probabilities, one per class ({names}). This report opens the model up, layer by layer, with the "
+            "pictures of the CNN tutorial: convolution, pooling, the learned filters, the images each class likes "
+            "most, and which pixels drive an answer.")
+    read = ("Each section shows one figure and says what it shows: the architecture, the learned filters and the "
+            "patterns they respond to, what every layer makes of the example images, the images each class likes "
+            "most, and which pixels drive the answers.")
+    return [(INTRO[0][0], what), INTRO[1], (INTRO[2][0], read)]
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from ..io.files import atomic_path
 from ..plots import card_rows
 from ..style import DEFAULT_DPI
-from .common import INTRO, page_style
+from .common import intro, page_style
 from .context import Context
 from .options import Section
 
@@ -88,7 +88,7 @@ def write_html(sections: Sequence[Section], path: str | os.PathLike, ctx: Contex
         "<h1>What has this CNN learned?</h1>",
         f'<p class="sub">A cnnviz report on {esc(ctx.model_label)}, {time.strftime("%Y-%m-%d")}</p>',
     ]
-    for heading, body in INTRO:
+    for heading, body in intro(ctx.probe):
         parts += [f"<h3>{esc(heading)}</h3>", f"<p>{esc(body)}</p>"]
     if ctx.failures:
         parts.append(f'<div class="failures"><strong>Could not be used ({len(ctx.failures)}):</strong><ul>')

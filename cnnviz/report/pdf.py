@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from ..io.files import atomic_path
 from ..plots import card_rows, draw_card
 from ..style import DEFAULT_DPI, cnnviz_style
-from .common import INTRO, page_style
+from .common import intro, page_style
 from .context import Context
 from .options import Section
 
@@ -62,7 +62,7 @@ def _title_page(ctx: Context, sections: Sequence[Section], *, dpi: int) -> Figur
         fig.text(0.08, 0.92, f"A cnnviz report on {ctx.model_label}, {time.strftime('%Y-%m-%d')}",
                  fontsize=10, color="0.3", va="top")
         y = 0.88
-        for heading, body in INTRO:
+        for heading, body in intro(ctx.probe):
             fig.text(0.08, y, heading, fontsize=11.5, weight="bold", va="top")
             wrapped = textwrap.fill(body, 105)
             fig.text(0.08, y - 0.022, wrapped, fontsize=9, va="top", linespacing=1.45)
