@@ -90,3 +90,35 @@ def test_a_photo_models_filters_are_not_compared_with_mnist_digits():
     result = cnnviz.maximize_filter("c", [0, 1], model=photo_model, steps=10)
     assert result.real_scores is None and "no real images to compare with" in result.message
     assert get_probe().mnist_like and not get_probe(photo_model).mnist_like
+
+
+def _logits_rise_together() -> keras.Model:
+    """Class 0 is the top class only for a mean brightness near 0.44; raising its logit raises class 1's twice as
+    fast (as a BatchNorm/ReLU network scales its logits together)."""
+    inputs = keras.Input((8, 8, 1))
+    logits = keras.layers.Dense(3, name="logits")(keras.layers.GlobalAveragePooling2D()(inputs))
+    model = keras.Model(inputs, keras.layers.Activation("softmax")(logits))
+    model.get_layer("logits").set_weights([np.array([[40.0, 80.0, -120.0]]), np.array([20.0, 0.0, 80.0])])
+    return model
+
+
+def test_the_log_probability_reaches_a_class_whose_logit_ascent_lifts_another_more():
+    model = _logits_rise_together()
+    by_logit = cnnviz.maximize([0], model=model, objective=O.class_logit(), regularization="none", steps=200)
+    by_probability = cnnviz.maximize([0], model=model, objective=O.class_log_probability(), regularization="none",
+                                     steps=200)
+    softmax = model.predict(by_probability.model_images, verbose=0)[0]  # Keras' own answer
+    assert not by_logit.reached[0] and by_probability.reached[0]
+    assert softmax.argmax() == 0 and softmax[0] >= REACHED_SOFTMAX
+    assert "softmax" in by_probability.message  # judged as a class image, by the one rule
+
+
+def test_the_default_backs_off_to_the_log_probability_when_the_logit_misses():
+    model = _logits_rise_together()
+    probe = get_probe(model)
+    first = cnnviz.maximize([0], model=model, objective=O.class_logit(), regularization="none", steps=60)
+    assert not first.reached[0]
+    result = back_off(probe, first, first.regularization, penalty_factor(probe), cnnviz.optvis.param.pixels(), (), 60,
+                      0, 0.0)
+    assert result.reached[0] and "log-probability" in result.adjustments[-1], result.adjustments
+    assert model.predict(result.model_images, verbose=0)[0].argmax() == 0

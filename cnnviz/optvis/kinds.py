@@ -18,6 +18,25 @@ from .algebra import Channel, ClassLogit, Context, Objective, _name, _pick  # no
 
 
 @dataclass(frozen=True)
+class ClassLogProbability(Objective):
+    """The log-softmax of class ``c``: its logit against all the others'. Raising a logit can raise another class's
+    more (a BatchNorm/ReLU network scales all of them together); this cannot, so it is what the class image's
+    back-off climbs when the logit's image is not the target's."""
+
+    c: int | None = None
+
+    def score(self, ctx: Context) -> tf.Tensor:
+        return _pick(tf.nn.log_softmax(ctx.activations["logits"], axis=-1), self.c, ctx.targets)
+
+    def tensors(self) -> set[str]:
+        return {"logits"}
+
+    @property
+    def description(self) -> str:
+        return "class log-probability" if self.c is None else f"class_log_probability({self.c})"
+
+
+@dataclass(frozen=True)
 class Neuron(Objective):
     """The activation of channel ``index`` of ``layer`` at one position (``x``, ``y``; default the centre)."""
 
@@ -195,5 +214,5 @@ class LatentL2(Objective):
         return "latent_l2()"
 
 
-__all__ = ["BlurPenalty", "Channel", "ClassLogit", "Direction", "Diversity", "FilterActivation", "L1", "L2",
+__all__ = ["BlurPenalty", "Channel", "ClassLogProbability", "ClassLogit", "Direction", "Diversity", "FilterActivation", "L1", "L2",
            "LatentL2", "Neuron", "TotalVariation"]

@@ -43,6 +43,7 @@ from .kinds import (  # noqa: F401
     BlurPenalty,
     Channel,
     ClassLogit,
+    ClassLogProbability,
     Direction,
     Diversity,
     FilterActivation,
@@ -61,6 +62,15 @@ def class_logit(c: int | None = None) -> Objective:
     True
     """
     return ClassLogit(None if c is None else int(c))
+
+
+def class_log_probability(c: int | None = None) -> Objective:
+    """The log-softmax of class ``c`` (None: each image's own target): its logit against the other classes'.
+
+    >>> class_log_probability(6).description
+    'class_log_probability(6)'
+    """
+    return ClassLogProbability(None if c is None else int(c))
 
 
 def channel(layer: str, i: int | None = None) -> Objective:
@@ -152,7 +162,8 @@ def latent_l2() -> Objective:
 #: The objectives by the name their formula prints (``channel('conv2', 5) - 10 * l1()``): evaluating a printed
 #: formula with these names gives the same objective.
 OBJECTIVES: Registry[Any] = Registry("objective", hint=", or 'layer:channel', a class index, an Objective")
-for _make in (class_logit, channel, neuron, direction, diversity, l1, l2, total_variation, blur_penalty, latent_l2):
+for _make in (class_logit, channel, neuron, direction, diversity, l1, l2, total_variation, blur_penalty, latent_l2,
+              class_log_probability):
     OBJECTIVES.register(_make.__name__, _make)
 
 __all__ = [
@@ -164,6 +175,7 @@ __all__ = [
     "as_objective",
     "blur_penalty",
     "channel",
+    "class_log_probability",
     "class_logit",
     "direction",
     "diversity",

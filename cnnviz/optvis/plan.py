@@ -74,8 +74,9 @@ def resolve(probe: Probe, kind: str, objective: O.Objective, targets: list[int],
     else:
         reg = None
     penalties = reg.penalties() if reg is not None else None
-    class_like = kind == "class" or (kind == "objective" and (isinstance(objective, O.ClassLogit) or (
-        isinstance(objective, O.Sum) and any(isinstance(t, O.ClassLogit) and t.c is None for t in objective.terms))))
+    classes = (O.ClassLogit, O.ClassLogProbability)  # a class's score: judged by the softmax rule
+    class_like = kind == "class" or (kind == "objective" and (isinstance(objective, classes) or (
+        isinstance(objective, O.Sum) and any(isinstance(t, classes) and t.c is None for t in objective.terms))))
     if class_like or (kind == "filter" and penalties is not None):
         factor = penalty_factor(probe)
     elif kind == "objective" and (_has_penalties(objective) or penalties is not None):
@@ -144,16 +145,21 @@ def run(probe: Probe, plan: Plan, start: Any = None, seed: int = 0) -> Maximizat
 def back_off(probe: Probe, result: MaximizationResult, reg: Regularization, factor: float, param: P.Param,
              transforms: tuple, steps: int, seed: int, decay: float) -> MaximizationResult:
     """The default class image missed some targets: run those again with lighter penalties
-    (:data:`~.presets.BACKOFF_PENALTIES`) and :data:`~.presets.BACKOFF_STEPS` x the steps, keep the better
-    image, say what was done."""
+    (:data:`~.presets.BACKOFF_PENALTIES`) and :data:`~.presets.BACKOFF_STEPS` x the steps, then, for what still
+    misses, climbing the class's log-probability (its logit against the others': raising a logit can raise another
+    class's more); keep the better image, say what was done."""
     more = check_steps(min(steps * S.BACKOFF_STEPS, 10_000))
     result.backed_off = np.zeros(len(result), bool)
-    for share in S.BACKOFF_PENALTIES:
+    stages = [(share, O.class_logit(), f"penalties x{share:g}" if share > 0 else "no penalties")
+              for share in S.BACKOFF_PENALTIES]
+    stages.append((0.0, O.class_log_probability(), "the class's log-probability (its logit against the others'), "
+                                                   "no penalties"))
+    for share, target, said in stages:
         missed = [k for k in range(len(result)) if not result.reached[k]]
         if not missed:
             break
-        spec = O.class_logit()
-        if share > 0:
+        spec = target
+        if share > 0 and reg.penalties() is not None:
             spec = spec - O.scale_penalties(reg.penalties(), factor * share)
         targets = [result.targets[k] for k in missed]
         again = run(probe, Plan(spec, param, transforms, targets, more, S.class_learning_rate(param, more), decay,
@@ -166,8 +172,7 @@ def back_off(probe: Probe, result: MaximizationResult, reg: Regularization, fact
                 result.probabilities[k] = again.probabilities[j]
                 result.backed_off[k] = True
         if changed:
-            lighter = f"penalties x{share:g}" if share > 0 else "no penalties"
-            result.adjustments.append(f"the default missed, so {lighter} and {more} steps for {', '.join(changed)} "
+            result.adjustments.append(f"the default missed, so {said} and {more} steps for {', '.join(changed)} "
                                       "(the curves show the first try)")
         _, _, result.reached, result.message, _, _ = check_result(
             probe, result.targets, result.images, result.scores, True)

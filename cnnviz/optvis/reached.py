@@ -78,7 +78,7 @@ def uses_target(objective: O.Objective) -> bool:
     """
     from dataclasses import fields, is_dataclass
 
-    if isinstance(objective, O.ClassLogit):
+    if isinstance(objective, (O.ClassLogit, O.ClassLogProbability)):
         return objective.c is None
     if not is_dataclass(objective):
         return False
