@@ -29,7 +29,7 @@ from ..core.distribute import get_strategy
 from ..core.probe import Probe
 from ..features import receptive_field_of
 from ..io.decode import DataError
-from .solve import RESTARTS, fit_dictionary
+from .solve import RESTARTS, _one_blas_thread, fit_dictionary
 from .stream import (
     POSITIONS,
     Reservoir,
@@ -115,13 +115,6 @@ class Concepts:
 
 
 shows("cnnviz.concepts.plots:plot_concepts")(Concepts)
-
-
-def _one_blas_thread() -> Any:
-    """BLAS on one thread for the small NMF products (threads fighting TensorFlow's cost 10x on 2 cores)."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(1, user_api="blas")
 
 
 def r2_score(acts: np.ndarray, reconstruction: Any) -> float:

@@ -23,6 +23,13 @@ import numpy as np
 
 from .evidence import match_dictionaries
 
+
+def _one_blas_thread() -> Any:
+    """BLAS on one thread for the small NMF products (threads fighting TensorFlow's cost 10x on 2 cores)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
 RESTARTS = 2  #: random restarts beside the NNDSVD start
 RESTART_ROWS = 50_000  #: the restarts run on an even subsample of this many positions (cheap: a quarter of a fit)
 #: NMF's stopping tolerance: on conv2 3e-3 stops after 44 iterations instead of 106 at 1e-4, for the same dictionary
@@ -58,7 +65,6 @@ def fit_dictionary(rows: np.ndarray, n: int, seed: int = 0, restarts: int = REST
     """NMF of ``rows`` (positions, channels) >= 0 with ``n`` components from NNDSVD's start, checked by ``restarts``
     seeded random starts on an even subsample of ``restart_rows`` positions: where one reaches a lower error there
     than NNDSVD's dictionary, it is refined on every position and kept if its error is lower there too."""
-    from .fit import _one_blas_thread
 
     rows = np.asarray(rows, np.float32)
     main = _nmf(n, "nndsvd", seed)
