@@ -52,7 +52,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    port = _free_port()
+    yield from served_dashboard(tmp_path_factory)
+
+
+def served_dashboard(tmp_path_factory, port: int | None = None):
+    """Start ``streamlit run dashboards/app.py`` on ``port`` (a free one by default), yield its URL once it answers
+    its health check, stop it afterwards (a generator for module fixtures: ``yield from``)."""
+    port = port or _free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
     log = open(log_path, "w")  # a file, not a pipe: a full pipe nobody reads would block the server
     process = subprocess.Popen(

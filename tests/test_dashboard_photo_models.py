@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from photos import face
-from test_dashboard_browser import ARGS, _chromium, _free_port, _screenshot, _settle
+from test_dashboard_browser import ARGS, _chromium, _screenshot, _settle, served_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,33 +53,7 @@ def files(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    port = int(os.environ.get("CNNVIZ_BROWSER_PORT") or _free_port())
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-        if process.poll() is not None:
-            pytest.fail(f"streamlit exited: {log_path.read_text()[-3000:]}")
-    else:
-        process.kill()
-        pytest.fail("streamlit did not answer within 60 s")
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    yield from served_dashboard(tmp_path_factory, int(os.environ.get("CNNVIZ_BROWSER_PORT") or 0) or None)
 
 
 @pytest.fixture
