@@ -86,3 +86,5 @@ def test_no_page_talks_of_digits(ref, photo, page):
         assert "data prior" not in at.radio(key="class_param").options  # its generator draws MNIST digits
     if page == "concepts":
         assert any("not MNIST-style" in i.value for i in at.info)
+    if page == "look_inside":  # the user's photos only: no MNIST gallery for a 32x32 colour model
+        assert not [r for r in at.radio if r.key == "input_source_photos"] and at.metric[0].value in CLASSES

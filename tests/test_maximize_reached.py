@@ -34,6 +34,15 @@ def test_class_reached_flags_are_the_models_own_softmax():
     assert not heavy.reached.all() and "NOT REACHED" in heavy.message and f">= {REACHED_SOFTMAX:g}" in heavy.message
 
 
+def test_the_message_names_the_classes_when_the_model_has_names():
+    names = "zero one two three four five six seven eight nine".split()
+    heavy = cnnviz.maximize([0, 3], regularization=Regularization(l1=3000.0), steps=30, class_names=names)
+    missed = [t for t, r in zip(heavy.targets, heavy.reached) if not r]
+    assert missed, heavy.message
+    assert f"not reached: class {missed[0]} {names[missed[0]]}" in heavy.message
+    assert all(f"{t} {names[t]}: softmax" in heavy.message for t in heavy.targets), heavy.message
+
+
 def test_the_default_backs_off_when_it_misses_and_says_so():
     probe = get_probe()
     heavy = Regularization(l1=3000.0, tv=10.0)

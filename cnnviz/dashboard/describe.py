@@ -120,12 +120,14 @@ def photo_gallery(key: str = "photos") -> bytes | None:
     import streamlit as st
 
     photos = session_photos(key)
-    upload = st.file_uploader("A photo (PNG or JPEG, any size)", type=["png", "jpg", "jpeg"], key=f"{key}_upload")
-    add_photos([upload], key)
+    uploads = st.file_uploader("Photos (PNG or JPEG, any size; pick several, or a folder's files, at once)",
+                               type=["png", "jpg", "jpeg"], key=f"{key}_upload", accept_multiple_files=True) or []
+    add_photos(uploads, key)
     if not photos:
         return None
     names = list(photos)
-    default = names.index(upload.name) if upload is not None and upload.name in names else len(names) - 1
+    newest = uploads[-1].name if uploads else None
+    default = names.index(newest) if newest in names else len(names) - 1
     chosen = st.radio("Your images", names, index=default, key=f"{key}_pick", horizontal=True)
     st.image([photos[n] for n in names], caption=names, width=64)
     return photos[chosen]

@@ -49,7 +49,8 @@ def compute(model) -> dict[str, Any]:
              "class_names": list(probe.class_names), "input_range": list(probe.input_range),
              "input_range_source": probe.input_range_source, "output_kind": probe.output_kind,
              "opaque": probe.opaque, "first_layer": probe.layer_names[0] if probe.layer_names else "",
-             "convention": probe.convention, "first_conv_is_input_conv2d": _first_conv_reads_input(probe)}
+             "convention": probe.convention, "mnist_like": probe.mnist_like,
+             "first_conv_is_input_conv2d": _first_conv_reads_input(probe)}
     return {"layer_table": cnnviz.layer_table(model), "layer_names": names}
 
 

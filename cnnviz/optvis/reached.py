@@ -122,6 +122,12 @@ def real_scores(probe: Probe, objective: O.Objective, targets: Sequence[int], ba
     return np.array([means[int(t)] for t in targets], np.float32)
 
 
+def _named(probe: Probe, k: int) -> str:
+    """A class as the message shows it: its index, and its name when the model's classes have names ("3 happy")."""
+    name = probe.class_names[int(k)] if 0 <= int(k) < len(probe.class_names) else str(k)
+    return str(int(k)) if name == str(int(k)) else f"{int(k)} {name}"
+
+
 def check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: np.ndarray,
                   is_class: bool, objective: O.Objective | None = None) -> tuple:
     model_images = np.asarray(probe.to_model(images), np.float32)  # what the model was fed
@@ -131,7 +137,8 @@ def check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: n
         idx = np.arange(len(targets))
         conf = probabilities[idx, targets]
         reached = (probabilities.argmax(axis=1) == np.asarray(targets)) & (conf >= REACHED_SOFTMAX)
-        shown = [f"{t}: softmax {c:.3f}" + ("" if r else f" (top class {p}, NOT REACHED)" if p != t else " (NOT REACHED)")
+        shown = [f"{_named(probe, t)}: softmax {c:.3f}"
+                 + ("" if r else f" (top class {_named(probe, p)}, NOT REACHED)" if p != t else " (NOT REACHED)")
                  for t, c, p, r in zip(targets, conf, probabilities.argmax(axis=1), reached)]
         rule = f"reached = the target is the top class with softmax >= {REACHED_SOFTMAX:g}"
     else:
@@ -148,7 +155,7 @@ def check_result(probe: Probe, targets: list[int], images: np.ndarray, scores: n
                      for k, r in enumerate(reached)]
             rule = "reached = above its mean over real images"
     count = int(np.sum(reached))
-    missing = ", ".join(str(t) if is_class else str(k + 1) for k, (t, r) in enumerate(zip(targets, reached)) if not r)
+    missing = ", ".join(_named(probe, t) if is_class else str(k + 1) for k, (t, r) in enumerate(zip(targets, reached)) if not r)
     head = (f"all {len(targets)} reached" if count == len(targets)
             else f"not reached: {'class' if is_class else 'image'} {missing} ({count} of {len(targets)} reached)")
     message = f"{head}; {rule}: {'; '.join(shown)}"

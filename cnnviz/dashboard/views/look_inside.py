@@ -25,9 +25,11 @@ with left:
         from cnnviz.dashboard.describe import photo_gallery
 
         st.caption(f"This model takes {shape_text} images as they are (resized, grey/colour converted, no "
-                   "inverting or centring). Upload a photo; your uploads stay in this session's gallery.")
-        source = st.radio("Input", ["Photos", "Gallery"], horizontal=True, key="input_source_photos",
-                          captions=["your own images", "the bundled MNIST test sample, as it is"])
+                   "inverting or centring). Upload photos; your uploads stay in this session's gallery.")
+        source = "Photos"
+        if names["mnist_like"]:  # 28x28 grey: the bundled digits are images of its kind
+            source = st.radio("Input", ["Photos", "Gallery"], horizontal=True, key="input_source_photos",
+                              captions=["your own images", "the bundled MNIST test sample, as it is"])
     else:
         source = st.radio("Input", SOURCES, horizontal=True, key="input_source",
                           captions=["with the mouse", "the bundled test sample", "a PNG or JPEG"])

@@ -34,7 +34,7 @@ def concepts_section(ctx: Context) -> Iterator[Planned]:
     if not convs:
         ctx.note("Concepts: the model has no convolution layer to factor.")
         return
-    mnist_shaped = tuple(ctx.probe.input_shape[:2]) == (28, 28)  # the sample is read as the model takes it
+    mnist_shaped = ctx.probe.mnist_like  # the bundled sample is of this model's kind: fit on it
     own = ctx.examples[sum(bool(SAMPLE_DIGIT.fullmatch(label)) for label in ctx.example_labels):]  # the user's
     if not mnist_shaped and len(own) < MIN_IMAGES:
         ctx.note(f"Concepts: fitted on the bundled MNIST sample, which this model's {ctx.probe.input_shape} "
