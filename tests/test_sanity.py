@@ -36,6 +36,15 @@ def test_the_input_itself_is_flagged_and_saliency_is_not(check):
     assert any("Saliency: correlation after full randomization" in line for line in check.summary())
 
 
+def test_a_grouped_cascade_draws_the_one_layer_cascade_at_the_same_depths(sample, check):
+    grouped = cnnviz.sanity_check(sample.x_test[:8], methods=["saliency"], independent=False, max_steps=2)
+    assert grouped.steps == ["trained", "conv2", "conv1"]  # {predictions, conv2}, then {conv1}
+    full = check.cascading["saliency"]  # one layer per step: trained, predictions, conv2, conv1
+    np.testing.assert_allclose(grouped.cascading["saliency"], full[[0, 2, 3]], atol=1e-6)
+    with pytest.raises(ValueError, match="max_steps"):
+        cnnviz.sanity_check(sample.x_test[:1], methods=["saliency"], max_steps=0)
+
+
 def test_the_callers_model_is_not_touched(sample, model):
     before = [w.copy() for w in model.get_weights()]
     cnnviz.sanity_check(sample.x_test[:2], methods=["gradcam"], model=model, independent=False)

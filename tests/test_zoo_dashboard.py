@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("streamlit")
+from photos import face  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 from test_dashboard_app import start  # noqa: E402
-from photos import face  # noqa: E402
 from zoo import build  # noqa: E402
 
 import cnnviz  # noqa: E402

@@ -35,13 +35,16 @@ FLAG = ("this map does not depend on what the network learned: after every layer
 PARTLY = ("this map depends only partly on what the network learned: with every layer random, its ranking of the "
           "pixels still correlates {corr:.2f} with the trained model's (a random network also marks where the input is)")
 PASSES = "its maps change when the weights are randomized, as they should"
+#: The cascade's length where a quick look is wanted (the report, the dashboard): ``max_steps`` for a deep model.
+SHORT_CASCADE = 8
 
 
 @dataclass
 class SanityCheck:
     """Correlations (Spearman, |maps|) between the trained model's maps and the randomized models' maps.
 
-    ``cascading[m]``: (steps, N), step 0 = trained (1.0), step k = the top k weighted layers re-initialized;
+    ``cascading[m]``: (steps, N), step 0 = trained (1.0), step k = every weighted layer from the top down to
+    ``steps[k]`` re-initialized (one more layer per step, or a group of them with ``max_steps``);
     ``independent[m]``: (layers, N), one layer re-initialized at a time (top first); ``maps[m]``: the
     maps (steps, N, H, W) in [0, 1]; ``flags[m]``: a sentence when the method fails, else None."""
 
@@ -146,10 +149,13 @@ def _clone_probe(probe: Probe) -> tuple[Probe, keras.Model]:
 
 def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency", "gradcam", "ig"), *,
                  model: keras.Model | None = None, seed: int = 0, independent: bool = True,
-                 **options: Any) -> SanityCheck:
+                 max_steps: int | None = None, **options: Any) -> SanityCheck:
     """Cascading (and independent) model-parameter randomization for each method on ``images``.
 
     ``options`` go to the methods (see :func:`cnnviz.attribute`). The caller's ``model`` is not changed.
+    ``max_steps``: draw the cascade at most this many times after the trained model's maps (a deep model's layers
+    are then re-initialized several at a time, top first; ``steps`` names the deepest layer of each group, and
+    each step's weights are exactly those of the one-layer-per-step cascade at the same depth).
 
     >>> import cnnviz
     >>> sanity_check(cnnviz.load_sample().x_test[:2], methods=["gradcam"], independent=False).independent
@@ -174,10 +180,14 @@ def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency
     def draw() -> dict[str, np.ndarray]:
         return {cls.name: np.abs(run(cls(probe, **o), inputs, targets)) for cls, o in zip(classes, each)}
 
+    if max_steps is not None and max_steps < 1:
+        raise ValueError(f"max_steps must be at least 1 (got {max_steps}).")
+    groups = np.array_split(np.arange(len(layers)), min(max_steps or len(layers), len(layers)))
     trained = draw()
     raw_steps = [trained]
-    for k, name in enumerate(layers):
-        reinitialize(probe.layer(name), seed + 1000 * k)
+    for group in groups:
+        for k in group:
+            reinitialize(probe.layer(layers[k]), seed + 1000 * int(k))
         raw_steps.append(draw())
     cascading = {m: np.stack([spearman_rows(trained[m], step[m]) for step in raw_steps]) for m in names}
     maps = {m: np.stack([normalize(step[m]) for step in raw_steps]) for m in names}
@@ -203,7 +213,8 @@ def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency
 
         ink = np.abs(inputs - blank(probe, inputs))[..., 0] > 1e-6
         within = {m: np.stack([_masked_spearman(trained[m], step[m], ink) for step in raw_steps]) for m in names}
-    return SanityCheck(methods=names, titles={cls.name: cls.title for cls in classes}, steps=["trained", *layers],
+    steps = ["trained", *(layers[int(group[-1])] for group in groups)]
+    return SanityCheck(methods=names, titles={cls.name: cls.title for cls in classes}, steps=steps,
                        layers=layers, inputs=inputs, targets=targets, cascading=cascading, independent=indep,
                        maps=maps, flags=flags, verdicts=verdicts, notes=notes, within_input=within)
 

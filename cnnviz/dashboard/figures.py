@@ -81,7 +81,8 @@ def fake_vs_constrained_figure(model_ref: str, steps: int, seed: int, fmt: str =
 @st.cache_data(max_entries=32, show_spinner="Running the deletion curve and the sanity check...")
 def trust_check(model_ref: str, image: np.ndarray, methods: tuple[str, ...]) -> dict[str, Any]:
     model = get_model(model_ref)
-    check = cnnviz.sanity_check(image, methods=list(methods), model=model)
+    check = cnnviz.sanity_check(image, methods=list(methods), model=model,
+                                max_steps=cnnviz.attribution.sanity.SHORT_CASCADE)
     curves = cnnviz.faithfulness(image, methods=list(methods), model=model)
     verdicts = [(line, check.verdicts[m]) for line, m in zip(check.summary(), check.methods)]
     return {"verdicts": verdicts, "sanity_png": figure_png(cnnviz.attribution.plot_sanity_check(check)),
