@@ -76,9 +76,10 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path):
     assert card["global_batch_size"] == 64 and card["per_replica_batch_size"] == 32
     assert card["devices"][1].endswith("CPU:1")
     assert result["one"] == pytest.approx(result["two"], rel=1e-4)
-    # Float sums in another order, amplified over 28 Adam steps: 1e-7 to 2e-4 here. A real difference
-    # (gradients summed instead of averaged, another batch order) moves the weights by 1e-2 or more.
-    assert result["diff"] < 1e-3
+    # Float sums in another order, amplified over 28 Adam steps: 1e-7 to 2e-4 on one CPU, 1.02e-3 on a Xeon with
+    # AMX (oneDNN's kernels). A real difference (gradients summed instead of averaged, another batch order) moves
+    # the weights by 1e-2 or more.
+    assert result["diff"] < 3e-3
     assert abs(result["acc"][0] - result["acc"][1]) <= 0.001
     assert result["acc"][1] > 0.6  # and it learned
 

@@ -13,9 +13,14 @@ CALLS = """
 import cnnviz
 sample = cnnviz.load_sample()
 cnnviz.train("sample", recipe="fast", epochs=1, seed=0)
-for classes in (6, [0, 1, 2], [3, 4]):
+cnnviz.maximize(6, steps=3)
+cnnviz.maximize_filter("conv1", [0, 1], steps=3)  # a compiled loop per objective: no "frequent retracing" warning
+for classes in ([0, 1, 2], [3, 4]):
     cnnviz.maximize(classes, steps=3)
-cnnviz.maximize_filter("conv1", [0, 1], steps=3)
+for layer in ("conv2", "conv1", "conv2"):  # a compiled loop per objective: no "frequent retracing" warning
+    cnnviz.maximize_filter(layer, [2], steps=3, regularization="none")
+for method in ("gradcam", "layercam", "saliency", "ig"):
+    cnnviz.attribute(sample.x_test[:2], method)
 cnnviz.dataset_examples(["conv1"], data=sample.x_test[:100], labels=sample.y_test[:100], k=3)
 cnnviz.evaluate(data="sample")
 print("END")

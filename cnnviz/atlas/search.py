@@ -58,28 +58,29 @@ class _Reducer:
         self.widths = [int(o.shape[2]) if s else 1 for o, s in zip(outputs, self.spatial)]
 
     def step(self, images: tf.Tensor, index: tf.Tensor):
-        """Per layer: (k, C) values, (k, C) dataset indices, (k, C) flat positions; -inf/-1 pad short batches."""
+        """Per layer: (C, k) values, (C, k) dataset indices, (C, k) flat positions; -inf/-1 pad short batches.
+        Channels first throughout: no integer tensor is transposed (oneDNN's int32 transpose logs an error line on
+        some CPUs)."""
         outs = self.model(images, training=False)
         if not isinstance(outs, (list, tuple)):
             outs = [outs]
         results = []
         for out, spatial in zip(outs, self.spatial):
             if spatial:
-                flat = tf.reshape(out, [tf.shape(out)[0], -1, out.shape[-1]])  # (B, positions, C)
-                values = tf.reduce_max(flat, axis=1)
-                position = tf.argmax(flat, axis=1, output_type=tf.int32)
+                flat = tf.transpose(tf.reshape(out, [tf.shape(out)[0], -1, out.shape[-1]]), [2, 0, 1])  # (C, B, P)
+                values = tf.reduce_max(flat, axis=2)
+                position = tf.argmax(flat, axis=2, output_type=tf.int32)
             else:
-                values = out
+                values = tf.transpose(out)  # (C, B)
                 position = tf.zeros_like(values, dtype=tf.int32)
-            values = tf.where(index[:, None] >= 0, values, tf.constant(-np.inf, values.dtype))  # padding never wins
-            channels = values.shape[-1]
-            pad = tf.fill([self.k, channels], tf.constant(-np.inf, values.dtype))
-            values_t = tf.concat([tf.transpose(values), tf.transpose(pad)], axis=1)  # (C, B + k)
-            top_v, top_i = tf.math.top_k(tf.cast(values_t, tf.float32), k=self.k, sorted=True)  # ties: lower first
+            values = tf.where(index[None, :] >= 0, values, tf.constant(-np.inf, values.dtype))  # padding never wins
+            channels = values.shape[0]
+            pad = tf.fill([channels, self.k], tf.constant(-np.inf, values.dtype))
+            top_v, top_i = tf.math.top_k(tf.cast(tf.concat([values, pad], axis=1), tf.float32), k=self.k,
+                                         sorted=True)  # (C, k); ties: lower first
             idx_all = tf.concat([tf.cast(index, tf.int64), tf.fill([self.k], tf.constant(-1, tf.int64))], axis=0)
-            pos_all = tf.concat([tf.transpose(position), tf.zeros([channels, self.k], tf.int32)], axis=1)
-            results.append((tf.transpose(top_v), tf.transpose(tf.gather(idx_all, top_i)),
-                            tf.transpose(tf.gather(pos_all, top_i, batch_dims=1))))
+            pos_all = tf.concat([position, tf.zeros([channels, self.k], tf.int32)], axis=1)
+            results.append((top_v, tf.gather(idx_all, top_i), tf.gather(pos_all, top_i, batch_dims=1)))
         return results
 
 
@@ -146,7 +147,7 @@ def dataset_examples(
             stop = start + per
             return reducer.step(images[start:stop], index[start:stop])
         per_replica = strategy.run(replica_fn)
-        return tf.nest.map_structure(lambda t: strategy.gather(t, axis=0), per_replica)
+        return tf.nest.map_structure(lambda t: strategy.gather(t, axis=1), per_replica)  # (C, replicas * k)
 
     shape = probe.input_shape
     state: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -164,7 +165,7 @@ def dataset_examples(
         results = distributed(tf.constant(inputs), tf.constant(index))
         winners: set[int] = set()
         for name, (v, i, p) in zip(names, results):
-            v, i, p = v.numpy(), i.numpy(), p.numpy()
+            v, i, p = v.numpy().T, i.numpy().T, p.numpy().T  # (candidates, C)
             if name in state:
                 old = state[name]
                 v, i, p = np.concatenate([old[0], v]), np.concatenate([old[1], i]), np.concatenate([old[2], p])

@@ -22,6 +22,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from ..core.compiled import compiled
 from ..core.probe import Probe
 from .base import Method, check_needs, register
 
@@ -67,7 +68,7 @@ def _cam_fn(probe: Probe, layer: str):
             return maps, grads, score
 
         signature = [tf.TensorSpec((None, *probe.input_shape), tf.float32), tf.TensorSpec((None,), tf.int32)]
-        probe.cache[key] = tf.function(fn, input_signature=signature)
+        probe.cache[key] = compiled(fn, signature)
     return probe.cache[key]
 
 
@@ -79,7 +80,7 @@ def _maps_fn(probe: Probe, layer: str):
 
         model = keras.Model(probe.model.inputs[0], probe.tensor(layer))
         spec = [tf.TensorSpec((None, *probe.input_shape), tf.float32)]
-        probe.cache[key] = tf.function(lambda x: model(x, training=False), input_signature=spec)
+        probe.cache[key] = compiled(lambda x: model(x, training=False), spec)
     return probe.cache[key]
 
 

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from ..core.checks import ModelError
+from ..core.compiled import compiled as quiet_compiled
 from ..core.probe import Probe
 from .base import Method, reduce_channels, register
 
@@ -90,7 +91,7 @@ def _compiled(probe: Probe, fn, signature, backward: bool = True):
     refused in one line, a forward one runs eagerly (a forward pass is safe)."""
     import tensorflow as tf
 
-    compiled = tf.function(fn, input_signature=signature)
+    compiled = quiet_compiled(fn, signature)
     if getattr(probe, "opaque", ""):
         try:
             compiled.get_concrete_function()

@@ -71,6 +71,19 @@ def plot_faithfulness(result: Faithfulness, *, dpi: int = DEFAULT_DPI,
     return caption(fig, text)
 
 
+def _wrap_name(name: str, width: int = 15) -> str:
+    """A layer name on lines of about ``width`` characters, broken after underscores ("batch_\nnormalization_8")."""
+    lines = [""]
+    for part in name.split("_"):
+        piece = part if not lines[-1] else f"_{part}"
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines[-1] += "_"
+            lines.append(part)
+        else:
+            lines[-1] += piece
+    return "\n".join(lines)
+
+
 def plot_sanity_check(check: SanityCheck, *, index: int = 0, dpi: int = DEFAULT_DPI,
                       figsize: tuple[float, float] | None = None) -> Figure:
     """Adebayo et al.'s figure: one row per method, its map for image ``index`` as the layers are re-initialized
@@ -94,8 +107,11 @@ def plot_sanity_check(check: SanityCheck, *, index: int = 0, dpi: int = DEFAULT_
                 ax.set_xlabel(f"r={check.cascading[name][col, index]:.2f}", fontsize=7, labelpad=1)
     axes[0, 0].set_title("input", fontsize=8)
     axes[0, 1].set_title("trained", fontsize=8)
-    for col, layer in enumerate(check.layers):
-        axes[0, col + 2].set_title(f"+ {layer}" if col else f"{layer}\nrandom", fontsize=8)
+    grouped = len(check.steps) - 1 < len(check.layers)  # several layers per step: each named by its deepest
+    for col, layer in enumerate(check.steps[1:]):
+        name = _wrap_name(layer)
+        title = f"down to\n{name}" if grouped else f"+ {name}" if col else f"{name}\nrandom"
+        axes[0, col + 2].set_title(title, fontsize=8)
     top.suptitle("Maps as the layers are re-initialized, top layer first (cascading randomization)", fontsize=9)
     panels = bottom.subplots(1, 2 if check.independent else 1, squeeze=False)[0]
     for ax, data, labels, title in ((panels[0], check.cascading, check.steps, "cascading"),
@@ -109,7 +125,7 @@ def plot_sanity_check(check: SanityCheck, *, index: int = 0, dpi: int = DEFAULT_
         ax.axhline(check.threshold, color=ACCENT, lw=0.8, ls=":")
         ax.axhline(CAUTION, color=VERDICT_COLORS["partly"], lw=0.8, ls=":")
         ax.set_xticks(xs, labels, rotation=30, fontsize=7)
-        ax.set_ylim(-0.3, 1.05)
+        ax.set_ylim(min(-0.3, min(float(v.mean(axis=1).min()) for v in data.values()) - 0.1), 1.05)
         ax.set_ylabel("Spearman r with trained |map|", fontsize=7.5)
         ax.set_title(title, fontsize=8)
         ax.grid(alpha=0.3)

@@ -29,6 +29,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ..core.compiled import compiled
 from . import transforms as tfm
 from .objectives import Context, Objective, evaluate, skeleton
 from .param import Param
@@ -121,7 +122,6 @@ class Renderer:
                      tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32), tf.TensorSpec([n_weights], tf.float32),
                      tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32)]
 
-        @tf.function(input_signature=signature)  # one trace for every batch size, target, seed and weight
         def run(p, targets, steps, lr, weights, seed, every, decay):
             slots = (steps + every - 1) // every
             trace = tf.zeros(tf.stack([slots, tf.shape(p)[0]]))
@@ -156,7 +156,7 @@ class Renderer:
                                                        (tf.constant(0), p, zeros, zeros, trace, p, floor))
             return best, built.image(best), trace
 
-        return run
+        return compiled(run, signature)  # one trace for every batch size, target, seed and weight
 
 
 def _best_starts(rend: Renderer, built: Any, targets: list[int], pool: int, seed: int) -> np.ndarray:
