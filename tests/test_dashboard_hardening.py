@@ -83,3 +83,33 @@ def test_look_inside_names_a_blank_image():
     at.file_uploader(key="digit_upload").upload("white.png", buffer.getvalue(), "image/png").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.warning and "blank" in at.warning[0].value and "guessing" in at.warning[0].value
+
+
+_IMPORT_RACE = """
+import threading
+from cnnviz.dashboard import models
+errors = []
+def first_run(module):
+    try:
+        with models.one_at_a_time_until_keras():
+            __import__(module)
+    except Exception as exc:
+        errors.append(repr(exc)[:200])
+threads = [threading.Thread(target=first_run, args=(m,)) for m in ("keras", "cnnviz.attribution", "tensorflow")]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print("errors:", errors)
+"""
+
+
+@pytest.mark.slow
+def test_first_page_runs_on_a_fresh_server_import_tensorflow_one_at_a_time():
+    """Two sessions (or a session and the warm-up) on a fresh server: their first runs import TensorFlow. Together
+    they deadlock on its module locks and leave it half-imported for good (without the guard: a _DeadlockError,
+    then "Registering two gradient with name 'ReduceDataset'"); one at a time, none fails."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(APP.parents[2]), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    out = subprocess.run([sys.executable, "-c", _IMPORT_RACE], capture_output=True, text=True, env=env, timeout=300)
+    assert "errors: []" in out.stdout, out.stdout + out.stderr[-2000:]
