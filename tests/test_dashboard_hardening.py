@@ -113,3 +113,16 @@ def test_first_page_runs_on_a_fresh_server_import_tensorflow_one_at_a_time():
     env = {**os.environ, "PYTHONPATH": str(APP.parents[2]), "TF_CPP_MIN_LOG_LEVEL": "2"}
     out = subprocess.run([sys.executable, "-c", _IMPORT_RACE], capture_output=True, text=True, env=env, timeout=300)
     assert "errors: []" in out.stdout, out.stdout + out.stderr[-2000:]
+
+
+def test_an_upload_a_page_shows_is_not_the_oldest(uploads, tmp_path):
+    """Pruning goes by last use: a model a session looks at is used now, however long ago it was uploaded (other
+    sessions' uploads then prune others first; the load test's 100 uploads deleted models sessions were using)."""
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    good = cnnviz.save_model(cnnviz.core.model.reference_model(), tmp_path / "fresh.keras")
+    at.sidebar.file_uploader[0].upload("fresh.keras", good.read_bytes(), "application/octet-stream").run()
+    [path] = uploads.glob("upload-*.keras")
+    os.utime(path, (1_000_000, 1_000_000))  # uploaded long ago
+    at.switch_page("views/look_inside.py").run()
+    assert not at.exception and not at.error
+    assert path.stat().st_mtime > 1_000_000 + 3600

@@ -5,6 +5,7 @@ models trained in the dashboard.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -51,6 +52,15 @@ def save_upload(data: bytes, name: str) -> str:
         tmp.replace(path)
     prune_uploads(keep=path)
     return str(path)
+
+
+def mark_used(path: str | Path) -> None:
+    """A model file shown on a page is in use: it becomes the newest for :func:`prune_uploads` (so other
+    sessions' uploads do not delete a model a session is looking at)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        pass  # pruned already: loading it says so
 
 
 def discard_upload(path: str | Path) -> None:

@@ -101,6 +101,11 @@ def check_current_model() -> None:
 def load_current_model():
     """The current model, or an error box and a stop when it cannot be loaded."""
     ref = current_model_ref()
+    path = model_path(ref)
+    if path is not None:
+        from cnnviz.dashboard.model_files import mark_used
+
+        mark_used(path)  # the oldest *used* uploads are pruned, not the one this session is looking at
     try:
         return get_model(ref)
     except (cnnviz.ModelError, ValueError) as exc:
