@@ -126,3 +126,21 @@ def test_an_upload_a_page_shows_is_not_the_oldest(uploads, tmp_path):
     at.switch_page("views/look_inside.py").run()
     assert not at.exception and not at.error
     assert path.stat().st_mtime > 1_000_000 + 3600
+
+
+def test_a_session_whose_upload_is_gone_gets_one_line(uploads, tmp_path):
+    """A model pruned from disk and evicted from memory while a session still shows it: one error line on the
+    page (no exception from the sidebar, no server path)."""
+    from cnnviz.dashboard import cached, models
+
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    good = cnnviz.save_model(cnnviz.core.model.reference_model(), tmp_path / "fresh.keras")
+    at.sidebar.file_uploader[0].upload("fresh.keras", good.read_bytes(), "application/octet-stream").run()
+    [path] = uploads.glob("upload-*.keras")
+    path.unlink()  # pruned by other sessions' uploads
+    models.get_model.clear()  # and evicted
+    cached.layer_names.clear()
+    at.switch_page("views/look_inside.py").run()
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert "does not exist" in error.value and str(uploads) not in error.value

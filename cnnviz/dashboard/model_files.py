@@ -18,8 +18,10 @@ MODELS_DIR = Path(tempfile.gettempdir()) / "cnnviz-dashboard"
 MAX_UPLOAD_MB = 50
 
 
-#: Uploaded models kept on disk at most (count and total size); the oldest used go first.
-MAX_KEPT_UPLOADS = 20
+#: Uploaded models kept on disk at most (count and total size); the oldest used go first. Enough for twenty
+#: sessions' pickers (six uploads each) and some: with 20, a load test of 20 sessions uploading 100 models lost
+#: the files of models sessions were still showing (the size bound is what guards the disk).
+MAX_KEPT_UPLOADS = 200
 
 
 MAX_KEPT_UPLOADS_MB = 400

@@ -109,5 +109,7 @@ def load_current_model():
     try:
         return get_model(ref)
     except (cnnviz.ModelError, ValueError) as exc:
-        st.error(str(exc))
+        from cnnviz.dashboard.page_messages import short_message
+
+        st.error(short_message(exc))  # no server path
         st.stop()
