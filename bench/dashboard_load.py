@@ -7,7 +7,8 @@ Three models: the shipped one, an uploaded one (``reference_model(seed=7)``, unt
 each session describing the two uploads with its own input range (the sidebar's "Describe this model" form).
 Sessions with ``s % 4 == 1`` stay on "What the network sees" (steps 10, class s % 10; each round: a model, a seed);
 the others stay on "Look inside" (Gallery; each round: a model, a digit). ``--uploads`` more models (each a
-fresh ``reference_model(seed=1000 + i)``, uploaded as ``extra.keras``) are spread over the sessions' rounds, so
+fresh ``reference_model(seed=1000 + i)``, uploaded as ``extra-a.keras`` and ``extra-b.keras`` in turn, so that
+the picker shows a new name and keeps the session's two models) are spread over the sessions' rounds, so
 the server loads and evicts them (``get_model`` keeps 8). Every answer a page shows (Look inside: the prediction,
 its probability and the input range; class images: "k of n images are classified ... (mean softmax p)") is
 recorded, then compared with the same library call made alone in this process. Any error box or exception on a
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import json
 import os
 import socket
 import subprocess
@@ -229,7 +231,7 @@ class Session:
                        "trained": RANGES["trained"][index % 2]}
         self.labels = {"shipped": SHIPPED_LABEL, "uploaded": f"uploaded: {FILES['uploaded']}",
                        "trained": f"uploaded: {FILES['trained']}"}
-        self.digit, self.seed, self.klass = 3, 0, index % 10
+        self.digit, self.seed, self.klass, self.extras = 3, 0, index % 10, 0
 
     async def setup(self) -> None:
         """Open Look inside (it waits for a drawing: cheap runs), upload and describe the two models, then go to
@@ -261,6 +263,12 @@ class Session:
         # the upload's run ends in st.rerun() (for a rerun: not counted); the run after it shows the model
         await self.runs.after(lambda: uploader.set_input_files({"name": name, "mimeType": "application/octet-stream",
                                                                 "buffer": data}))
+        box = self.page.get_by_role("combobox", name="Model shown on every page")
+        deadline = time.monotonic() + 600
+        while await box.input_value() != f"uploaded: {name}":  # the upload taken and selected, not a run before it
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} was not selected after 600 s")
+            await self.page.wait_for_timeout(200)
 
     async def check(self, where: str) -> None:
         self.outcome.errors.extend(await _errors(self.page, f"session {self.s} {where}"))
@@ -296,7 +304,8 @@ class Session:
 
     async def round(self, r: int, extras: list[int]) -> None:
         for i in extras:  # an extra model: uploaded, shown at once (it becomes the current model), then answered
-            await self.upload("extra.keras", self.files[f"extra-{i}"].read_bytes())
+            self.extras += 1
+            await self.upload(f"extra-{'ab'[self.extras % 2]}.keras", self.files[f"extra-{i}"].read_bytes())
             self.outcome.uploads += 1
             self.outcome.rss_by_upload.append((self.outcome.uploads, self.rss.now()))
             await self.answer(r, f"extra-{i}", None)
@@ -414,6 +423,10 @@ def run(sessions: int, rounds: int, uploads: int, folder: Path | None = None, ch
         if answer.text != want:
             outcome.mismatches.append((answer, want))
     outcome.seconds = outcome.phases["answers checked"] = time.perf_counter() - started
+    (folder / "outcome.json").write_text(json.dumps(  # every answer, for a look afterwards
+        {"answers": [vars(a) for a in outcome.answers], "mismatches": [[vars(a), want] for a, want in
+                                                                          outcome.mismatches],
+         "errors": outcome.errors, "rss_by_upload": outcome.rss_by_upload, "phases": outcome.phases}, indent=1))
     return outcome
 
 
