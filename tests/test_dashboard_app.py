@@ -229,3 +229,16 @@ def test_uploaded_models_are_checked_and_selectable(keras_files):
     at.radio(key="input_source").set_value("Gallery").run()
     assert_ok(at)
     assert at.metric  # an untrained model still gives a (poor) prediction
+
+
+@pytest.mark.slow
+def test_batch_size_experiment_times_in_a_child_process():
+    """The "Time the epochs" button trains in a child process (dashboard/trainer.py), not in the server."""
+    import os
+
+    at = start("train", batch_sizes=[128, 512])
+    at.button(key="run_batch_experiment").click().run()
+    assert_ok(at)
+    table = at.dataframe[-1].value
+    assert list(table["batch_size"]) == [128, 512] and (table["seconds_per_epoch"] > 0).all()
+    assert at.session_state["batch_timing_pid"] != os.getpid()  # timed in another process

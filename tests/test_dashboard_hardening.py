@@ -83,3 +83,64 @@ def test_look_inside_names_a_blank_image():
     at.file_uploader(key="digit_upload").upload("white.png", buffer.getvalue(), "image/png").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.warning and "blank" in at.warning[0].value and "guessing" in at.warning[0].value
+
+
+_IMPORT_RACE = """
+import threading
+from cnnviz.dashboard import models
+errors = []
+def first_run(module):
+    try:
+        with models.one_at_a_time_until_keras():
+            __import__(module)
+    except Exception as exc:
+        errors.append(repr(exc)[:200])
+threads = [threading.Thread(target=first_run, args=(m,)) for m in ("keras", "cnnviz.attribution", "tensorflow")]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print("errors:", errors)
+"""
+
+
+@pytest.mark.slow
+def test_first_page_runs_on_a_fresh_server_import_tensorflow_one_at_a_time():
+    """Two sessions (or a session and the warm-up) on a fresh server: their first runs import TensorFlow. Together
+    they deadlock on its module locks and leave it half-imported for good (without the guard: a _DeadlockError,
+    then "Registering two gradient with name 'ReduceDataset'"); one at a time, none fails."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(APP.parents[2]), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    out = subprocess.run([sys.executable, "-c", _IMPORT_RACE], capture_output=True, text=True, env=env, timeout=300)
+    assert "errors: []" in out.stdout, out.stdout + out.stderr[-2000:]
+
+
+def test_an_upload_a_page_shows_is_not_the_oldest(uploads, tmp_path):
+    """Pruning goes by last use: a model a session looks at is used now, however long ago it was uploaded (other
+    sessions' uploads then prune others first; the load test's 100 uploads deleted models sessions were using)."""
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    good = cnnviz.save_model(cnnviz.core.model.reference_model(), tmp_path / "fresh.keras")
+    at.sidebar.file_uploader[0].upload("fresh.keras", good.read_bytes(), "application/octet-stream").run()
+    [path] = uploads.glob("upload-*.keras")
+    os.utime(path, (1_000_000, 1_000_000))  # uploaded long ago
+    at.switch_page("views/look_inside.py").run()
+    assert not at.exception and not at.error
+    assert path.stat().st_mtime > 1_000_000 + 3600
+
+
+def test_a_session_whose_upload_is_gone_gets_one_line(uploads, tmp_path):
+    """A model pruned from disk and evicted from memory while a session still shows it: one error line on the
+    page (no exception from the sidebar, no server path)."""
+    from cnnviz.dashboard import cached, models
+
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    good = cnnviz.save_model(cnnviz.core.model.reference_model(), tmp_path / "fresh.keras")
+    at.sidebar.file_uploader[0].upload("fresh.keras", good.read_bytes(), "application/octet-stream").run()
+    [path] = uploads.glob("upload-*.keras")
+    path.unlink()  # pruned by other sessions' uploads
+    models.get_model.clear()  # and evicted
+    cached.layer_names.clear()
+    at.switch_page("views/look_inside.py").run()
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert "does not exist" in error.value and str(uploads) not in error.value

@@ -29,12 +29,14 @@ def main() -> None:
         st.Page(HERE / "views" / "concepts.py", title="Concepts", icon=":material/category:"),
     ]
     page = st.navigation(pages)
-    picker.apply_pending_selection()
-    st.session_state["model_ref"] = picker.model_picker()
-    with st.sidebar:
-        st.caption("cnnviz brings the CNN tutorial to life: conv 3x3 -> pool 2x2 -> conv 3x3 -> pool 2x2 -> softmax.")
     try:
-        page_messages.run_page(page)
+        with models.one_at_a_time_until_keras():  # the picker (an upload) and the page may import TensorFlow
+            picker.apply_pending_selection()
+            st.session_state["model_ref"] = picker.model_picker()
+            with st.sidebar:
+                st.caption("cnnviz brings the CNN tutorial to life: conv 3x3 -> pool 2x2 -> conv 3x3 -> pool 2x2 "
+                           "-> softmax.")
+            page_messages.run_page(page)
     finally:  # once per server, after the first page (even one that stops): the other pages' first visits
         warm.start()
 

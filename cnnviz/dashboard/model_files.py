@@ -5,6 +5,7 @@ models trained in the dashboard.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -17,8 +18,10 @@ MODELS_DIR = Path(tempfile.gettempdir()) / "cnnviz-dashboard"
 MAX_UPLOAD_MB = 50
 
 
-#: Uploaded models kept on disk at most (count and total size); the oldest used go first.
-MAX_KEPT_UPLOADS = 20
+#: Uploaded models kept on disk at most (count and total size); the oldest used go first. Enough for twenty
+#: sessions' pickers (six uploads each) and some: with 20, a load test of 20 sessions uploading 100 models lost
+#: the files of models sessions were still showing (the size bound is what guards the disk).
+MAX_KEPT_UPLOADS = 200
 
 
 MAX_KEPT_UPLOADS_MB = 400
@@ -51,6 +54,15 @@ def save_upload(data: bytes, name: str) -> str:
         tmp.replace(path)
     prune_uploads(keep=path)
     return str(path)
+
+
+def mark_used(path: str | Path) -> None:
+    """A model file shown on a page is in use: it becomes the newest for :func:`prune_uploads` (so other
+    sessions' uploads do not delete a model a session is looking at)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        pass  # pruned already: loading it says so
 
 
 def discard_upload(path: str | Path) -> None:

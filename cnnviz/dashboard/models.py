@@ -7,7 +7,11 @@ cache entry.
 from __future__ import annotations
 
 import gc
+import sys
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -35,6 +39,26 @@ def prepare_process() -> None:
 
 
 SHIPPED = "shipped"
+
+_first_import = threading.Lock()
+_keras_imported = False
+
+
+@contextmanager
+def one_at_a_time_until_keras() -> Iterator[None]:
+    """Until Keras (TensorFlow) is imported, hold a process-wide lock: page runs and the warm-up thread go one at
+    a time. Two threads importing TensorFlow at once deadlock on its module locks and leave it half-imported for
+    good (two sessions on a fresh server: ``_DeadlockError``, then "Registering two gradient with name
+    'ReduceDataset'" on every later page). Afterwards it costs nothing."""
+    global _keras_imported
+    if _keras_imported:
+        yield
+        return
+    with _first_import:
+        try:
+            yield
+        finally:
+            _keras_imported = "keras" in sys.modules  # the run that imported it has ended: fully imported
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model...")
@@ -77,8 +101,15 @@ def check_current_model() -> None:
 def load_current_model():
     """The current model, or an error box and a stop when it cannot be loaded."""
     ref = current_model_ref()
+    path = model_path(ref)
+    if path is not None:
+        from cnnviz.dashboard.model_files import mark_used
+
+        mark_used(path)  # the oldest *used* uploads are pruned, not the one this session is looking at
     try:
         return get_model(ref)
     except (cnnviz.ModelError, ValueError) as exc:
-        st.error(str(exc))
+        from cnnviz.dashboard.page_messages import short_message
+
+        st.error(short_message(exc))  # no server path
         st.stop()

@@ -75,7 +75,12 @@ def model_picker() -> str:
     if registry[label] != SHIPPED and label.startswith("uploaded: "):  # say what the model takes: this session only
         from cnnviz.dashboard.describe import describe_form
 
-        describe_form(label, registry[label], layer_names(registry[label])["classes"], register_model)
+        try:
+            classes = layer_names(registry[label])["classes"]
+        except (cnnviz.ModelError, ValueError):  # gone from the server, say: the page says so, in one line
+            classes = None
+        if classes is not None:
+            describe_form(label, registry[label], classes, register_model)
     return registry[label]
 
 

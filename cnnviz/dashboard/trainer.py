@@ -5,7 +5,9 @@ process, so a training there would slow every session, take the server down if i
 share TensorFlow's and Keras' process-wide state with every user. Here a fresh Python process
 (``python -m cnnviz.dashboard.trainer SETTINGS``) trains, writes its model and snapshots to the
 paths it is given, and prints one JSON object per line: ``{"event": "epoch", ...}`` after each
-epoch, then ``{"event": "done", ...}`` or ``{"event": "error", "message": ...}``.
+epoch, then ``{"event": "done", ...}`` or ``{"event": "error", "message": ...}``. The same child runs the
+batch-size experiment (``"task": "batch_sizes"``): one ``{"event": "batch_size", "row": ...}`` per size, then
+``{"event": "done", "timing": ...}``. Every "done" event carries the child's ``pid``.
 
 >>> job = TrainJob.start({"data": "sample", "recipe": "fast", "epochs": 1, "batch_size": 32, "seed": 0,
 ...                       "output": None, "snapshots": None, "limit": 200})
@@ -24,8 +26,10 @@ from typing import Any
 
 #: The settings a run takes (JSON): data ("sample", "full" or a path to mnist.npz), recipe, epochs, batch_size
 #: (None: the recipe's), seed, output (a .keras path or None), snapshots (a folder or None), snapshot_every
-#: (batches), limit (train on the first N images only: for tests).
-SETTINGS = ("data", "recipe", "epochs", "batch_size", "seed", "output", "snapshots", "snapshot_every", "limit")
+#: (batches), limit (train on the first N images only: for tests); task ("train", the default, or "batch_sizes":
+#: :func:`cnnviz.training.experiments.time_batch_sizes` over batch_sizes, with data, epochs and seed).
+SETTINGS = ("data", "recipe", "epochs", "batch_size", "seed", "output", "snapshots", "snapshot_every", "limit",
+            "task", "batch_sizes")
 
 
 class TrainJob:
@@ -69,9 +73,9 @@ def _emit(**event: Any) -> None:
     print(json.dumps(event), flush=True)
 
 
-def _run(settings: dict[str, Any]) -> None:
-    import numpy as np
-
+def _data(settings: dict[str, Any]) -> Any:
+    """The ``data`` setting as cnnviz takes it: "sample", None for "full" (the usual places), or a path;
+    cut to the first ``limit`` images when one is given."""
     import cnnviz
 
     data: Any = settings["data"]
@@ -81,6 +85,27 @@ def _run(settings: dict[str, Any]) -> None:
         data = cnnviz.load_sample() if data == "sample" else cnnviz.io.data.resolve_data(data)
         n = int(settings["limit"])
         data = type(data)(data.x_train[:n], data.y_train[:n], data.x_test[:n], data.y_test[:n], data.source)
+    return data
+
+
+def _time_batch_sizes(settings: dict[str, Any]) -> None:
+    """The batch-size experiment, one "batch_size" event per size as it is timed."""
+    from cnnviz.training.experiments import time_batch_sizes
+
+    timing = time_batch_sizes(settings["batch_sizes"], data=_data(settings), epochs=int(settings.get("epochs") or 1),
+                              seed=int(settings.get("seed") or 0),
+                              on_result=lambda size, row: _emit(event="batch_size", batch_size=size, row=row))
+    _emit(event="done", timing=timing, pid=os.getpid())
+
+
+def _run(settings: dict[str, Any]) -> None:
+    if settings.get("task", "train") == "batch_sizes":
+        return _time_batch_sizes(settings)
+    import numpy as np
+
+    import cnnviz
+
+    data = _data(settings)
     snapshots = None
     if settings.get("snapshots"):
         snapshots = cnnviz.Snapshots(settings["snapshots"], every=int(settings.get("snapshot_every") or 1),
@@ -96,7 +121,8 @@ def _run(settings: dict[str, Any]) -> None:
                           seed=settings.get("seed"), output=settings.get("output"), verbose=0, on_epoch=on_epoch,
                           snapshots=snapshots)
     _emit(event="done", path=str(result.path) if result.path else None, accuracy=result.test_accuracy,
-          seconds=result.seconds, batch_size=int(settings.get("batch_size") or result.recipe.batch_size))
+          seconds=result.seconds, batch_size=int(settings.get("batch_size") or result.recipe.batch_size),
+          pid=os.getpid())
 
 
 def main(argv: list[str]) -> int:

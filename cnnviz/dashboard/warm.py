@@ -46,7 +46,11 @@ def wait(timeout: float | None = None) -> bool:
 
 
 def _run() -> None:
+    from . import models
+
     try:
+        with models.one_at_a_time_until_keras():  # not while a page imports TensorFlow
+            import keras  # noqa: F401
         for name, step in _steps():
             started = time.perf_counter()
             step()

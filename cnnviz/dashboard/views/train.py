@@ -137,18 +137,24 @@ page_messages.tutorial_note("Batch size matters for speed: in the tutorial an ep
 sizes = st.multiselect("Batch sizes", [1, 4, 16, 32, 64, 128, 256, 512], default=[1, 16, 128, 512],
                        key="batch_sizes")
 if st.button("Time the epochs", key="run_batch_experiment", disabled=not sizes):
-    data = cnnviz.load_sample() if datasets[dataset] == "sample" else full
-    bar = st.progress(0.0, text="Timing...")
-    done: list[int] = []
+    from cnnviz.dashboard.trainer import TrainJob
 
-    def on_result(size: int, row: dict) -> None:
-        done.append(size)
-        bar.progress(len(done) / len(sizes), text=f"batch size {size}: {row['seconds_per_epoch']:.2f} s per epoch")
-
+    bar = st.progress(0.0, text="Starting a timing process...")
+    # a child process trains, as the Train button's does: the server stays responsive and keeps its own state
+    job = TrainJob.start({"task": "batch_sizes", "batch_sizes": sorted(sizes), "seed": 0,
+                          "data": "sample" if datasets[dataset] == "sample" else (mnist_path.strip() or "full")})
     try:
-        st.session_state["batch_timing"] = cnnviz.training.experiments.time_batch_sizes(sorted(sizes), data=data, on_result=on_result)
-    except (ValueError, cnnviz.DataError) as exc:
-        st.error(str(exc))
+        for done, event in enumerate(job.events(), start=1):
+            if event["event"] == "batch_size":
+                bar.progress(done / len(sizes), text=f"batch size {event['batch_size']}: "
+                             f"{event['row']['seconds_per_epoch']:.2f} s per epoch")
+            elif event["event"] == "error":
+                st.error(f"Timing failed: {page_messages.scrub_paths(event['message'])}")
+            elif event["event"] == "done":
+                st.session_state["batch_timing"] = event["timing"]
+                st.session_state["batch_timing_pid"] = event["pid"]  # the process that timed them (not the server)
+    finally:
+        job.stop()
 timing = st.session_state.get("batch_timing")
 if timing:
     st.image(figures.figure_png(cnnviz.training.experiments.plot_batch_timing(timing)), width=800)
