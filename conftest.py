@@ -32,7 +32,7 @@ LONGEST_FILES = ("test_dashboard_photo_models.py", "test_report.py", "test_real_
                  "test_distribute.py", "test_dashboard_app.py", "test_dashboard_first_visit.py",
                  "test_dashboard_browser.py", "test_zoo_dashboard.py", "test_notebook.py", "test_readme.py",
                  "test_snapshots.py", "test_train.py", "test_load.py", "test_zoo.py", "test_optvis.py",
-                 "test_wheel.py")
+                 "test_wheel.py", "test_dashboard_load.py")
 
 
 def _longest_first(item) -> int:
