@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# two malloc arenas for the server's many threads (less resident memory; `cnnviz dashboard` does the same)
 dashboard: $(STAMP)
-	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true
+	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true
 
 # a wheel for another machine: dist/cnnviz-<version>-py3-none-any.whl (hatchling, from the dev extra)
 wheel: $(STAMP)

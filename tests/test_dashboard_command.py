@@ -31,7 +31,7 @@ def listening(port: int) -> socket.socket:
 
 
 def env() -> dict:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    return {**{k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}, "PYTHONPATH": str(ROOT), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
             "STREAMLIT_SERVER_HEADLESS": "true"}
 
 
@@ -66,6 +66,8 @@ def test_dashboard_starts_quietly_and_sigterm_stops_the_server(tmp_path):
             assert process.poll() is None, log.read_text()
             assert time.time() < deadline, "the dashboard did not answer within 120 s"
             time.sleep(0.5)
+        server_env = (Path("/proc") / str(process.pid) / "environ").read_bytes().split(b"\0")
+        assert b"MALLOC_ARENA_MAX=2" in server_env  # the server (cnnviz exec'd into it) runs with two malloc arenas
         process.send_signal(signal.SIGTERM)  # to the cnnviz process only, not its group
         process.wait(timeout=30)
         time.sleep(0.5)
