@@ -163,6 +163,8 @@ def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency
     """
     from .running import run
 
+    if max_steps is not None and max_steps < 1:
+        raise ValueError(f"max_steps must be at least 1 (got {max_steps}).")
     user = get_probe(model)
     classes = [get_method(m) for m in methods]
     each = options_for(classes, options)  # an option none of the methods takes fails here, before the work
@@ -180,8 +182,6 @@ def sanity_check(images: Any, methods: Sequence[str | type[Method]] = ("saliency
     def draw() -> dict[str, np.ndarray]:
         return {cls.name: np.abs(run(cls(probe, **o), inputs, targets)) for cls, o in zip(classes, each)}
 
-    if max_steps is not None and max_steps < 1:
-        raise ValueError(f"max_steps must be at least 1 (got {max_steps}).")
     groups = np.array_split(np.arange(len(layers)), min(max_steps or len(layers), len(layers)))
     trained = draw()
     raw_steps = [trained]

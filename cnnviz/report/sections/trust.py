@@ -11,8 +11,6 @@ from ..context import Context
 from ..registry import Planned, register
 
 METHODS = ("saliency", "gradcam", "ig")
-#: The sanity check's cascade in the report: at most this many re-drawings (a deep model's layers go in groups).
-SANITY_STEPS = SHORT_CASCADE
 DELETION_TEXT = (
     "A heat map is a claim: these pixels made the answer. The claim can be tested. The pixels are blacked out in "
     "the order each map ranks them; if the map is right, the model's confidence falls faster than when pixels "
@@ -23,7 +21,7 @@ SANITY_TEXT = (
     "random, top layer first, and draw the maps again. A map that stays the same shows the shape of the input, "
     "not the model. Each row is one method; the curves give the rank correlation with the trained model's map. "
     "The verdict (passes / partly / fails) is printed beside each method. On a deep model the layers are "
-    f"re-initialized a few at a time (at most {SANITY_STEPS} steps); each step is named by the deepest layer "
+    f"re-initialized a few at a time (at most {SHORT_CASCADE} steps); each step is named by the deepest layer "
     "randomized so far.")
 
 
@@ -39,7 +37,7 @@ def attribution_trust(ctx: Context) -> Iterator[Planned]:
         return plot_faithfulness(faithfulness(ctx.examples, methods=methods, model=ctx.model), dpi=ctx.dpi)
 
     def sanity() -> Figure:
-        check = sanity_check(ctx.examples, methods=methods, model=ctx.model, independent=False, max_steps=SANITY_STEPS)
+        check = sanity_check(ctx.examples, methods=methods, model=ctx.model, independent=False, max_steps=SHORT_CASCADE)
         return plot_sanity_check(check, dpi=ctx.dpi)
 
     yield Planned("attribution_deletion", "Can I trust these maps? Deletion curves", DELETION_TEXT, deletion)
