@@ -270,6 +270,14 @@ class Session:
                 raise TimeoutError(f"{name} was not selected after 600 s")
             await self.page.wait_for_timeout(200)
 
+    async def choose(self, label: str, option: str) -> None:
+        """Pick ``option`` in a selectbox and wait for the run it starts (none when it shows ``option`` already).
+        Not waiting let the next input land on a page being redrawn, where it was lost: a class-image session then
+        waited 600 s for a seed the page never got (one in 6 sessions, on an idle machine)."""
+        box = self.page.get_by_role("combobox", name=label)
+        if await box.input_value() != option:
+            await self.runs.after(lambda: _choose(self.page, label, option))
+
     async def check(self, where: str) -> None:
         self.outcome.errors.extend(await _errors(self.page, f"session {self.s} {where}"))
 
@@ -287,7 +295,7 @@ class Session:
                         if "What the model sees" in t)
             text, inputs = f"{value} {delta} | {seen.split(', ')[-1].strip()}", (index,)
         else:
-            await _choose(page, "Class", f"digit {self.klass}")  # the session's class (a run the first time)
+            await self.choose("Class", f"digit {self.klass}")  # the session's class (a run the first time)
             self.seed = (self.seed + 1 + r % 2) % 5
             seed_box = page.get_by_role("spinbutton", name="Seed")
 
@@ -310,7 +318,7 @@ class Session:
             self.outcome.rss_by_upload.append((self.outcome.uploads, self.rss.now()))
             await self.answer(r, f"extra-{i}", None)
         model = MODELS[(self.s + r) % 3]
-        await _choose(self.page, "Model shown on every page", self.labels[model])  # its run: the answer's waits
+        await self.choose("Model shown on every page", self.labels[model])
         await self.answer(r, model, self.ranges[model])
 
 

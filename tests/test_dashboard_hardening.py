@@ -138,7 +138,7 @@ def test_a_session_whose_upload_is_gone_gets_one_line(uploads, tmp_path):
     at.sidebar.file_uploader[0].upload("fresh.keras", good.read_bytes(), "application/octet-stream").run()
     [path] = uploads.glob("upload-*.keras")
     path.unlink()  # pruned by other sessions' uploads
-    models.get_model.clear()  # and evicted
+    models.forget()  # and evicted
     cached.layer_names.clear()
     at.switch_page("views/look_inside.py").run()
     assert not at.exception, at.exception

@@ -21,7 +21,7 @@ def model_files(tmp_path_factory):
 def test_evicted_models_are_collected(model_files):
     from cnnviz.dashboard import models
 
-    models.get_model.clear()
+    models.forget()
     alive = []
     for path in model_files:
         alive.append(weakref.ref(models.get_model(path)))
@@ -34,7 +34,7 @@ def test_clearing_one_refused_model_keeps_the_others(model_files):
     from cnnviz.dashboard import models
 
     kept, refused = models.get_model(model_files[0]), models.get_model(model_files[1])
-    models.get_model.clear(model_files[1])
+    models.forget(model_files[1])
     assert models.get_model(model_files[0]) is kept  # another session's model stays loaded
     assert models.get_model(model_files[1]) is not refused
 
@@ -55,3 +55,35 @@ def test_a_sessions_picker_is_bounded():
 
     assert list(models.values())[0] == SHIPPED and len(models) == MAX_SESSION_MODELS + 1
     assert list(models)[-1] == "uploaded: m19"
+
+
+def test_described_references_share_one_loaded_model(model_files):
+    """Three sessions describing one upload with three ranges load its file once (each view its own range)."""
+    from cnnviz.core.probe import keras_model_of
+    from cnnviz.dashboard import models
+
+    plain = models.get_model(model_files[2])
+    views = [models.get_model(f"{model_files[2]}#input_range={r}") for r in ("0,255", "-1,1", "0,1")]
+    assert all(keras_model_of(v) is plain for v in views)
+    assert [v.input_range for v in views] == [(0.0, 255.0), (-1.0, 1.0), (0.0, 1.0)]
+    assert cnnviz.core.build.get_probe(plain).input_range == (0.0, 1.0)  # the model itself is unchanged
+
+
+@pytest.mark.slow
+def test_evicted_models_are_given_back_without_a_collection_by_the_caller(model_files):
+    """The cache's on_release hook collects a moment after an eviction: the evicted models are gone although
+    nobody called gc.collect (Keras models hold reference cycles: they wait for a full collection otherwise)."""
+    import time
+
+    from cnnviz.dashboard import memory, models
+
+    models.forget()
+    time.sleep(memory.DELAY + 1)
+    gc.disable()  # no automatic collection either: only the hook's
+    try:
+        alive = [weakref.ref(models.get_model(path)) for path in model_files]
+        time.sleep(memory.DELAY + 1.5)
+        still = sum(ref() is not None for ref in alive)
+    finally:
+        gc.enable()
+    assert still <= models.MAX_LOADED, still

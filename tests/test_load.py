@@ -72,14 +72,14 @@ def test_memory_stays_bounded_over_many_model_loads_and_evictions(tmp_path):
     from cnnviz.dashboard import models
 
     files = [str(cnnviz.save_model(cnnviz.core.model.reference_model(seed=i), tmp_path / f"m{i}.keras")) for i in range(6)]
-    models.get_model.clear()
+    models.forget()
     for path in files:  # warm-up: every distinct graph traced once, the cache full
         cnnviz.core.build.get_probe(models.get_model(path))
     gc.collect()
     start = _rss_mb()
     for i in range(60 * SCALE):  # reload the same files after they are evicted: nothing may accumulate
         path = files[i % len(files)]
-        models.get_model.clear(path)
+        models.forget(path)
         cnnviz.predict(np.zeros((28, 28), np.uint8), model=models.get_model(path))
     gc.collect()
     grown = _rss_mb() - start

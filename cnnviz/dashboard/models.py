@@ -1,7 +1,7 @@
-"""The model behind a reference, loaded once per reference (``st.cache_resource``), and the current
-page's model. A *model reference* is ``"shipped"`` for the shipped model or the path of a ``.keras`` file
-(uploads under their content hash, trained models under a unique name), so two models never share a
-cache entry.
+"""The model behind a reference, loaded once per file (``st.cache_resource``), and the current page's model.
+A *model reference* is ``"shipped"`` for the shipped model or the path of a ``.keras`` file (uploads under
+their content hash, trained models under a unique name), so two models never share a cache entry; what a
+session says about a model (``path#input_range=...``) is a described view of the file's one loaded model.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 import cnnviz
+from cnnviz.dashboard.memory import give_back_soon
 
 _process_prepared = False
 
@@ -61,18 +62,40 @@ def one_at_a_time_until_keras() -> Iterator[None]:
             _keras_imported = "keras" in sys.modules  # the run that imported it has ended: fully imported
 
 
-@st.cache_resource(max_entries=8, show_spinner="Loading the model...")
-def get_model(model_ref: str):
-    """The Keras model behind a reference (loaded safely by cnnviz.load_model, once per reference); a reference
-    described in this session (``path#input_range=...``, see :mod:`cnnviz.dashboard.describe`) gives the
-    described model, which every cnnviz call takes as ``model=``."""
-    from cnnviz.dashboard.describe import split_ref
+#: models (files) kept loaded at once; a session's described views of one file share its entry
+MAX_LOADED = 8
 
-    base, facts = split_ref(model_ref)
+
+@st.cache_resource(max_entries=MAX_LOADED, show_spinner="Loading the model...", on_release=give_back_soon)
+def loaded_model(base: str):
+    """The Keras model in a file (``"shipped"``: the shipped one), loaded safely by cnnviz.load_model, once per
+    file however many sessions describe it; evicted models' memory goes back to the system
+    (:mod:`cnnviz.dashboard.memory`)."""
     model = cnnviz.load_model(None if base == SHIPPED else base)
     cnnviz.core.build.get_probe(model)  # build the probe models once
     # not gc.freeze()d: a frozen model outlives its eviction (max_entries would bound nothing)
+    return model
+
+
+def get_model(model_ref: str):
+    """The model behind a reference; a reference described in this session (``path#input_range=...``, see
+    :mod:`cnnviz.dashboard.describe`) gives a described view of the file's one loaded model (cnnviz keeps a few
+    views per model), which every cnnviz call takes as ``model=``; the model itself is unchanged."""
+    from cnnviz.dashboard.describe import split_ref
+
+    base, facts = split_ref(model_ref)
+    model = loaded_model(base)
     return cnnviz.describe(model, **facts) if facts else model
+
+
+def forget(model_ref: str | None = None) -> None:
+    """Drop the loaded model of ``model_ref``'s file (every loaded model when None): a refused upload's."""
+    from cnnviz.dashboard.describe import split_ref
+
+    if model_ref is None:
+        loaded_model.clear()
+    else:
+        loaded_model.clear(split_ref(model_ref)[0])
 
 
 def model_path(model_ref: str) -> str | None:

@@ -9,7 +9,7 @@ import streamlit as st
 import cnnviz
 from cnnviz.dashboard.cached import layer_names
 from cnnviz.dashboard.model_files import MAX_UPLOAD_MB, discard_upload, save_upload
-from cnnviz.dashboard.models import SHIPPED, get_model
+from cnnviz.dashboard.models import SHIPPED, forget, get_model
 from cnnviz.dashboard.page_messages import short_message
 
 SHIPPED_LABEL = "shipped model (pretrained/mnist_cnn.keras)"
@@ -62,7 +62,7 @@ def model_picker() -> str:
                 cnnviz.core.build.get_probe(model)  # layer names, one image input, one class output
             except Exception as exc:  # refused: say why in one line, and keep nothing on disk
                 if ref is not None:
-                    get_model.clear(ref)  # a half-accepted model must not stay cached under a deleted file
+                    forget(ref)  # a half-accepted model must not stay cached under a deleted file
                     discard_upload(ref)
                 st.session_state["upload_error"] = f"{upload.name}: {short_message(exc)}"
             else:
