@@ -116,7 +116,8 @@ def served(log_path: Path) -> Iterator[tuple[str, int]]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-           "TMPDIR": str(log_path.parent)}  # its own upload folder: no other server prunes this one's uploads
+           "TMPDIR": str(log_path.parent),  # its own upload folder: no other server prunes this one's uploads
+           "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}  # as `cnnviz dashboard` starts it
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"), "--server.port",
