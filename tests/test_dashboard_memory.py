@@ -87,3 +87,32 @@ def test_evicted_models_are_given_back_without_a_collection_by_the_caller(model_
     finally:
         gc.enable()
     assert still <= models.MAX_LOADED, still
+
+
+def test_an_eviction_during_a_pass_gets_a_pass_of_its_own(monkeypatch):
+    """A pass that has started may have looked before a later eviction let its model go: that eviction schedules
+    another pass (one pass per burst only while the pass has not started)."""
+    import threading
+    import time
+
+    from cnnviz.dashboard import memory
+
+    started, release, passes = threading.Event(), threading.Event(), []
+
+    def slow_pass() -> None:
+        passes.append(1)
+        started.set()
+        release.wait(10)
+
+    monkeypatch.setattr(memory, "give_back", slow_pass)
+    monkeypatch.setattr(memory, "DELAY", 0.01)
+    memory.give_back_soon()
+    memory.give_back_soon()  # the same burst: no second pass
+    assert started.wait(10)
+    memory.give_back_soon()  # while the first pass runs
+    release.set()
+    for _ in range(100):
+        if len(passes) == 2:
+            break
+        time.sleep(0.05)
+    assert len(passes) == 2, passes

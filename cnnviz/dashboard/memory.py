@@ -21,7 +21,7 @@ from collections.abc import Callable
 DELAY = 1.0
 
 _lock = threading.Lock()
-_timer: threading.Timer | None = None
+_pending = False  # a pass is scheduled and has not started yet
 
 
 @functools.cache
@@ -44,12 +44,21 @@ def give_back() -> None:
 
 def give_back_soon(_released: object = None) -> None:
     """:func:`give_back` in :data:`DELAY` seconds, from a daemon thread; the ``on_release`` hook of the model
-    cache (its argument, the evicted model, is not kept)."""
-    global _timer
+    cache (its argument, the evicted model, is not kept). An eviction while a pass is already running schedules
+    another: the running one may have looked before this model was let go."""
+    global _pending
     with _lock:
-        if _timer is not None and _timer.is_alive():
-            return  # a pass is coming: it will see this model gone too
-        _timer = threading.Timer(DELAY, give_back)
-        _timer.daemon = True
-        _timer.name = "cnnviz-give-back"
-        _timer.start()
+        if _pending:
+            return  # a pass is coming and has not started: it will see this model gone too
+        _pending = True
+    timer = threading.Timer(DELAY, _pass)
+    timer.daemon = True
+    timer.name = "cnnviz-give-back"
+    timer.start()
+
+
+def _pass() -> None:
+    global _pending
+    with _lock:
+        _pending = False
+    give_back()
