@@ -78,6 +78,7 @@ class Outcome:
     uploads: int = 0
     phases: dict[str, float] = field(default_factory=dict)  # seconds from the start when each phase ended
     rss_by_upload: list[tuple[int, float]] = field(default_factory=list)  # (extra uploads so far, RSS MiB)
+    page_seconds: dict[str, list[float]] = field(default_factory=dict)  # server-side seconds of each full page run
 
     def table(self) -> str:
         rows = [("sessions x rounds answers checked", len(self.answers)), ("mismatches", len(self.mismatches)),
@@ -86,6 +87,10 @@ class Outcome:
                                                         f"{self.rss_end:.0f}"),
                 ("seconds", f"{self.seconds:.0f} (" + ", ".join(f"{k} {v:.0f}" for k, v in self.phases.items())
                  + ")")]
+        for page, times in sorted(self.page_seconds.items()):
+            times = sorted(times)
+            rows.append((f"server: {page[:22]} (s)", f"n {len(times)}, median {times[len(times) // 2]:.1f}, "
+                                                      f"90% {times[int(len(times) * 0.9)]:.1f}, max {times[-1]:.1f}"))
         return "\n".join(f"{name:<38} {value}" for name, value in rows)
 
 
@@ -117,6 +122,7 @@ def served(log_path: Path) -> Iterator[tuple[str, int]]:
         port = s.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
            "TMPDIR": str(log_path.parent),  # its own upload folder: no other server prunes this one's uploads
+           "CNNVIZ_PAGE_LOG": str(log_path.parent / "pages.jsonl"),  # each page run's server-side seconds
            "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}  # as `cnnviz dashboard` starts it
     with open(log_path, "w") as log:
         process = subprocess.Popen(
@@ -406,6 +412,18 @@ def expected(answer: Answer, files: dict[str, Path], cache: dict) -> str:
             f"(mean softmax {result.confidence.mean():.3f}).")
 
 
+def page_seconds(log: Path) -> dict[str, list[float]]:
+    """The server's page log (``CNNVIZ_PAGE_LOG``, :mod:`cnnviz.dashboard.page_times`): seconds of each page run
+    that ran to its end (not the runs a widget change cut short for a rerun), by page title."""
+    times: dict[str, list[float]] = {}
+    if log.is_file():
+        for line in log.read_text().splitlines():
+            run = json.loads(line)
+            if run["outcome"] == "ok":
+                times.setdefault(run["page"], []).append(run["seconds"])
+    return times
+
+
 def run(sessions: int, rounds: int, uploads: int, folder: Path | None = None, chromium: str | None = None) -> Outcome:
     """Make the models, start one server, drive ``sessions`` browser sessions for ``rounds`` rounds with
     ``uploads`` extra uploads among them, then check every answer against the library alone."""
@@ -426,6 +444,7 @@ def run(sessions: int, rounds: int, uploads: int, folder: Path | None = None, ch
         finally:
             rss.stop()
         outcome.rss_peak = max(rss.samples, default=0.0)
+    outcome.page_seconds = page_seconds(folder / "pages.jsonl")
     cache: dict = {}
     for answer in outcome.answers:
         want = expected(answer, files, cache)
@@ -435,7 +454,8 @@ def run(sessions: int, rounds: int, uploads: int, folder: Path | None = None, ch
     (folder / "outcome.json").write_text(json.dumps(  # every answer, for a look afterwards
         {"answers": [vars(a) for a in outcome.answers], "mismatches": [[vars(a), want] for a, want in
                                                                           outcome.mismatches],
-         "errors": outcome.errors, "rss_by_upload": outcome.rss_by_upload, "phases": outcome.phases}, indent=1))
+         "errors": outcome.errors, "rss_by_upload": outcome.rss_by_upload, "phases": outcome.phases,
+         "page_seconds": outcome.page_seconds}, indent=1))
     return outcome
 
 

@@ -85,3 +85,47 @@ def test_memory_stays_bounded_over_many_model_loads_and_evictions(tmp_path):
     grown = _rss_mb() - start
     print(f"resident memory grew {grown:.0f} MB over {60 * SCALE} loads")
     assert grown < 45  # measured: 23 MB over 60 loads; 35 MB over 30 when each load was gc.freeze()d
+
+
+def _first_calls(model, sample) -> list[np.ndarray]:
+    """A fresh upload's first calls in the dashboard: its probe, a class image (a compiled loop traced), feature
+    maps, and a gradient attribution."""
+    return [np.array(cnnviz.maximize([3], model=model, steps=10, seed=1).images),
+            np.array(cnnviz.feature_maps(sample.x_test[:2], model=model).maps["conv2"]),
+            np.array(cnnviz.attribute(sample.x_test[:2], "saliency", model=model).maps)]
+
+
+@pytest.mark.slow
+def test_first_traces_on_new_models_from_several_threads_equal_calls_made_alone(sample):
+    """Sessions that upload at once build probes and trace loops at once, two of them on the same model: every
+    answer equals the call made alone on its own copy, and the shared model gets one probe (one set of loops)."""
+    from cnnviz.core.build import get_probe
+    from cnnviz.core.model import reference_model
+
+    new = {seed: reference_model(seed=300 + seed) for seed in range(3)}
+    who = [0, 0, 1, 2]  # two sessions on model 0
+    start = threading.Barrier(len(who))
+    got: dict[int, list] = {}
+    probes: dict[int, object] = {}
+    errors: list[str] = []
+
+    def session(k: int) -> None:
+        model = new[who[k]]
+        start.wait()
+        try:
+            probes[k] = get_probe(model)
+            got[k] = _first_calls(model, sample)
+        except Exception as exc:  # noqa: BLE001 - collected and reported below
+            errors.append(f"session {k}: {exc!r}")
+
+    threads = [threading.Thread(target=session, args=(k,)) for k in range(len(who))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert probes[0] is probes[1], "two sessions on one model built two probes"
+    for k, seed in enumerate(who):
+        alone = _first_calls(reference_model(seed=300 + seed), sample)  # a copy of the same weights, traced alone
+        for a, b in zip(got[k], alone):
+            np.testing.assert_allclose(a, b, atol=1e-5)

@@ -9,6 +9,8 @@ replayed as one flat graph (:mod:`cnnviz.core.graph`), an untraceable subclassed
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 
 import keras
@@ -145,10 +147,21 @@ def _keep(model: keras.Model, probes: dict) -> None:
     object.__setattr__(model, _ATTR, probes)  # past Keras' attribute tracking: not a sub-layer, not saved
 
 
+#: One lock per model while its probe is built: two threads on one model build it once and share it; threads on
+#: different models build theirs at the same time (one process-wide lock made every session wait for each new
+#: upload's build, seconds under load).
+_building: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _cached(model: keras.Model | None) -> Probe:
     if model is None:
         model = load_shipped()
+    probes = _probes_of(model)
+    if probes is not None:
+        return probes[None]
     with _lock:
+        building = _building.setdefault(model, threading.Lock())
+    with building:
         probes = _probes_of(model)
         if probes is None:
             base = _build(model)
@@ -157,7 +170,7 @@ def _cached(model: keras.Model | None) -> Probe:
             _keep(model, probes)
             if base.model is not model:
                 _keep(base.model, probes)  # the probe's own flat model maps back to the same probes
-        return probes[None]
+    return probes[None]
 
 
 def get_probe(model: keras.Model | Probe | None = None, *, input_range: Range | None = None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnnviz.dashboard import models, page_messages, picker, warm
+from cnnviz.dashboard import memory, models, page_messages, picker, warm
 
 HERE = Path(__file__).resolve().parent
 APP_PATH = HERE / "app.py"
@@ -17,7 +17,7 @@ APP_PATH = HERE / "app.py"
 
 def main() -> None:
     """Lay out the pages and run the one the browser asked for (call it from a Streamlit script)."""
-    models.prepare_process()  # once per server: the backend, gc.freeze, one warning filter (never at import)
+    models.prepare_process()  # once per server (never at import): backend, after-run cleaning, a warning filter
     st.set_page_config(page_title="cnnviz: what a CNN has learned", page_icon=":material/visibility:", layout="wide")
     pages = [
         st.Page(HERE / "views" / "model.py", title="Model", icon=":material/account_tree:", default=True),
@@ -39,6 +39,7 @@ def main() -> None:
             page_messages.run_page(page)
     finally:  # once per server, after the first page (even one that stops): the other pages' first visits
         warm.start()
+        memory.now_and_then()  # garbage and freed pages back to the system, at most every few seconds
 
 
 if __name__ == "__main__":

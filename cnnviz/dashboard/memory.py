@@ -4,6 +4,10 @@ freed memory in its arenas otherwise; the server's resident memory then only gro
 
 Runs a moment after the eviction, in a daemon thread (Streamlit hands the evicted model to ``on_release`` while
 it still holds it, so collecting at once would find it alive); several evictions close together give one pass.
+A busy server also gets a pass now and then (:func:`now_and_then`, after page runs, at most one per
+:data:`EVERY` seconds) instead of Streamlit's full collection after every run
+(:mod:`cnnviz.dashboard.between_runs`); with TensorFlow frozen out of collection a pass takes ~5-10 ms, more
+only when there is garbage to free.
 
 >>> give_back()  # a collection and, on glibc, a trim: nothing an answer depends on changes
 """
@@ -15,13 +19,18 @@ import ctypes.util
 import functools
 import gc
 import threading
+import time
 from collections.abc import Callable
 
 #: seconds between a model's eviction and the pass that gives its memory back
 DELAY = 1.0
 
+#: at most one pass per this many seconds from :func:`now_and_then`
+EVERY = 10.0
+
 _lock = threading.Lock()
 _pending = False  # a pass is scheduled and has not started yet
+_last = 0.0  # time.monotonic() when the last pass started
 
 
 @functools.cache
@@ -57,8 +66,16 @@ def give_back_soon(_released: object = None) -> None:
     timer.start()
 
 
-def _pass() -> None:
-    global _pending
+def now_and_then() -> None:
+    """After a page run: :func:`give_back_soon` unless a pass started less than :data:`EVERY` seconds ago."""
     with _lock:
-        _pending = False
+        recent = time.monotonic() - _last < EVERY
+    if not recent:
+        give_back_soon()
+
+
+def _pass() -> None:
+    global _pending, _last
+    with _lock:
+        _pending, _last = False, time.monotonic()
     give_back()

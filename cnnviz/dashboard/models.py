@@ -6,7 +6,6 @@ session says about a model (``path#input_range=...``) is a described view of the
 
 from __future__ import annotations
 
-import gc
 import sys
 import threading
 import warnings
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 import cnnviz
+from cnnviz.dashboard import between_runs
 from cnnviz.dashboard.memory import give_back_soon
 
 _process_prepared = False
@@ -31,10 +31,8 @@ def prepare_process() -> None:
     from cnnviz.style import headless
 
     headless()
-    # Streamlit calls keras.backend.clear_session() after every run, and that runs a full garbage collection:
-    # ~0.3 s with TensorFlow's ~360,000 objects loaded. Freezing what is loaded once (TensorFlow, models) takes
-    # it out of every collection, so a rerun costs what the page does and no more.
-    gc.freeze()
+    # Streamlit's after-run clear_session() and full collection: not between sessions that share TensorFlow
+    between_runs.keep_shared_state()
     # tf-keras-vis calls Keras functional models with a list; Keras warns on every call. Not the user's concern.
     warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match the expected structure")
 
@@ -50,7 +48,8 @@ def one_at_a_time_until_keras() -> Iterator[None]:
     """Until Keras (TensorFlow) is imported, hold a process-wide lock: page runs and the warm-up thread go one at
     a time. Two threads importing TensorFlow at once deadlock on its module locks and leave it half-imported for
     good (two sessions on a fresh server: ``_DeadlockError``, then "Registering two gradient with name
-    'ReduceDataset'" on every later page). Afterwards it costs nothing."""
+    'ReduceDataset'" on every later page). Once imported, what the import made is frozen out of garbage
+    collection (:func:`cnnviz.dashboard.between_runs.freeze_imports`); afterwards it costs nothing."""
     global _keras_imported
     if _keras_imported:
         yield
@@ -59,7 +58,9 @@ def one_at_a_time_until_keras() -> Iterator[None]:
         try:
             yield
         finally:
-            _keras_imported = "keras" in sys.modules  # the run that imported it has ended: fully imported
+            if not _keras_imported and "keras" in sys.modules:  # the run that imported it has ended
+                between_runs.freeze_imports()
+                _keras_imported = True
 
 
 #: models (files) kept loaded at once; a session's described views of one file share its entry

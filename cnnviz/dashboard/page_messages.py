@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import streamlit as st
 
@@ -45,11 +46,21 @@ def show_error(exc: BaseException) -> None:
 
 def run_page(page) -> None:
     """Run a Streamlit page; any exception becomes :func:`show_error` (Streamlit's rerun/stop pass through:
-    they are not Exceptions)."""
+    they are not Exceptions). With ``CNNVIZ_PAGE_LOG`` set, each run's time goes to that file
+    (:mod:`cnnviz.dashboard.page_times`)."""
+    from cnnviz.dashboard import page_times
+
+    started, outcome = time.perf_counter(), "ok"
     try:
         page.run()
     except Exception as exc:
+        outcome = f"error {type(exc).__name__}"
         show_error(exc)
+    except BaseException as exc:  # Streamlit's rerun or stop: the run ended early, by design
+        outcome = type(exc).__name__
+        raise
+    finally:
+        page_times.record(getattr(page, "title", type(page).__name__), started, outcome)
 
 
 def tutorial_note(text: str) -> None:
