@@ -31,7 +31,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -117,6 +116,8 @@ def make_models(files: dict[str, Path]) -> None:
 def served(log_path: Path) -> Iterator[tuple[str, int]]:
     """``streamlit run dashboards/app.py`` on a free port (as tests/test_dashboard_browser.py starts it):
     yields (url, server pid) once it answers its health check, and stops it afterwards."""
+    from cnnviz.cli.serve import wait_until_serving
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -132,15 +133,7 @@ def served(log_path: Path) -> Iterator[tuple[str, int]]:
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 90
-            while True:
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.3)
-                if process.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
+            wait_until_serving(url, process, timeout=90, log=log_path)
             yield url, process.pid
         finally:
             process.terminate()

@@ -13,10 +13,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from cnnviz.cli.serve import wait_until_serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -67,18 +68,11 @@ def served_dashboard(tmp_path_factory, port: int | None = None):
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-        if process.poll() is not None:
-            pytest.fail(f"streamlit exited: {log_path.read_text()[-3000:]}")
-    else:
+    try:
+        wait_until_serving(url, process, timeout=60, log=log_path)
+    except RuntimeError as exc:
         process.kill()
-        pytest.fail("streamlit did not answer within 60 s")
+        pytest.fail(str(exc))
     yield url
     process.terminate()
     try:

@@ -20,13 +20,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from cnnviz.cli.serve import wait_until_serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -166,15 +166,7 @@ def test_dashboard_command_serves_a_page_in_chromium(workdir):
         server = subprocess.Popen([*_cnnviz(), "dashboard", "--port", str(port)], cwd=workdir, env=_env(workdir),
                                   stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None and time.time() < deadline, log.read_text()[-3000:]
-            time.sleep(0.5)
+        wait_until_serving(f"http://127.0.0.1:{port}", server, timeout=120, log=log)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"],
                                         headless=True)

@@ -16,14 +16,13 @@ import socket
 import subprocess
 import sys
 import sysconfig
-import time
-import urllib.request
 import venv
 from pathlib import Path
 
 import pytest
 
 import cnnviz
+from cnnviz.cli.serve import wait_until_serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -92,15 +91,7 @@ def test_cnnviz_dashboard_from_the_wheel_opens_in_chromium(installed):
                                    env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
-            assert process.poll() is None, log_path.read_text()[-3000:]
-            assert time.time() < deadline, "the dashboard did not answer within 90 s"
+        wait_until_serving(url, process, timeout=90, log=log_path)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                         args=["--no-sandbox", "--disable-gpu", "--no-first-run"])

@@ -67,4 +67,35 @@ def pick_port(requested: int | None, *, start: int = DEFAULT_PORT, tries: int = 
     raise ValueError(f"ports {start}-{start + tries - 1} are all taken; choose a free one with --port.")
 
 
+def wait_until_serving(url: str, process, timeout: float = 90.0, log: Path | None = None) -> None:
+    """Return once the Streamlit server at ``url`` answers its health check (``/_stcore/health`` says ``ok``);
+    a RuntimeError (with the end of ``log``, the server's output file) when ``process`` (its ``Popen``) exits
+    first or ``timeout`` seconds pass. The tests and the load bench start servers with it.
+
+    >>> import subprocess, sys
+    >>> wait_until_serving("http://127.0.0.1:9", subprocess.Popen([sys.executable, "-c", "exit(3)"]), timeout=30)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: the server exited (code 3) before it answered at http://127.0.0.1:9
+    """
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        code = process.poll()
+        if code is not None or time.monotonic() > deadline:
+            said = f"exited (code {code}) before it answered" if code is not None else \
+                f"did not answer within {timeout:g} s"
+            tail = f":\n{Path(log).read_text(errors='replace')[-3000:]}" if log and Path(log).is_file() else ""
+            raise RuntimeError(f"the server {said} at {url}{tail}")
+        time.sleep(0.3)
+
+
 COMMANDS = {"dashboard": cmd_dashboard}
