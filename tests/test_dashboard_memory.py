@@ -153,13 +153,11 @@ def test_page_runs_give_memory_back_now_and_then_not_every_time(monkeypatch):
     assert len(passes) == 1, passes
 
 
-def test_a_page_run_leaves_other_sessions_keras_state_alone_and_collections_are_cheap():
+def test_a_page_run_leaves_other_sessions_keras_state_alone_and_tensorflow_is_frozen():
     """Streamlit clears Keras after every run (every thread's scopes and name counters, TensorFlow's kernel cache,
     a full collection of ~400,000 objects): with 20 sessions the server spent its time collecting. The dashboard
     turns that off and freezes what importing TensorFlow made. Without the first, the marker another thread set
-    is gone; without the freeze, every full collection walks TensorFlow (~0.15 s each)."""
-    import time
-
+    is gone; without the freeze, nothing is frozen."""
     from keras.src.backend.common import global_state
     from streamlit.testing.v1 import AppTest
 
@@ -168,22 +166,9 @@ def test_a_page_run_leaves_other_sessions_keras_state_alone_and_collections_are_
     at = AppTest.from_file(str(APP_PATH), default_timeout=180).run()  # the first run prepares the process
     assert not at.exception and not at.error
     global_state.set_global_attribute("cnnviz_other_session", "still here")
-    started: list[float] = []
-    full: list[float] = []
-
-    def timing(phase: str, info: dict) -> None:
-        if info["generation"] == 2:
-            started.append(time.perf_counter()) if phase == "start" else full.append(time.perf_counter() - started[-1])
-
-    gc.callbacks.append(timing)
-    try:
-        for _ in range(5):
-            at.run()
-        gc.collect()
-    finally:
-        gc.callbacks.remove(timing)
+    for _ in range(5):
+        at.run()
     assert not at.exception and not at.error
     assert global_state.get_global_attribute("cnnviz_other_session") == "still here"
     global_state.set_global_attribute("cnnviz_other_session", None)
-    print(f"{len(full)} full collections, longest {max(full) * 1000:.0f} ms")
-    assert max(full) < 0.05, f"a full collection took {max(full) * 1000:.0f} ms: TensorFlow is not frozen"
+    assert gc.get_freeze_count() > 300_000, gc.get_freeze_count()  # TensorFlow and Keras: ~400,000 objects
