@@ -14,6 +14,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from .core.batches import FORWARD_BATCH
 from .core.build import get_probe
 from .core.options import public
 from .core.probe import Probe
@@ -31,10 +32,8 @@ class ClassExamples:
     indices: np.ndarray
 
 
-#: images per forward call. oneDNN keeps scratch memory in proportion to the batch in each thread that ran one:
-#: four dashboard sessions at once kept +474 MiB at 500 images, +219 MiB at 256 (1000 images each, twice;
-#: the shipped model, 2 vCPU with AVX-512 and AMX), for 80-90 vs 94-95 ms per 1000 images alone.
-BATCH = 256
+#: images per forward call (small: oneDNN keeps memory per concurrent batch, :mod:`cnnviz.core.batches`)
+BATCH = FORWARD_BATCH
 
 
 def class_examples(classes: int | Sequence[int] | None = None, k: int = 4, *, images: Any = None,

@@ -70,6 +70,33 @@ def test_compiled_loops_are_a_bounded_lru_and_an_evicted_loop_gives_the_same_ans
     assert len(probe.cache["optvis-renderers"]) <= R.MAX_RENDERERS
 
 
+def test_compiled_loops_are_bounded_over_every_probe_and_view_in_the_process(monkeypatch):
+    """A server showing many models, each in several input ranges, keeps at most ``MAX_LOOPS_IN_PROCESS`` traced
+    loops in all (each holds MiBs); a loop dropped for another probe's gives the same answer traced again, and a
+    collected probe's loops leave the count."""
+    import gc
+
+    from cnnviz.optvis import render as R
+    from cnnviz.optvis.objectives import channel
+    from cnnviz.optvis.param import pixels
+
+    monkeypatch.setattr(R, "LOOPS", R.Budget(3))
+    models = [_clone(cnnviz.load_model()) for _ in range(3)]
+    probes = [get_probe(m) for m in models] + [get_probe(cnnviz.describe(models[0], input_range=(0, 255)))]
+
+    def loops_kept(probes: list) -> int:
+        return sum(len(r._compiled) for p in probes for r in p.cache.get("optvis-renderers", {}).values())
+
+    first = [R.render(p, channel("conv2", 0), pixels(), (), [0], steps=5, seed=1) for p in probes]
+    assert loops_kept(probes) == 3 and len(R.LOOPS) == 3  # four probes' loops, the oldest dropped
+    again = R.render(probes[0], channel("conv2", 0), pixels(), (), [0], steps=5, seed=1)  # traced again
+    np.testing.assert_array_equal(again.images, first[0].images)
+    assert loops_kept(probes) == 3
+    del probes, models, first, again
+    gc.collect()
+    assert len(R.LOOPS) == 0
+
+
 # --------------------------------------------------------------------------- global random state
 
 
@@ -181,3 +208,43 @@ def test_style_blocks_in_overlapping_threads_leave_rcparams_as_they_were(tmp_pat
     assert not errors
     assert seen == [RC["font.size"]] * 24  # in force for the whole of every block
     assert {k: matplotlib.rcParams[k] for k in keys} == before  # and gone after
+
+
+def test_scoring_many_images_goes_in_small_batches_with_the_same_answer(monkeypatch):
+    """oneDNN keeps memory per concurrent batch for good (``cnnviz.core.batches``): a class's best real examples and
+    the data prior's candidate starts are scored FORWARD_BATCH images at a time, and choose what one big batch
+    would."""
+    import importlib
+
+    import keras
+    import tensorflow as tf
+
+    from cnnviz.core.batches import FORWARD_BATCH
+    from cnnviz.io.data import load_sample
+    from cnnviz.optvis import render as R
+    from cnnviz.optvis.param import generator
+
+    examples = importlib.import_module("cnnviz.class_examples")
+    probe = get_probe(_clone(cnnviz.load_model()))
+    model, sizes = probe.logits_model, []
+
+    class Recording:  # the logits model, noting each call's batch
+        def __call__(self, x, **kwargs):
+            sizes.append(int(x.shape[0]))
+            return model(x, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(model, name)
+
+    monkeypatch.setattr(probe, "logits_model", Recording())
+    images = load_sample().x_test[:300]
+    found = examples.class_examples(k=3, images=images, model=probe)
+    whole = keras.ops.convert_to_numpy(model(probe.prepare(images), training=False))
+    np.testing.assert_array_equal(found.indices, np.argsort(-whole, axis=0)[:3].T)
+    built = generator().build(probe.input_shape)
+    starts = R._best_starts(R.renderer(probe, ("logits",)), built, [3, 3, 8], 256, seed=4)
+    candidates = built.init(256, seed=4)
+    logits = keras.ops.convert_to_numpy(model(built.image(tf.constant(candidates)), training=False))
+    best3 = np.argsort(-logits[:, 3])
+    np.testing.assert_array_equal(starts, candidates[[best3[0], best3[1], np.argmax(logits[:, 8])]])
+    assert sizes and max(sizes) <= FORWARD_BATCH <= 32  # at 256, four threads kept 5x the memory of 32

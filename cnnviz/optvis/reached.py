@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.batches import FORWARD_BATCH
 from ..core.probe import Probe
 from . import objectives as O
 
@@ -28,7 +29,7 @@ REAL_IMAGES = 256
 
 
 def objective_scores(probe: Probe, objective: O.Objective, model_images: np.ndarray, targets: Sequence[int],
-                     batch: int = 256) -> np.ndarray:
+                     batch: int = FORWARD_BATCH) -> np.ndarray:
     """``objective`` without its penalties on images already in the model's range, one target per image (a
     forward pass only)."""
     import tensorflow as tf
@@ -92,7 +93,7 @@ def uses_target(objective: O.Objective) -> bool:
     return False
 
 
-def real_scores(probe: Probe, objective: O.Objective, targets: Sequence[int], batch: int = 256) -> np.ndarray | None:
+def real_scores(probe: Probe, objective: O.Objective, targets: Sequence[int], batch: int = FORWARD_BATCH) -> np.ndarray | None:
     """The mean of ``objective`` (no penalties) over real images, per target; None when the bundled MNIST sample
     is not images of this model's kind (a photo model: MNIST digits resized are not its real images). One forward pass serves every target (a layer's 64 channels cost one pass,
     not 64)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ..core.batches import FORWARD_BATCH
 from ..core.compiled import compiled
 from . import transforms as tfm
 from .objectives import Context, Objective, evaluate, skeleton
@@ -43,10 +45,72 @@ MAX_TRACE = 1_000
 MAX_LOOPS = 16
 #: Renderers (one per set of tensors read) kept per probe, least recently used first out.
 MAX_RENDERERS = 8
+#: Compiled loops kept in the whole process, over every renderer of every probe and view: a traced loop holds
+#: ~4-15 MiB (its graph, its gradient, TensorFlow's instantiated kernels), and without this bound a server showing
+#: 8 models in 3 input ranges kept ~80 MiB of loops per model (``bench/loop_memory.py``).
+MAX_LOOPS_IN_PROCESS = 24
+
+
+class Budget:
+    """One bound on the entries of many :class:`LRU` caches together: past ``size`` entries, the least recently
+    used entry of any of them is dropped from its cache. Holds its caches weakly (a cache that is collected takes
+    its entries out).
+
+    >>> budget = Budget(2)
+    >>> a, b = LRU(5, budget), LRU(5, budget)
+    >>> [a.get_or_build(1, lambda: "a1"), b.get_or_build(1, lambda: "b1"), a.get_or_build(2, lambda: "a2")]
+    ['a1', 'b1', 'a2']
+    >>> list(a), list(b), len(budget)
+    ([2], [1], 2)
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._order: OrderedDict[tuple[int, Any], Any] = OrderedDict()  # (id(cache), key) -> weakref to the cache
+        self._lock = threading.Lock()
+        self._collected: list[weakref.ref] = []  # caches collected since: their entries go at the next look
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._purge()
+            return len(self._order)
+
+    def used(self, cache: LRU, key: Any) -> list[tuple[LRU, Any]]:
+        """Note that ``cache[key]`` was used or built; return the (cache, key) entries now over the bound."""
+        entry = (id(cache), key)
+        with self._lock:
+            self._purge()
+            if entry in self._order:
+                self._order.move_to_end(entry)
+                return []
+            self._order[entry] = weakref.ref(cache, self._forget_cache)
+            over = []
+            while len(self._order) > self.size:
+                (_, old_key), ref = self._order.popitem(last=False)
+                owner = ref()
+                if owner is not None:
+                    over.append((owner, old_key))
+            return over
+
+    def dropped(self, cache: LRU, key: Any) -> None:
+        """``cache`` dropped ``key`` by its own bound."""
+        with self._lock:
+            self._order.pop((id(cache), key), None)
+
+    def _forget_cache(self, ref: weakref.ref) -> None:
+        # called by the collector, possibly inside used() on this thread: noted only (a list append is atomic)
+        self._collected.append(ref)
+
+    def _purge(self) -> None:
+        while self._collected:
+            ref = self._collected.pop()
+            for entry in [e for e, r in self._order.items() if r is ref]:
+                del self._order[entry]
 
 
 class LRU(OrderedDict):
-    """A dict that keeps its ``size`` most recently used entries (thread-safe get-or-build).
+    """A dict that keeps its ``size`` most recently used entries (thread-safe get-or-build), and, with a
+    :class:`Budget`, counts them against a bound shared with other caches.
 
     >>> cache = LRU(2)
     >>> [cache.get_or_build(k, lambda: k * 10) for k in (1, 2, 1, 3)]
@@ -55,20 +119,42 @@ class LRU(OrderedDict):
     [1, 3]
     """
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, budget: Budget | None = None):
         super().__init__()
         self.size = size
+        self.budget = budget
         self.lock = threading.RLock()
+
+    def __hash__(self) -> int:  # held weakly by a Budget; an LRU is one cache, equal only to itself
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
     def get_or_build(self, key: Any, build: Callable[[], Any]) -> Any:
         with self.lock:
             if key in self:
                 self.move_to_end(key)
-                return self[key]
-            value = self[key] = build()
-            while len(self) > self.size:
-                self.popitem(last=False)
-            return value
+                value = self[key]
+            else:
+                value = self[key] = build()
+                while len(self) > self.size:
+                    old_key, _ = self.popitem(last=False)
+                    if self.budget is not None:
+                        self.budget.dropped(self, old_key)
+        if self.budget is not None:  # other caches' entries over the shared bound: dropped without this lock held
+            for owner, old_key in self.budget.used(self, key):  # (two caches building at once never wait on each other)
+                owner.discard(old_key)
+        return value
+
+    def discard(self, key: Any) -> None:
+        """Drop ``key`` if it is here."""
+        with self.lock:
+            self.pop(key, None)
+
+
+#: the bound on compiled loops in this process (see :data:`MAX_LOOPS_IN_PROCESS`)
+LOOPS = Budget(MAX_LOOPS_IN_PROCESS)
 
 
 def input_range(probe: Any) -> tuple[float, float]:
@@ -96,7 +182,7 @@ class Renderer:
         outputs = [probe.tensor(n) for n in self.names]
         self.model = keras.Model(probe.model.inputs[0], outputs)
         self.lo, self.hi = input_range(probe)
-        self._compiled = LRU(MAX_LOOPS)
+        self._compiled = LRU(MAX_LOOPS, LOOPS)
 
     def to_model(self, images_01: tf.Tensor) -> tf.Tensor:
         """Display images -> the model's range (the probe's own mapping when it has one)."""
@@ -159,10 +245,17 @@ class Renderer:
         return compiled(run, signature)  # one trace for every batch size, target, seed and weight
 
 
+#: Starts scored per forward call by :func:`_best_starts` (small: oneDNN keeps memory per concurrent batch, the
+#: decoder on 256 starts at once 128 MiB for good; :mod:`cnnviz.core.batches`)
+START_BATCH = FORWARD_BATCH
+
+
 def _best_starts(rend: Renderer, built: Any, targets: list[int], pool: int, seed: int) -> np.ndarray:
     candidates = built.init(pool, seed=seed)
-    images = built.image(tf.constant(candidates))
-    logits = keras.ops.convert_to_numpy(rend.probe.logits_model(rend.to_model(images), training=False))
+    logits = np.concatenate([
+        keras.ops.convert_to_numpy(rend.probe.logits_model(rend.to_model(built.image(tf.constant(chunk))),
+                                                           training=False))
+        for chunk in np.array_split(candidates, -(-len(candidates) // START_BATCH))])
     chosen: list[int] = []
     for t in targets:
         order = np.argsort(-logits[:, t])
