@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ..core.batches import FORWARD_BATCH
 from ..core.probe import Probe
 
 
@@ -66,7 +67,7 @@ def _compiled(probe: Probe, layer: str) -> dict[str, Callable]:
 
 
 def gradients(probe: Probe, layer: str, images: np.ndarray, targets: np.ndarray,
-              batch_size: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              batch_size: int = FORWARD_BATCH) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``layer``'s activations, the gradient of each image's target logit with respect to them, and the logits."""
     fn = _compiled(probe, layer)["grad"]
     out: list[np.ndarray] = []
@@ -79,7 +80,8 @@ def gradients(probe: Probe, layer: str, images: np.ndarray, targets: np.ndarray,
     return tuple(out)  # type: ignore
 
 
-def logits_from(probe: Probe, layer: str, images: np.ndarray, acts: np.ndarray, batch_size: int = 256) -> np.ndarray:
+def logits_from(probe: Probe, layer: str, images: np.ndarray, acts: np.ndarray,
+                batch_size: int = FORWARD_BATCH) -> np.ndarray:
     """The logits when ``layer`` outputs ``acts`` instead of its own activations (the rest of the network runs as
     usual; ``images`` still feed any branch that bypasses ``layer``)."""
     fn = _compiled(probe, layer)["edited"]

@@ -32,6 +32,7 @@ import keras
 import numpy as np
 
 from . import contract
+from .batches import FORWARD_BATCH
 from .checks import ModelError
 from .contract import PreActivation, Range
 
@@ -210,7 +211,7 @@ class Probe:
 
     # ------------------------------------------------------------------ running
 
-    def classify(self, images: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    def classify(self, images: np.ndarray, batch_size: int = FORWARD_BATCH) -> tuple[np.ndarray, np.ndarray]:
         """(logits, probabilities) for a prepared batch, in batches; cheaper than :meth:`forward` on big models."""
         key = "classify_head"
         if key not in self.cache:
