@@ -23,18 +23,11 @@ import resource
 import time
 import tracemalloc
 
+from timing import rss_mb  # bench/timing.py, beside this script
+
 import cnnviz
 from cnnviz.concepts import concepts, match_dictionaries
 from cnnviz.io.data import to_model_input
-
-
-def rss_mb(field: str = "VmRSS") -> float:
-    """The process's resident memory now (VmRSS) or at its peak so far (VmHWM), in MB (Linux)."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:

@@ -38,14 +38,15 @@ def child(folder: str, models: int, bound: int | None) -> None:
 
     if bound is None:
         render.LOOPS.size = 10**9
+    from timing import rss_mb  # bench/timing.py, beside this script
+
     from cnnviz.dashboard import cached
     from cnnviz.dashboard.describe import with_facts
     from cnnviz.dashboard.memory import give_back
 
     def rss() -> int:
         give_back()
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
+        return int(rss_mb())
 
     files = []
     for i in range(models):

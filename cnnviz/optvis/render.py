@@ -125,12 +125,6 @@ class LRU(OrderedDict):
         self.budget = budget
         self.lock = threading.RLock()
 
-    def __hash__(self) -> int:  # held weakly by a Budget; an LRU is one cache, equal only to itself
-        return id(self)
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
     def get_or_build(self, key: Any, build: Callable[[], Any]) -> Any:
         with self.lock:
             if key in self:
@@ -245,17 +239,12 @@ class Renderer:
         return compiled(run, signature)  # one trace for every batch size, target, seed and weight
 
 
-#: Starts scored per forward call by :func:`_best_starts` (small: oneDNN keeps memory per concurrent batch, the
-#: decoder on 256 starts at once 128 MiB for good; :mod:`cnnviz.core.batches`)
-START_BATCH = FORWARD_BATCH
-
-
 def _best_starts(rend: Renderer, built: Any, targets: list[int], pool: int, seed: int) -> np.ndarray:
-    candidates = built.init(pool, seed=seed)
+    candidates = built.init(pool, seed=seed)  # decoded and scored FORWARD_BATCH at a time (cnnviz.core.batches)
     logits = np.concatenate([
         keras.ops.convert_to_numpy(rend.probe.logits_model(rend.to_model(built.image(tf.constant(chunk))),
                                                            training=False))
-        for chunk in np.array_split(candidates, -(-len(candidates) // START_BATCH))])
+        for chunk in np.array_split(candidates, -(-len(candidates) // FORWARD_BATCH))])
     chosen: list[int] = []
     for t in targets:
         order = np.argsort(-logits[:, t])
